@@ -1,0 +1,40 @@
+using DxyqOpenData.Api.Alerts;
+using DxyqOpenData.Api.Datasets;
+using DxyqOpenData.Api.Instruments;
+using DxyqOpenData.Api.Sensors;
+using DxyqOpenData.Api.ServiceOfferings;
+using DxyqOpenData.Api.ServiceRecords;
+using DxyqOpenData.Api.Units;
+using DxyqOpenData.Api.UsageSessions;
+using Microsoft.OData.Edm;
+using Microsoft.OData.ModelBuilder;
+
+namespace DxyqOpenData.Api.Catalog;
+
+/// <summary>The CSDL of <c>/odata</c>: entity sets named as the contract fixes them, camelCase properties.</summary>
+public static class CatalogEdmModel
+{
+    public const string Namespace = "Dxyq.Catalog";
+
+    private static readonly Lazy<IEdmModel> Model = new(Build);
+
+    public static IEdmModel Get() => Model.Value;
+
+    private static IEdmModel Build()
+    {
+        var builder = new ODataConventionModelBuilder { Namespace = Namespace, ContainerName = "Catalog" };
+        builder.EnableLowerCamelCase();
+
+        builder.EntitySet<Unit>("Units");
+        var instruments = builder.EntitySet<Instrument>("Instruments");
+        instruments.EntityType.Property(i => i.UpdatedAt).IsConcurrencyToken();
+        builder.EntitySet<ServiceOffering>("ServiceOfferings");
+        builder.EntitySet<ServiceRecord>("ServiceRecords");
+        builder.EntitySet<Dataset>("Datasets");
+        builder.EntitySet<Sensor>("Sensors").EntityType.Ignore(s => s.SecretHash);
+        builder.EntitySet<UsageSession>("UsageSessions");
+        builder.EntitySet<Alert>("Alerts");
+
+        return builder.GetEdmModel();
+    }
+}

@@ -1,0 +1,52 @@
+using DxyqOpenData.Api.Alerts;
+using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Datasets;
+using DxyqOpenData.Api.Instruments;
+using DxyqOpenData.Api.Sensors;
+using DxyqOpenData.Api.ServiceOfferings;
+using DxyqOpenData.Api.ServiceRecords;
+using DxyqOpenData.Api.Units;
+using DxyqOpenData.Api.UsageSessions;
+using Microsoft.EntityFrameworkCore;
+
+namespace DxyqOpenData.Api.Data;
+
+/// <summary>
+/// The node's one database. Each provider has its own subclass (below) so that each keeps its own migrations:
+/// the model is the same, the SQL is not.
+/// </summary>
+public abstract class CatalogDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<Unit> Units => Set<Unit>();
+    public DbSet<Instrument> Instruments => Set<Instrument>();
+    public DbSet<ServiceOffering> ServiceOfferings => Set<ServiceOffering>();
+    public DbSet<ServiceRecord> ServiceRecords => Set<ServiceRecord>();
+    public DbSet<Dataset> Datasets => Set<Dataset>();
+    public DbSet<Sensor> Sensors => Set<Sensor>();
+    public DbSet<UsageSession> UsageSessions => Set<UsageSession>();
+    public DbSet<Alert> Alerts => Set<Alert>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<decimal>().HaveConversion<FenConverter>();
+        configurationBuilder.Properties<decimal?>().HaveConversion<FenConverter>();
+        foreach (var enumType in typeof(RunState).Assembly.GetTypes().Where(t => t.IsEnum && t.Namespace == typeof(RunState).Namespace))
+        {
+            configurationBuilder.Properties(enumType).HaveConversion<string>().HaveMaxLength(32);
+        }
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(CatalogDbContext).Assembly, t => t.Namespace?.StartsWith("DxyqOpenData.Api") == true);
+        SnakeCaseNames.Apply(modelBuilder);
+    }
+}
+
+public sealed class SqliteCatalogDbContext(DbContextOptions<SqliteCatalogDbContext> options) : CatalogDbContext(options);
+
+public sealed class PostgreSqlCatalogDbContext(DbContextOptions<PostgreSqlCatalogDbContext> options) : CatalogDbContext(options);
+
+public sealed class SqlServerCatalogDbContext(DbContextOptions<SqlServerCatalogDbContext> options) : CatalogDbContext(options);

@@ -1,0 +1,113 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace DxyqOpenData.Api.Data;
+
+public enum DatabaseProvider { Sqlite, PostgreSql, SqlServer }
+
+/// <summary>The <c>Database</c> section: which provider, where, and whether to migrate at start-up.</summary>
+public sealed class DatabaseOptions
+{
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+    /// <summary>Defaults to a SQLite file under ./data/.</summary>
+    public string? ConnectionString { get; set; }
+    public bool MigrateOnStartup { get; set; } = true;
+
+    public string EffectiveConnectionString => ConnectionString is { Length: > 0 } cs
+        ? cs
+        : Provider == DatabaseProvider.Sqlite
+            ? "Data Source=data/dxyq.db"
+            : throw new InvalidOperationException($"Database:ConnectionString is required for provider {Provider}.");
+}
+
+public static class DatabaseSetup
+{
+    public static IHostApplicationBuilder AddCatalogDatabase(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection("Database").Get<DatabaseOptions>() ?? new DatabaseOptions();
+        builder.Services.AddSingleton(options);
+        switch (options.Provider)
+        {
+            case DatabaseProvider.Sqlite:
+                builder.Services.AddDbContextPool<CatalogDbContext, SqliteCatalogDbContext>(o => ConfigureSqlite(o, options.EffectiveConnectionString));
+                break;
+            case DatabaseProvider.PostgreSql:
+                builder.Services.AddDbContextPool<CatalogDbContext, PostgreSqlCatalogDbContext>(o => ConfigurePostgreSql(o, options.EffectiveConnectionString));
+                break;
+            case DatabaseProvider.SqlServer:
+                builder.Services.AddDbContextPool<CatalogDbContext, SqlServerCatalogDbContext>(o => ConfigureSqlServer(o, options.EffectiveConnectionString));
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown Database:Provider '{options.Provider}'.");
+        }
+        return builder;
+    }
+
+    public static void ConfigureSqlite(DbContextOptionsBuilder o, string connectionString)
+    {
+        var csb = new SqliteConnectionStringBuilder(connectionString);
+        if (csb.DataSource is { Length: > 0 } file && file != ":memory:" && Path.GetDirectoryName(Path.GetFullPath(file)) is { } dir)
+        {
+            Directory.CreateDirectory(dir);
+        }
+        o.UseSqlite(connectionString, s => s.CommandTimeout(60))
+            .AddInterceptors(SqlitePragmas.Instance);
+        Common(o);
+    }
+
+    public static void ConfigurePostgreSql(DbContextOptionsBuilder o, string connectionString)
+    {
+        o.UseNpgsql(connectionString, s => s.CommandTimeout(60));
+        Common(o);
+    }
+
+    public static void ConfigureSqlServer(DbContextOptionsBuilder o, string connectionString)
+    {
+        o.UseSqlServer(connectionString, s => s.CommandTimeout(60));
+        Common(o);
+    }
+
+    private static void Common(DbContextOptionsBuilder o)
+    {
+        // Reads dominate: no change tracking unless a writer asks for it.
+        o.UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking);
+        // A query EF cannot translate must fail, not quietly load a table into memory.
+        o.ConfigureWarnings(w => w.Throw(RelationalEventId.MultipleCollectionIncludeWarning));
+    }
+
+    /// <summary>Applies pending migrations (the default at start-up); WAL mode on SQLite.</summary>
+    public static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+        await db.Database.MigrateAsync(cancellationToken);
+        if (db.Database.IsSqlite())
+        {
+            // WAL persists in the file: readers never wait for the writer.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+    }
+}
+
+/// <summary>Per-connection SQLite settings: WAL needs only NORMAL sync to be durable at checkpoints, and a busy writer is waited for.</summary>
+internal sealed class SqlitePragmas : DbConnectionInterceptor
+{
+    public static readonly SqlitePragmas Instance = new();
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+    public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Apply(connection);
+        return Task.CompletedTask;
+    }
+
+    private static void Apply(DbConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
+        command.ExecuteNonQuery();
+    }
+}

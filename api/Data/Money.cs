@@ -1,0 +1,30 @@
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace DxyqOpenData.Api.Data;
+
+/// <summary>
+/// Money is CNY with two decimals on the wire and integer fen in storage: every provider indexes, compares and
+/// sums an integer exactly and natively, where SQLite would keep a decimal as text and need EF's own functions.
+/// </summary>
+public static class Money
+{
+    public static long ToFen(decimal cny) => (long)decimal.Round(cny * 100m, 0, MidpointRounding.AwayFromZero);
+
+    /// <summary>Fen to CNY with scale 2, so 300000 CNY serializes as 300000.00.</summary>
+    public static decimal FromFen(long fen)
+    {
+        var negative = fen < 0;
+        var magnitude = negative ? (ulong)-fen : (ulong)fen;
+        return new decimal((int)(uint)magnitude, (int)(uint)(magnitude >> 32), 0, negative, 2);
+    }
+
+    /// <summary>True when the amount has no more than two decimal places.</summary>
+    public static bool HasAtMostTwoDecimals(decimal cny) => decimal.Round(cny, 2) == cny;
+}
+
+public sealed class FenConverter() : ValueConverter<decimal, long>(cny => Money.ToFen(cny), fen => Money.FromFen(fen));
+
+/// <summary>Every DateTime is UTC: written as UTC (PostgreSQL's timestamptz insists) and read back as UTC.</summary>
+public sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+    v => v.Kind == DateTimeKind.Utc ? v : v.Kind == DateTimeKind.Local ? v.ToUniversalTime() : DateTime.SpecifyKind(v, DateTimeKind.Utc),
+    v => DateTime.SpecifyKind(v, DateTimeKind.Utc));

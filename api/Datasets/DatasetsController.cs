@@ -1,0 +1,19 @@
+using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Security;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.OData.Query;
+using Microsoft.AspNetCore.OData.Results;
+using Microsoft.AspNetCore.OData.Routing.Controllers;
+
+namespace DxyqOpenData.Api.Datasets;
+
+[Authorize(Policy = Policies.PublicCatalog)]
+public sealed class DatasetsController(CatalogDbContext db) : ODataController
+{
+    [CatalogQuery]
+    public IQueryable<Dataset> Get() => db.Datasets;
+
+    [CatalogQuery]
+    public SingleResult<Dataset> Get(Guid key) => SingleResult.Create(db.Datasets.Where(d => d.Id == key));
+}

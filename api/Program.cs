@@ -1,0 +1,24 @@
+using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Security;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddCatalogDatabase();
+builder.AddCatalogSecurity();
+builder.AddCatalogOData();
+
+var app = builder.Build();
+
+if (app.Services.GetRequiredService<DatabaseOptions>().MigrateOnStartup)
+{
+    await DatabaseSetup.MigrateAsync(app.Services);
+}
+
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapControllers();
+
+app.Run();
+
+public partial class Program;

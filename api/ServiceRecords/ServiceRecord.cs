@@ -1,0 +1,41 @@
+using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Instruments;
+
+namespace DxyqOpenData.Api.ServiceRecords;
+
+/// <summary>服务记录: one service delivered. Carries personal data: never public, never federated.</summary>
+public sealed class ServiceRecord
+{
+    public Guid Id { get; set; }
+    public required string UnitId { get; set; }
+    public Guid InstrumentId { get; set; }
+    public Guid? ServiceOfferingId { get; set; }
+    /// <summary>The unit's own key for the record.</summary>
+    public required string ExternalId { get; set; }
+    public DateTime StartedAt { get; set; }
+    public DateTime EndedAt { get; set; }
+    public double Hours { get; set; }
+    public int? Samples { get; set; }
+    public string? Content { get; set; }
+    public string? Subject { get; set; }
+    public required string UserName { get; set; }
+    public required string UserOrganization { get; set; }
+    public string? UserCreditCode { get; set; }
+    /// <summary>GB/T 2260 code of the user's organisation: shows service to the 26 mountain counties.</summary>
+    public string? UserRegionCode { get; set; }
+    /// <summary>The user is outside the owning unit: counts toward the sharing rate.</summary>
+    public bool IsExternal { get; set; }
+    /// <summary>Statutory, mandatory or in-duty work: excluded from rewards (rule 10).</summary>
+    public bool IsStatutory { get; set; }
+    public decimal FeeCny { get; set; }
+    public PaymentMethod PaymentMethod { get; set; }
+    public string? VoucherNo { get; set; }
+    public decimal? VoucherAmountCny { get; set; }
+    public bool BookedOnPlatform { get; set; }
+    /// <summary>1 to 5.</summary>
+    public int? Rating { get; set; }
+    public string? Feedback { get; set; }
+    public DateTime UpdatedAt { get; set; }
+
+    public Instrument? Instrument { get; set; }
+}

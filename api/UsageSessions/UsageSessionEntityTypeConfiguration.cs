@@ -1,0 +1,19 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace DxyqOpenData.Api.UsageSessions;
+
+internal sealed class UsageSessionEntityTypeConfiguration : IEntityTypeConfiguration<UsageSession>
+{
+    public void Configure(EntityTypeBuilder<UsageSession> session)
+    {
+        session.HasKey(s => s.Id);
+        session.Property(s => s.Id).ValueGeneratedNever();
+        session.Property(s => s.UnitId).HasMaxLength(18).IsFixedLength();
+        session.Property(s => s.SensorId).HasMaxLength(64);
+        session.HasIndex(s => new { s.InstrumentId, s.StartedAt });
+        session.HasIndex(s => new { s.UnitId, s.StartedAt });
+        session.HasIndex(s => s.StartedAt);
+        session.HasOne<Instruments.Instrument>().WithMany().HasForeignKey(s => s.InstrumentId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -1,0 +1,69 @@
+using DxyqOpenData.Api.Data;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace DxyqOpenData.Tests.Infrastructure;
+
+/// <summary>
+/// One node, in process, on a real database of the given provider: SQLite in a temp file, or a fresh database
+/// on the test PostgreSQL server. Demo data is loaded at a small scale unless a test says otherwise.
+/// </summary>
+public class NodeFactory(DatabaseProvider provider, IReadOnlyDictionary<string, string?>? settings = null)
+    : WebApplicationFactory<Program>
+{
+    private readonly string? _sqliteFile = provider == DatabaseProvider.Sqlite
+        ? Path.Combine(Path.GetTempPath(), $"dxyq-test-{Guid.NewGuid():N}.db")
+        : null;
+
+    private string? _connectionString;
+
+    public DatabaseProvider Provider => provider;
+
+    public string ConnectionString => _connectionString ??= provider switch
+    {
+        DatabaseProvider.Sqlite => $"Data Source={_sqliteFile}",
+        DatabaseProvider.PostgreSql => TestPostgres.CreateDatabase(),
+        _ => throw new NotSupportedException($"No test server for {provider}."),
+    };
+
+    /// <summary>Settings every test node starts with; a test's own settings win.</summary>
+    public static IReadOnlyDictionary<string, string?> Defaults { get; } = new Dictionary<string, string?>
+    {
+        ["Demo:Enabled"] = "true",
+        ["Demo:Seed"] = "42",
+        ["Demo:Scale"] = "0.02",
+        ["SensorBridge:Enabled"] = "false",
+    };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Database:Provider", provider.ToString());
+        builder.UseSetting("Database:ConnectionString", ConnectionString);
+        foreach (var (key, value) in Defaults)
+        {
+            builder.UseSetting(key, value);
+        }
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && _sqliteFile is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var suffix in new[] { "", "-wal", "-shm" })
+            {
+                try { File.Delete(_sqliteFile + suffix); } catch (IOException) { }
+            }
+        }
+    }
+}
+
+public sealed class SqliteNode() : NodeFactory(DatabaseProvider.Sqlite);
+
+public sealed class PostgreSqlNode() : NodeFactory(DatabaseProvider.PostgreSql);

@@ -1,0 +1,32 @@
+using Npgsql;
+
+namespace DxyqOpenData.Tests.Infrastructure;
+
+/// <summary>
+/// The real PostgreSQL server the tests run against. <c>./test.sh</c> starts a throwaway cluster and exports
+/// DXYQ_TEST_POSTGRES; each fixture gets a database of its own on it. No server is a failure, not a skip.
+/// </summary>
+public static class TestPostgres
+{
+    public const string EnvironmentVariable = "DXYQ_TEST_POSTGRES";
+
+    public static string ServerConnectionString =>
+        Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } cs
+            ? cs
+            : throw new InvalidOperationException(
+                $"{EnvironmentVariable} is not set: run the tests with ./test.sh, which starts a throwaway PostgreSQL cluster.");
+
+    /// <summary>Creates an empty database and returns its connection string.</summary>
+    public static string CreateDatabase(string prefix = "dxyq_test")
+    {
+        var name = $"{prefix}_{Guid.NewGuid():N}"[..40];
+        using (var connection = new NpgsqlConnection(ServerConnectionString))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"CREATE DATABASE \"{name}\"";
+            command.ExecuteNonQuery();
+        }
+        return new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name }.ConnectionString;
+    }
+}
