@@ -15,6 +15,8 @@ if (app.Services.GetRequiredService<DatabaseOptions>().MigrateOnStartup)
     await DatabaseSetup.MigrateAsync(app.Services);
 }
 
+app.UseRouting();
+app.UseNotFoundForUnknownRoutes();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapControllers();

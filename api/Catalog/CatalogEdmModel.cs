@@ -35,6 +35,15 @@ public static class CatalogEdmModel
         builder.EntitySet<UsageSession>("UsageSessions");
         builder.EntitySet<Alert>("Alerts");
 
+        // Money is CNY with two decimals (stored as integer fen, see Data/Money.cs).
+        foreach (var property in builder.StructuralTypes.SelectMany(t => t.Properties).OfType<DecimalPropertyConfiguration>())
+        {
+            property.Precision = 18;
+            property.Scale = 2;
+        }
+        // Foreign keys the convention builder leaves nullable because of the navigation.
+        instruments.EntityType.Property(i => i.UnitId).IsRequired();
+
         return builder.GetEdmModel();
     }
 }

@@ -1,10 +1,21 @@
+using System.Data.Common;
+using System.Reflection;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.OData.Extensions;
 using Microsoft.AspNetCore.OData.Query;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.OData;
+using Npgsql;
 
 namespace DxyqOpenData.Api.Catalog;
 
 /// <summary>
-/// The catalog's query limits, one place for every entity set. Exceeding one is a 400 whose message names the
-/// limit; see docs/odata.md.
+/// <c>[EnableQuery]</c> with the catalog's limits, and with every failure of a query a client wrote turned into an
+/// OData 400 that says what is wrong (never a stack trace, never a 500). The result is materialized here,
+/// asynchronously, so a query the database refuses is still a clean 400 rather than a response broken mid-stream.
+/// See docs/odata.md.
 /// </summary>
 public sealed class CatalogQueryAttribute : EnableQueryAttribute
 {
@@ -23,6 +34,76 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
         MaxOrderByNodeCount = 5;
         // EF translates null semantics itself; OData's null-propagation guards only make the SQL worse.
         HandleNullPropagation = HandleNullPropagationOption.False;
-        AllowedQueryOptions = AllowedQueryOptions.All & ~AllowedQueryOptions.Format & ~AllowedQueryOptions.SkipToken | AllowedQueryOptions.SkipToken;
+        // $search has no meaning defined here yet: refuse it rather than silently ignore it.
+        AllowedQueryOptions = AllowedQueryOptions.Supported & ~AllowedQueryOptions.Search;
     }
+
+    public override async Task OnActionExecutionAsync(ActionExecutingContext context, ActionExecutionDelegate next)
+    {
+        OnActionExecuting(context);
+        if (context.Result is not null)
+        {
+            context.Result = ODataErrors.FromLibraryResult(context.Result);
+            return;
+        }
+
+        var executed = await next();
+        if (executed.Exception is not null && !executed.ExceptionHandled)
+        {
+            return;
+        }
+        try
+        {
+            OnActionExecuted(executed);
+            await MaterializeAsync(executed);
+        }
+        catch (Exception e) when (IsClientFault(e))
+        {
+            var cause = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+            executed.Result = ODataErrors.BadRequest("InvalidQuery", Describe(cause));
+        }
+        if (executed.Result is not null)
+        {
+            executed.Result = ODataErrors.FromLibraryResult(executed.Result);
+        }
+    }
+
+    private static async Task MaterializeAsync(ActionExecutedContext executed)
+    {
+        if (executed.Result is ObjectResult { Value: IQueryable query } result && query.Provider is Microsoft.EntityFrameworkCore.Query.IAsyncQueryProvider)
+        {
+            var toList = ToListAsyncMethod.MakeGenericMethod(query.ElementType);
+            var task = (Task)toList.Invoke(null, [query, executed.HttpContext.RequestAborted])!;
+            await task;
+            result.Value = task.GetType().GetProperty(nameof(Task<object>.Result))!.GetValue(task);
+        }
+        // $count runs lazily in the serializer; run it now, inside the error handling.
+        _ = executed.HttpContext.Request.ODataFeature().TotalCount;
+    }
+
+    private static string Describe(Exception e) =>
+        e is InvalidOperationException && e.Message.Contains("could not be translated", StringComparison.Ordinal)
+            ? "The query uses a function or operator the database cannot evaluate on these properties (for example round() on a money amount). Simplify $filter, $orderby or $apply."
+            : $"The query cannot be evaluated by the database: {e.Message.Split('\n', 2)[0].Trim()}";
+
+    public override void ValidateQuery(HttpRequest request, ODataQueryOptions queryOptions)
+    {
+        base.ValidateQuery(request, queryOptions);
+        RestrictedProperties.ValidateQuery(request, queryOptions);
+    }
+
+    private static readonly MethodInfo ToListAsyncMethod = typeof(EntityFrameworkQueryableExtensions)
+        .GetMethod(nameof(EntityFrameworkQueryableExtensions.ToListAsync))!;
+
+    /// <summary>Failures caused by what the client asked for, as opposed to the node or its database failing.</summary>
+    private static bool IsClientFault(Exception e) => e switch
+    {
+        ODataException or NotSupportedException or NotImplementedException or ArgumentException or FormatException or OverflowException => true,
+        InvalidOperationException => true, // EF: "could not be translated"
+        PostgresException pg => pg.SqlState.StartsWith("22", StringComparison.Ordinal) || pg.SqlState.StartsWith("42", StringComparison.Ordinal),
+        SqliteException sqlite => sqlite.SqliteErrorCode is 1 or 18 or 20,
+        DbException => false,
+        TargetInvocationException { InnerException: { } inner } => IsClientFault(inner),
+        _ => false,
+    };
 }

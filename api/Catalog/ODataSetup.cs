@@ -1,4 +1,9 @@
+using DxyqOpenData.Api.Security;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc.ApplicationModels;
 using Microsoft.AspNetCore.OData;
+using Microsoft.AspNetCore.OData.Formatter.Serialization;
+using Microsoft.AspNetCore.OData.Routing.Controllers;
 
 namespace DxyqOpenData.Api.Catalog;
 
@@ -6,12 +11,30 @@ public static class ODataSetup
 {
     public static IHostApplicationBuilder AddCatalogOData(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddControllers().AddOData(o =>
-        {
-            o.EnableQueryFeatures(CatalogQueryAttribute.MaxTopValue);
-            o.TimeZone = TimeZoneInfo.Utc;
-            o.AddRouteComponents("odata", CatalogEdmModel.Get());
-        });
+        builder.Services.AddControllers(o => o.Conventions.Add(new MetadataIsPublic()))
+            .AddOData(o =>
+            {
+                o.EnableQueryFeatures(CatalogQueryAttribute.MaxTopValue);
+                o.TimeZone = TimeZoneInfo.Utc;
+                o.AddRouteComponents("odata", CatalogEdmModel.Get(),
+                    services => services.AddSingleton<ODataResourceSerializer, CatalogResourceSerializer>());
+            });
         return builder;
+    }
+
+    /// <summary>The library's own service document and $metadata controller gets the public policy explicitly.</summary>
+    private sealed class MetadataIsPublic : IControllerModelConvention
+    {
+        public void Apply(ControllerModel controller)
+        {
+            if (controller.ControllerType.AsType() != typeof(MetadataController))
+            {
+                return;
+            }
+            foreach (var selector in controller.Actions.SelectMany(a => a.Selectors))
+            {
+                selector.EndpointMetadata.Add(new AuthorizeAttribute(Policies.PublicCatalog));
+            }
+        }
     }
 }

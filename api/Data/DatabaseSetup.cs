@@ -73,6 +73,7 @@ public static class DatabaseSetup
     {
         // Reads dominate: no change tracking unless a writer asks for it.
         o.UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking);
+        o.AddInterceptors(AggregateUnflattener.Instance);
         // A query EF cannot translate must fail, not quietly load a table into memory.
         o.ConfigureWarnings(w => w.Throw(RelationalEventId.MultipleCollectionIncludeWarning));
     }

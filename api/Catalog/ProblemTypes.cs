@@ -1,0 +1,15 @@
+namespace DxyqOpenData.Api.Catalog;
+
+/// <summary>
+/// The stable <c>type</c> of each RFC 9457 problem this node answers outside OData; docs/errors.md lists them.
+/// </summary>
+public static class ProblemTypes
+{
+    private const string Prefix = "urn:dxyq:problem:";
+
+    public const string NotFound = Prefix + "not-found";
+    public const string Unauthorized = Prefix + "unauthorized";
+    public const string Forbidden = Prefix + "forbidden";
+    public const string Validation = Prefix + "validation";
+    public const string ServerError = Prefix + "server-error";
+}
