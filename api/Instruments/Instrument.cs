@@ -9,6 +9,8 @@ namespace DxyqOpenData.Api.Instruments;
 public sealed class Instrument
 {
     public const decimal MinimumPriceCny = 300_000m;
+    /// <summary>The query filter that hides confidential instruments.</summary>
+    public const string PublishedFilter = "published";
 
     public Guid Id { get; set; }
     public required string UnitId { get; set; }

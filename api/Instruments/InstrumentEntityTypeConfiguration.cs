@@ -35,6 +35,11 @@ internal sealed class InstrumentEntityTypeConfiguration : IEntityTypeConfigurati
         instrument.Property(i => i.HsCode).HasMaxLength(10);
         instrument.Property(i => i.UpdatedAt).IsConcurrencyToken();
 
+        // Confidential instruments are registered (报备) but never published (rule 1): not through the set, not
+        // through a unit's navigation, not through an expansion. Supervision code that must see them asks with
+        // IgnoreQueryFilters([Instrument.PublishedFilter]).
+        instrument.HasQueryFilter(Instrument.PublishedFilter, i => !i.IsConfidential);
+
         instrument.HasIndex(i => new { i.UnitId, i.InnerId }).IsUnique();
         instrument.HasIndex(i => i.CategoryCode);
         instrument.HasIndex(i => i.RegionCode);

@@ -1,0 +1,367 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using DxyqOpenData.Tests.Infrastructure;
+
+namespace DxyqOpenData.Tests.Catalog;
+
+/// <summary>
+/// The OData catalog over HTTP, on the demo data at a small scale. Every figure the node answers is compared
+/// with the same figure computed by plain SQL on its database. Runs once per provider (subclasses below).
+/// </summary>
+public abstract class CatalogQueryTests(NodeFactory node)
+{
+    private readonly HttpClient _client = node.CreateClient();
+
+    private const string Published = "is_confidential = false";
+
+    [Theory]
+    [InlineData("Units")]
+    [InlineData("Instruments")]
+    [InlineData("ServiceOfferings")]
+    [InlineData("Datasets")]
+    [InlineData("Sensors")]
+    [InlineData("UsageSessions")]
+    public async Task Public_sets_are_readable_anonymously_with_camel_case_names(string set)
+    {
+        var page = await _client.GetJsonAsync($"/odata/{set}?$top=3");
+        Assert.NotEmpty(page.Values());
+        foreach (var (name, _) in page.Values()[0]!.AsObject().Where(p => !p.Key.StartsWith('@')))
+        {
+            Assert.True(char.IsLower(name[0]), $"{set}.{name} is not camelCase");
+        }
+    }
+
+    [Theory]
+    [InlineData("/odata/ServiceRecords")]
+    [InlineData("/odata/ServiceRecords?$apply=aggregate($count as n)")]
+    [InlineData("/odata/ServiceRecords(00000000-0000-0000-0000-000000000001)")]
+    [InlineData("/odata/Alerts")]
+    [InlineData("/odata/Alerts?$filter=kind eq 'idle6Months'")]
+    [InlineData("/odata/Instruments?$expand=unit&$top=1&$select=id&$filter=id eq 00000000-0000-0000-0000-000000000001")]
+    public async Task Protected_sets_are_not_served_anonymously(string url)
+    {
+        using var response = await _client.GetAsync(url);
+        if (url.StartsWith("/odata/Instruments", StringComparison.Ordinal))
+        {
+            // No navigation leads from the public sets into the protected ones.
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.DoesNotContain("serviceRecords", await response.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+            return;
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("Bearer", response.Headers.WwwAuthenticate.ToString());
+        Assert.DoesNotContain("userName", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Filter_with_contains_and_a_number_comparison_matches_sql()
+    {
+        var expected = await node.ScalarAsync<long>($"SELECT COUNT(*) FROM instruments WHERE {Published} AND price_fen >= 100000000 AND name LIKE '%显微镜%'");
+        Assert.True(expected > 0, "the demo data should hold microscopes over 1,000,000 CNY");
+
+        var (items, _, count) = await _client.GetAllPagesAsync("/odata/Instruments?$filter=priceCny ge 1000000 and contains(name,'显微镜')&$select=id,name,priceCny&$count=true");
+
+        Assert.Equal(expected, count);
+        Assert.Equal(expected, items.Count);
+        Assert.All(items, i =>
+        {
+            Assert.Contains("显微镜", i["name"]!.GetValue<string>());
+            Assert.True(i["priceCny"]!.Decimal() >= 1_000_000m);
+        });
+    }
+
+    [Fact]
+    public async Task Filter_with_startswith_in_and_dates_matches_sql()
+    {
+        var expected = await node.ScalarAsync<long>(
+            $"SELECT COUNT(*) FROM instruments WHERE {Published} AND category_code LIKE '03%' AND acceptance_date >= '2022-01-01' " +
+            "AND status IN ('Normal','UnderRepair')");
+        Assert.True(expected > 0);
+
+        var page = await _client.GetJsonAsync(
+            "/odata/Instruments?$filter=startswith(categoryCode,'03') and acceptanceDate ge 2022-01-01 and status in ('normal','underRepair')&$count=true&$top=0");
+
+        Assert.Equal(expected, page["@odata.count"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Filter_on_a_timestamp_with_an_offset_compares_instants()
+    {
+        var rows = await node.RowsAsync($"SELECT updated_at FROM instruments WHERE {Published} ORDER BY updated_at");
+        var middle = ReadUtc(rows[rows.Count / 2][0]!);
+        var expected = rows.Count(r => ReadUtc(r[0]!) >= middle);
+        // The same instant written in China Standard Time.
+        var literal = Uri.EscapeDataString(new DateTimeOffset(middle).ToOffset(TimeSpan.FromHours(8)).ToString("yyyy-MM-ddTHH:mm:ss.FFFFFFFzzz"));
+
+        var page = await _client.GetJsonAsync($"/odata/Instruments?$filter=updatedAt ge {literal}&$count=true&$top=0");
+
+        Assert.Equal(expected, page["@odata.count"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Filter_with_any_over_a_navigation_matches_sql()
+    {
+        var expected = await node.ScalarAsync<long>($"SELECT COUNT(DISTINCT unit_id) FROM instruments WHERE {Published} AND price_fen >= 500000000");
+        Assert.True(expected > 0);
+
+        var page = await _client.GetJsonAsync("/odata/Units?$filter=instruments/any(i: i/priceCny ge 5000000)&$count=true&$top=0");
+
+        Assert.Equal(expected, page["@odata.count"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Select_returns_only_the_selected_properties()
+    {
+        var page = await _client.GetJsonAsync("/odata/Instruments?$select=id,name,priceCny&$top=5");
+
+        Assert.All(page.Values(), v => Assert.Equal(["id", "name", "priceCny"], v!.AsObject().Select(p => p.Key).Where(k => !k.StartsWith('@')).Order()));
+    }
+
+    [Fact]
+    public async Task Expand_follows_instrument_to_unit_offerings_and_sensor()
+    {
+        var page = await _client.GetJsonAsync("/odata/Instruments?$filter=sensorId ne null&$expand=unit($select=id,name),offerings($select=id,instrumentId),sensor($select=id)&$select=id,unitId,sensorId&$top=20");
+
+        Assert.NotEmpty(page.Values());
+        foreach (var instrument in page.Values().Select(v => v!.AsObject()))
+        {
+            Assert.Equal(instrument["unitId"]!.GetValue<string>(), instrument["unit"]!["id"]!.GetValue<string>());
+            Assert.Equal(instrument["sensorId"]!.GetValue<string>(), instrument["sensor"]!["id"]!.GetValue<string>());
+            Assert.All(instrument["offerings"]!.AsArray(), o => Assert.Equal(instrument["id"]!.GetValue<string>(), o!["instrumentId"]!.GetValue<string>()));
+        }
+    }
+
+    [Fact]
+    public async Task Expand_follows_unit_to_its_instruments()
+    {
+        var page = await _client.GetJsonAsync("/odata/Units?$orderby=id&$top=3&$select=id&$expand=instruments($select=id;$top=1000)");
+
+        foreach (var unit in page.Values().Select(v => v!.AsObject()))
+        {
+            var id = unit["id"]!.GetValue<string>();
+            var expected = await node.ScalarAsync<long>($"SELECT COUNT(*) FROM instruments WHERE {Published} AND unit_id = '{id}'");
+            Assert.Equal(expected, unit["instruments"]!.AsArray().Count);
+        }
+    }
+
+    [Fact]
+    public async Task Orderby_top_and_skip_match_sql()
+    {
+        var expected = (await node.RowsAsync($"SELECT id FROM instruments WHERE {Published} ORDER BY price_fen DESC, id LIMIT 5 OFFSET 3"))
+            .Select(r => Guid.Parse(r[0]!.ToString()!)).ToList();
+
+        var page = await _client.GetJsonAsync("/odata/Instruments?$orderby=priceCny desc&$top=5&$skip=3&$select=id,priceCny");
+
+        Assert.Equal(expected, page.Values().Select(v => Guid.Parse(v!["id"]!.GetValue<string>())));
+        var prices = page.Values().Select(v => v!["priceCny"]!.Decimal()).ToList();
+        Assert.Equal(prices.OrderDescending(), prices);
+    }
+
+    [Fact]
+    public async Task NextLink_paging_visits_every_row_once_and_count_equals_the_rows_paged()
+    {
+        var expected = await node.ScalarAsync<long>($"SELECT COUNT(*) FROM instruments WHERE {Published}");
+
+        var (items, pages, count) = await _client.GetAllPagesAsync("/odata/Instruments?$select=id&$orderby=regionCode&$count=true");
+
+        Assert.Equal(expected, count);
+        Assert.Equal(expected, items.Count);
+        Assert.Equal(items.Count, items.Select(i => i["id"]!.GetValue<string>()).Distinct().Count());
+        Assert.Equal((int)Math.Ceiling(expected / 100.0), pages);
+    }
+
+    [Fact]
+    public async Task Apply_groupby_with_sum_and_count_is_computed_like_sql()
+    {
+        var expected = (await node.RowsAsync($"SELECT category_code, COUNT(*), SUM(price_fen) FROM instruments WHERE {Published} GROUP BY category_code"))
+            .ToDictionary(r => r[0]!.ToString()!.Trim(), r => (Count: Convert.ToInt64(r[1]), Total: Convert.ToInt64(r[2]) / 100m));
+        Assert.True(expected.Count > 1);
+
+        var page = await _client.GetJsonAsync("/odata/Instruments?$apply=groupby((categoryCode),aggregate(priceCny with sum as total,$count as count))");
+
+        var actual = page.Values().ToDictionary(v => v!["categoryCode"]!.GetValue<string>(), v => (Count: v!["count"]!.GetValue<long>(), Total: v!["total"]!.Decimal()));
+        Assert.Equal(expected.OrderBy(e => e.Key), actual.OrderBy(a => a.Key));
+    }
+
+    [Fact]
+    public async Task Apply_filter_then_groupby_on_region_is_computed_like_sql()
+    {
+        var expected = (await node.RowsAsync($"SELECT region_code, COUNT(*), MAX(price_fen) FROM instruments WHERE {Published} AND is_domestic = true GROUP BY region_code"))
+            .ToDictionary(r => r[0]!.ToString()!.Trim(), r => (Count: Convert.ToInt64(r[1]), Max: Convert.ToInt64(r[2]) / 100m));
+        Assert.NotEmpty(expected);
+
+        var page = await _client.GetJsonAsync("/odata/Instruments?$apply=filter(isDomestic)/groupby((regionCode),aggregate($count as n,priceCny with max as top))");
+
+        var actual = page.Values().ToDictionary(v => v!["regionCode"]!.GetValue<string>(), v => (Count: v!["n"]!.GetValue<long>(), Max: v!["top"]!.Decimal()));
+        Assert.Equal(expected.OrderBy(e => e.Key), actual.OrderBy(a => a.Key));
+    }
+
+    [Fact]
+    public async Task Apply_aggregate_over_the_whole_set_is_computed_like_sql()
+    {
+        var fen = await node.ScalarAsync<long>($"SELECT SUM(price_fen) FROM instruments WHERE {Published}");
+
+        var page = await _client.GetJsonAsync("/odata/Instruments?$apply=aggregate(priceCny with sum as total)");
+
+        Assert.Equal(fen / 100m, page.Values().Single()!["total"]!.Decimal());
+    }
+
+    [Theory]
+    [InlineData("/odata/Instruments?$top=1001", "1000")]
+    [InlineData("/odata/Instruments?$expand=unit($expand=instruments($expand=unit($expand=instruments)))", "depth")]
+    [InlineData("/odata/Instruments?$orderby=name,model,manufacturer,priceCny,regionCode,categoryCode", "OrderBy")]
+    public async Task Each_limit_answers_400_naming_the_limit(string url, string named)
+    {
+        var error = (await _client.GetJsonAsync(url, HttpStatusCode.BadRequest))["error"]!;
+
+        Assert.Equal("QueryLimitExceeded", error["code"]!.GetValue<string>());
+        Assert.Contains(named, error["message"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task The_node_count_limit_answers_400_naming_it()
+    {
+        var filter = string.Join(" or ", Enumerable.Range(0, 80).Select(i => $"categoryCode eq '{i:000000}'"));
+
+        var error = (await _client.GetJsonAsync($"/odata/Instruments?$filter={filter}", HttpStatusCode.BadRequest))["error"]!;
+
+        Assert.Contains("node count", error["message"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Server_driven_paging_uses_the_default_page_size()
+    {
+        var page = await _client.GetJsonAsync("/odata/Instruments?$select=id");
+
+        Assert.Equal(100, page.Values().Count);
+        Assert.NotNull(page["@odata.nextLink"]);
+    }
+
+    [Theory]
+    [InlineData("$filter=foo eq 1")]
+    [InlineData("$filter=name eq")]
+    [InlineData("$filter=contains(name,'''")]
+    [InlineData("$filter=priceCny gt 'abc'")]
+    [InlineData("$filter=status eq 'bogus'")]
+    [InlineData("$filter=acceptanceDate ge 2024-13-45")]
+    [InlineData("$filter=round(priceCny) gt 1 and substring(name, 1) eq 'x'")]
+    [InlineData("$select=nonexistent")]
+    [InlineData("$expand=nowhere")]
+    [InlineData("$orderby=priceCny sideways")]
+    [InlineData("$top=-1")]
+    [InlineData("$top=abc")]
+    [InlineData("$skip=abc")]
+    [InlineData("$count=maybe")]
+    [InlineData("$search=显微镜")]
+    [InlineData("$apply=groupby(categoryCode)")]
+    [InlineData("$apply=aggregate(name with sum as s)")]
+    [InlineData("$apply=frobnicate()")]
+    [InlineData("$filter=contactPhone eq '13800000000'")]
+    public async Task Malformed_queries_answer_400_with_an_odata_error_and_no_internals(string query)
+    {
+        using var response = await _client.GetAsync($"/odata/Instruments?{query}");
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{query} answered {(int)response.StatusCode}: {body}");
+        var error = JsonNode.Parse(body)!["error"]!;
+        Assert.False(string.IsNullOrWhiteSpace(error["message"]!.GetValue<string>()));
+        Assert.DoesNotContain("stacktrace", body, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("   at ", body);
+    }
+
+    [Fact]
+    public async Task Instruments_carry_etags_and_honour_if_none_match()
+    {
+        var id = (await _client.GetJsonAsync("/odata/Instruments?$top=1&$select=id")).Values()[0]!["id"]!.GetValue<string>();
+
+        using var first = await _client.GetAsync($"/odata/Instruments({id})");
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var etag = first.Headers.ETag;
+        Assert.NotNull(etag);
+
+        using var conditional = new HttpRequestMessage(HttpMethod.Get, $"/odata/Instruments({id})");
+        conditional.Headers.IfNoneMatch.Add(etag);
+        using var notModified = await _client.SendAsync(conditional);
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+
+        using var stale = new HttpRequestMessage(HttpMethod.Get, $"/odata/Instruments({id})");
+        stale.Headers.IfNoneMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue("\"c3RhbGU=\"", isWeak: true));
+        using var modified = await _client.SendAsync(stale);
+        Assert.Equal(HttpStatusCode.OK, modified.StatusCode);
+    }
+
+    [Fact]
+    public async Task Anonymous_readers_get_no_contact_phone_or_email()
+    {
+        var withContacts = await node.ScalarAsync<long>($"SELECT COUNT(*) FROM instruments WHERE {Published} AND contact_phone IS NOT NULL");
+        Assert.True(withContacts > 0);
+
+        using var response = await _client.GetAsync("/odata/Instruments?$select=id,contactName,contactPhone,contactEmail&$top=50");
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("contactName", body);
+        Assert.DoesNotContain("contactPhone", body);
+        Assert.DoesNotContain("contactEmail", body);
+    }
+
+    [Fact]
+    public async Task Confidential_instruments_are_never_published()
+    {
+        var confidential = (await node.RowsAsync("SELECT id, unit_id FROM instruments WHERE is_confidential = true")).FirstOrDefault();
+        Assert.NotNull(confidential);
+        var id = Guid.Parse(confidential[0]!.ToString()!);
+        var unit = confidential[1]!.ToString()!.Trim();
+
+        using var direct = await _client.GetAsync($"/odata/Instruments({id})");
+        Assert.Equal(HttpStatusCode.NotFound, direct.StatusCode);
+        var viaUnit = await _client.GetJsonAsync($"/odata/Units('{unit}')?$expand=instruments($select=id;$top=1000)");
+        Assert.DoesNotContain(viaUnit["instruments"]!.AsArray(), i => Guid.Parse(i!["id"]!.GetValue<string>()) == id);
+    }
+
+    [Fact]
+    public async Task Money_is_shown_in_cny_with_two_decimals()
+    {
+        using var response = await _client.GetAsync("/odata/Instruments?$select=priceCny&$top=20");
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Matches("\"priceCny\":\\d+\\.\\d\\d[,}]", body);
+        Assert.DoesNotMatch("\"priceCny\":\\d+[,}]", body);
+    }
+
+    [Fact]
+    public async Task Metadata_and_service_document_are_public()
+    {
+        using var metadata = await _client.GetAsync("/odata/$metadata");
+        var csdl = await metadata.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, metadata.StatusCode);
+        foreach (var set in new[] { "Units", "Instruments", "ServiceOfferings", "ServiceRecords", "Datasets", "Sensors", "UsageSessions", "Alerts" })
+        {
+            Assert.Contains($"<EntitySet Name=\"{set}\"", csdl);
+        }
+        Assert.DoesNotContain("secretHash", csdl);
+        var service = await _client.GetJsonAsync("/odata/");
+        Assert.Equal(8, service.Values().Count);
+    }
+
+    [Fact]
+    public async Task Unknown_routes_are_404_problems()
+    {
+        using var response = await _client.GetAsync("/odata/Nowhere");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    private static DateTime ReadUtc(object value) => value switch
+    {
+        DateTime d => DateTime.SpecifyKind(d, DateTimeKind.Utc),
+        DateTimeOffset o => o.UtcDateTime,
+        string s => DateTime.SpecifyKind(DateTime.Parse(s, System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc),
+        _ => throw new InvalidOperationException($"unexpected {value.GetType()}"),
+    };
+}
+
+public sealed class SqliteCatalogQueryTests(SqliteNode node) : CatalogQueryTests(node), IClassFixture<SqliteNode>;
+
+public sealed class PostgreSqlCatalogQueryTests(PostgreSqlNode node) : CatalogQueryTests(node), IClassFixture<PostgreSqlNode>;
