@@ -14,6 +14,7 @@ if (app.Services.GetRequiredService<DatabaseOptions>().MigrateOnStartup)
 {
     await DatabaseSetup.MigrateAsync(app.Services);
 }
+await DxyqOpenData.Api.Demo.DemoData.LoadIfEmptyAsync(app.Services);
 
 app.UseRouting();
 app.UseNotFoundForUnknownRoutes();

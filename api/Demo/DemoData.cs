@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Data;
+using LinqToDB;
+using LinqToDB.Data;
+using LinqToDB.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace DxyqOpenData.Api.Demo;
+
+/// <summary>
+/// Loads the demo data set into an empty database at start-up (unless <c>Demo:Enabled=false</c>): units, sensors,
+/// instruments, offerings, a year of service records, datasets, 90 days of sensor sessions and the alerts the
+/// supervision rules raise. Rows stream from the generators into linq2db bulk copies, all in one transaction.
+/// </summary>
+public static class DemoData
+{
+    public static async Task LoadIfEmptyAsync(IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        var configuration = services.GetRequiredService<IConfiguration>();
+        var options = configuration.GetSection("Demo").Get<DemoOptions>() ?? new DemoOptions();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DemoData).FullName!);
+        if (!options.Enabled)
+        {
+            return;
+        }
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+        if (await db.Units.AnyAsync(cancellationToken))
+        {
+            logger.LogInformation("Demo data not loaded: the database already holds units");
+            return;
+        }
+        var world = new DemoWorld(options, configuration["Node:Code"] ?? "ZJ", DemoVocabulary.Load(), Regions.Default, WorkingCalendar.Default);
+        logger.LogInformation("Loading demo data for node {NodeCode}: seed {Seed}, scale {Scale}, up to {Today}", world.NodeCode, world.Seed, world.Scale, world.Today);
+        await LoadAsync(db, world, logger, cancellationToken);
+    }
+
+    internal static async Task LoadAsync(CatalogDbContext db, DemoWorld world, ILogger logger, CancellationToken cancellationToken)
+    {
+        var total = Stopwatch.StartNew();
+        LinqToDBForEFTools.Initialize();
+
+        var unitGenerator = new UnitGenerator(world);
+        var units = unitGenerator.Generate();
+        var organisations = unitGenerator.Organisations(units);
+        var plans = new InstrumentGenerator(world).Generate(units);
+        var lifecycle = new InstrumentLifecycle(world);
+        lifecycle.PlanActivity(plans);
+        var sensors = lifecycle.PlanSensors(plans);
+        lifecycle.PlanServiceInfo(plans);
+        lifecycle.Finish(plans);
+        logger.LogInformation("Demo data planned in {ElapsedMs} ms", total.ElapsedMilliseconds);
+
+        var copy = new Copier(db, logger, cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await copy.Rows("units", units.Select(u => u.Unit));
+        await copy.Rows("sensors", sensors);
+        await copy.Rows("instruments", plans.Select(p => p.Instrument));
+        await copy.Rows("service_offerings", plans.SelectMany(p => p.Offerings));
+        await copy.Rows("service_records", new ServiceRecordGenerator(world, plans, organisations).Generate());
+        await copy.Rows("datasets", new DatasetGenerator(world).Generate(plans));
+        await copy.Rows("usage_sessions", new UsageSessionGenerator(world, plans).Generate());
+        await copy.Rows("alerts", new AlertGenerator(world).Generate(plans));
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogInformation("Demo data loaded: {Rows} rows in {ElapsedMs} ms", copy.Total, total.ElapsedMilliseconds);
+    }
+
+    private sealed class Copier(CatalogDbContext db, ILogger logger, CancellationToken cancellationToken)
+    {
+        // PostgreSQL takes binary COPY; SQLite multi-row INSERTs inside the one transaction.
+        private readonly BulkCopyOptions _options = new()
+        {
+            BulkCopyType = db.Database.IsNpgsql() ? BulkCopyType.ProviderSpecific : BulkCopyType.MultipleRows,
+            MaxBatchSize = 5_000,
+            KeepIdentity = true,
+        };
+
+        public long Total { get; private set; }
+
+        public async Task Rows<T>(string table, IEnumerable<T> rows) where T : class
+        {
+            var watch = Stopwatch.StartNew();
+            var copied = await db.BulkCopyAsync(_options, rows, cancellationToken);
+            Total += copied.RowsCopied;
+            logger.LogInformation("Demo data: {Table} {Rows} rows in {ElapsedMs} ms", table, copied.RowsCopied, watch.ElapsedMilliseconds);
+        }
+    }
+}
