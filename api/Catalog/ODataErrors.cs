@@ -23,9 +23,11 @@ public static class ODataErrors
         {
             text = "The query specified in the URI is not valid.";
         }
-        var code = text.Contains("limit", StringComparison.OrdinalIgnoreCase) ? "QueryLimitExceeded" : "InvalidQuery";
+        var code = LimitWords.Any(w => text.Contains(w, StringComparison.OrdinalIgnoreCase)) ? "QueryLimitExceeded" : "InvalidQuery";
         return BadRequest(code, text, TargetOf(text));
     }
+
+    private static readonly string[] LimitWords = ["limit", "exceeded", "too deep", "maximum"];
 
     /// <summary>The query option a message is about, when it says.</summary>
     private static string? TargetOf(string message)

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.ApplicationModels;
 using Microsoft.AspNetCore.OData;
 using Microsoft.AspNetCore.OData.Formatter.Serialization;
+using Microsoft.AspNetCore.OData.Query.Expressions;
 using Microsoft.AspNetCore.OData.Routing.Controllers;
 
 namespace DxyqOpenData.Api.Catalog;
@@ -17,7 +18,9 @@ public static class ODataSetup
                 o.EnableQueryFeatures(CatalogQueryAttribute.MaxTopValue);
                 o.TimeZone = TimeZoneInfo.Utc;
                 o.AddRouteComponents("odata", CatalogEdmModel.Get(),
-                    services => services.AddSingleton<ODataResourceSerializer, CatalogResourceSerializer>());
+                    services => services
+                        .AddSingleton<ODataResourceSerializer, CatalogResourceSerializer>()
+                        .AddSingleton<IFilterBinder, CatalogFilterBinder>());
             });
         return builder;
     }

@@ -3,9 +3,12 @@ using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OData.Abstracts;
+using Microsoft.AspNetCore.OData.Extensions;
 using Microsoft.AspNetCore.OData.Query;
 using Microsoft.AspNetCore.OData.Results;
 using Microsoft.AspNetCore.OData.Routing.Controllers;
+using Microsoft.EntityFrameworkCore;
 
 namespace DxyqOpenData.Api.Instruments;
 
@@ -15,15 +18,23 @@ public sealed class InstrumentsController(CatalogDbContext db) : ODataController
     [CatalogQuery]
     public IQueryable<Instrument> Get() => db.Instruments;
 
-    /// <summary>One instrument; <c>If-None-Match</c> with its ETag answers 304.</summary>
+    /// <summary>One instrument, with its ETag; <c>If-None-Match</c> with the current ETag answers 304.</summary>
     [CatalogQuery]
-    public IActionResult Get(Guid key, ODataQueryOptions<Instrument> options)
+    public async Task<IActionResult> Get(Guid key)
     {
         var instrument = db.Instruments.Where(i => i.Id == key);
-        if (options.IfNoneMatch is { } etag && instrument.Any() && !((IQueryable<Instrument>)etag.ApplyTo(instrument)).Any())
+        var updatedAt = await instrument.Select(i => (DateTime?)i.UpdatedAt).FirstOrDefaultAsync(HttpContext.RequestAborted);
+        if (updatedAt is null)
+        {
+            return NotFound();
+        }
+        var etag = Request.GetETagHandler()
+            .CreateETag(new Dictionary<string, object?> { ["updatedAt"] = updatedAt.Value }, TimeZoneInfo.Utc)!.ToString();
+        if (Request.Headers.IfNoneMatch.Any(v => v == etag || v == "*"))
         {
             return StatusCode(StatusCodes.Status304NotModified);
         }
+        Response.Headers.ETag = etag;
         return Ok(SingleResult.Create(instrument));
     }
 }

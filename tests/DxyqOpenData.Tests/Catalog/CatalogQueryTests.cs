@@ -296,13 +296,13 @@ public abstract class CatalogQueryTests(NodeFactory node)
         var withContacts = await node.ScalarAsync<long>($"SELECT COUNT(*) FROM instruments WHERE {Published} AND contact_phone IS NOT NULL");
         Assert.True(withContacts > 0);
 
-        using var response = await _client.GetAsync("/odata/Instruments?$select=id,contactName,contactPhone,contactEmail&$top=50");
-        var body = await response.Content.ReadAsStringAsync();
+        foreach (var url in new[] { "/odata/Instruments?$select=id,contactName,contactPhone,contactEmail&$top=50", "/odata/Instruments?$top=50" })
+        {
+            var items = (await _client.GetJsonAsync(url)).Values().Select(v => v!.AsObject()).ToList();
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("contactName", body);
-        Assert.DoesNotContain("contactPhone", body);
-        Assert.DoesNotContain("contactEmail", body);
+            Assert.Contains(items, i => i.ContainsKey("contactName"));
+            Assert.All(items, i => Assert.False(i.ContainsKey("contactPhone") || i.ContainsKey("contactEmail"), $"{url} shows a contact to an anonymous reader"));
+        }
     }
 
     [Fact]
