@@ -18,7 +18,7 @@ internal sealed class DatabaseReadyCheck(CatalogDbContext db) : IHealthCheck
         if (!await db.Database.CanConnectAsync(cancellationToken))
         {
             NodeMetrics.DatabaseReady.Set(0);
-            return HealthCheckResult.Unhealthy("The database cannot be reached.", data: provider);
+            return HealthCheckResult.Unhealthy("The database cannot be reached, or does not exist.", data: provider);
         }
 
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToArray();
