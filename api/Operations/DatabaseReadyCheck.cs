@@ -1,5 +1,7 @@
 using DxyqOpenData.Api.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace DxyqOpenData.Api.Operations;
@@ -21,7 +23,10 @@ internal sealed class DatabaseReadyCheck(CatalogDbContext db) : IHealthCheck
             return HealthCheckResult.Unhealthy("The database cannot be reached, or does not exist.", data: provider);
         }
 
-        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToArray();
+        // No history table yet means nothing applied; asking EF for pending migrations would log a failed query.
+        var pending = await db.GetService<IHistoryRepository>().ExistsAsync(cancellationToken)
+            ? (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToArray()
+            : db.Database.GetMigrations().ToArray();
         NodeMetrics.PendingMigrations.Set(pending.Length);
         NodeMetrics.DatabaseReady.Set(pending.Length == 0 ? 1 : 0);
         if (pending.Length > 0)
