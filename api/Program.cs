@@ -1,5 +1,6 @@
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Security;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddCatalogDatabase();
 builder.AddCatalogSecurity();
 builder.AddCatalogOData();
+builder.AddOperations();
 
 var app = builder.Build();
 
@@ -17,10 +19,12 @@ if (app.Services.GetRequiredService<DatabaseOptions>().MigrateOnStartup)
 await DxyqOpenData.Api.Demo.DemoData.LoadIfEmptyAsync(app.Services);
 
 app.UseRouting();
+app.UseOperations();
 app.UseNotFoundForUnknownRoutes();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapControllers();
+app.MapOperations();
 
 app.Run();
 

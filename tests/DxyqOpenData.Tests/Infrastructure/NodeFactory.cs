@@ -33,6 +33,11 @@ public class NodeFactory(DatabaseProvider provider, IReadOnlyDictionary<string, 
         ["Demo:Seed"] = "42",
         ["Demo:Scale"] = "0.02",
         ["SensorBridge:Enabled"] = "false",
+        // Test output shows warnings and errors only, one line each: the node's JSON request logs would drown it.
+        ["Logging:Console:FormatterName"] = "simple",
+        ["Logging:Console:FormatterOptions:TimestampFormat"] = "HH:mm:ss.fff ",
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:LogLevel:Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware"] = "Warning",
     };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
