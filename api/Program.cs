@@ -1,24 +1,37 @@
 using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Commands;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.OpenApi;
 using DxyqOpenData.Api.Security;
 
-var builder = WebApplication.CreateBuilder(args);
+// `dotnet run --project api -- openapi [FILE]` and other administrator commands: see Commands/AdminCommands.cs.
+var (command, hostArgs) = AdminCommands.Split(args);
+
+var builder = WebApplication.CreateBuilder(hostArgs);
 
 builder.AddCatalogDatabase();
 builder.AddCatalogSecurity();
 builder.AddCatalogOData();
+builder.AddCatalogSwagger();
 
 var app = builder.Build();
+
+app.UseCatalogSwagger();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapControllers();
+
+if (command.Length > 0)
+{
+    return await AdminCommands.RunAsync(app, command);
+}
 
 if (app.Services.GetRequiredService<DatabaseOptions>().MigrateOnStartup)
 {
     await DatabaseSetup.MigrateAsync(app.Services);
 }
 
-app.UseAuthentication();
-app.UseAuthorization();
-app.MapControllers();
-
 app.Run();
+return 0;
 
 public partial class Program;
