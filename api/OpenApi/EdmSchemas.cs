@@ -39,7 +39,9 @@ internal sealed class EdmSchemas(IEdmModel model, XmlDocs docs, OpenApiDocument 
         };
         foreach (var property in type.StructuralProperties())
         {
-            schema.Properties[property.Name] = Property(property, StructuralValue(property.Type));
+            schema.Properties[property.Name] = property.Type.IsEnum()
+                ? Property(property, Ref((IEdmSchemaType)property.Type.Definition), property.Type.IsNullable)
+                : Property(property, StructuralValue(property.Type));
         }
         foreach (var navigation in type.NavigationProperties())
         {
@@ -48,17 +50,30 @@ internal sealed class EdmSchemas(IEdmModel model, XmlDocs docs, OpenApiDocument 
         return schema;
     }
 
-    private OpenApiSchema Property(IEdmProperty property, OpenApiSchema schema)
+    /// <summary>
+    /// The property's schema with its doc comment. A reference that needs a description or <c>nullable</c> is wrapped in
+    /// <c>allOf</c>: OpenAPI 3.0 ignores siblings of <c>$ref</c>.
+    /// </summary>
+    private IOpenApiSchema Property(IEdmProperty property, IOpenApiSchema schema, bool nullable = false)
     {
         var description = ClrProperty(property) is { } clr ? docs.Property(clr) : null;
+        if (schema is OpenApiSchemaReference reference)
+        {
+            if (description is null && !nullable)
+            {
+                return reference;
+            }
+            return new OpenApiSchema { AllOf = [reference], Description = description, Type = nullable ? JsonSchemaType.Null : null };
+        }
+        var own = (OpenApiSchema)schema;
         if (description is not null)
         {
-            schema.Description = schema.Description is null ? description : $"{description} {schema.Description}";
+            own.Description = own.Description is null ? description : $"{description} {own.Description}";
         }
-        return schema;
+        return own;
     }
 
-    private OpenApiSchema Navigation(IEdmNavigationProperty navigation)
+    private IOpenApiSchema Navigation(IEdmNavigationProperty navigation)
     {
         var target = (IEdmSchemaType)navigation.ToEntityType();
         var expand = $"Navigation property: present only with `$expand={navigation.Name}`.";
@@ -76,13 +91,7 @@ internal sealed class EdmSchemas(IEdmModel model, XmlDocs docs, OpenApiDocument 
         }
         if (type.IsEnum())
         {
-            // allOf keeps the enum a named, shared schema while the property may still be null.
-            var schema = new OpenApiSchema { AllOf = [Ref((IEdmSchemaType)type.Definition)] };
-            if (type.IsNullable)
-            {
-                schema.Type = JsonSchemaType.Null;
-            }
-            return schema;
+            return new OpenApiSchema { AllOf = [Ref((IEdmSchemaType)type.Definition)], Type = type.IsNullable ? JsonSchemaType.Null : null };
         }
         var primitive = Primitive(type.AsPrimitive().PrimitiveKind());
         if (type.IsNullable)

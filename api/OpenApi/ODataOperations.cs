@@ -78,6 +78,7 @@ internal sealed class ODataOperations(IEdmEntitySet set, EdmSchemas schemas, Ope
 
     public static OpenApiOperation Metadata(OpenApiDocument document) => new()
     {
+        Security = [new OpenApiSecurityRequirement()],
         OperationId = "getODataMetadata",
         Summary = "CSDL of the OData service",
         Description = "The entity model (CSDL XML) of `/odata`: entity sets, types, keys, navigation properties and enums.",
@@ -94,6 +95,7 @@ internal sealed class ODataOperations(IEdmEntitySet set, EdmSchemas schemas, Ope
 
     public static OpenApiOperation ServiceDocument(OpenApiDocument document) => new()
     {
+        Security = [new OpenApiSecurityRequirement()],
         OperationId = "getODataServiceDocument",
         Summary = "OData service document",
         Description = "Lists the entity sets of `/odata` with their URLs.",
@@ -223,6 +225,7 @@ internal sealed class ODataOperations(IEdmEntitySet set, EdmSchemas schemas, Ope
     {
         if (!Protected)
         {
+            operation.Security = [new OpenApiSecurityRequirement()]; // `security: [{}]`: anonymous; an empty list is not written
             return;
         }
         operation.Responses!["401"] = new OpenApiResponse { Description = "No bearer token, or one the node does not accept." };

@@ -76,6 +76,7 @@ public static class SwaggerSetup
             {
                 o.IncludeXmlComments(xml, includeControllerXmlComments: true);
             }
+            o.OperationFilter<AuthorizationOperationFilter>();
             o.DocumentFilter<ODataDocumentFilter>();
             o.DocumentFilter<StableOrderDocumentFilter>();
         });
