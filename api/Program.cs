@@ -1,23 +1,25 @@
 using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Commands;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Demo;
+using DxyqOpenData.Api.OpenApi;
 using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Security;
 
-var builder = WebApplication.CreateBuilder(args);
+// `dotnet run --project api -- openapi [FILE]` and other administrator commands: see Commands/AdminCommands.cs.
+var (command, hostArgs) = AdminCommands.Split(args);
+
+var builder = WebApplication.CreateBuilder(hostArgs);
 
 builder.AddCatalogDatabase();
 builder.AddCatalogSecurity();
 builder.AddCatalogOData();
+builder.AddCatalogSwagger();
 builder.AddOperations();
 
 var app = builder.Build();
 
-if (app.Services.GetRequiredService<DatabaseOptions>().MigrateOnStartup)
-{
-    await DatabaseSetup.MigrateAsync(app.Services);
-}
-await DxyqOpenData.Api.Demo.DemoData.LoadIfEmptyAsync(app.Services);
-
+app.UseCatalogSwagger();
 app.UseRouting();
 app.UseOperations();
 app.UseNotFoundForUnknownRoutes();
@@ -26,6 +28,18 @@ app.UseAuthorization();
 app.MapControllers();
 app.MapOperations();
 
+if (command.Length > 0)
+{
+    return await AdminCommands.RunAsync(app, command);
+}
+
+if (app.Services.GetRequiredService<DatabaseOptions>().MigrateOnStartup)
+{
+    await DatabaseSetup.MigrateAsync(app.Services);
+}
+await DemoData.LoadIfEmptyAsync(app.Services);
+
 app.Run();
+return 0;
 
 public partial class Program;

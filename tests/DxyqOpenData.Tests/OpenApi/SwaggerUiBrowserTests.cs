@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using DxyqOpenData.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DxyqOpenData.Tests.OpenApi;
+
+/// <summary>
+/// Swagger UI as a person sees it: the node on a real Kestrel port, Debian's headless Chromium renders
+/// /swagger/index.html, and the DOM must show the operations. Chromium's network log proves the page needs nothing
+/// from outside the node (the assets are embedded in Swashbuckle).
+/// </summary>
+public sealed class SwaggerUiBrowserTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    [Fact]
+    public async Task Swagger_ui_renders_every_entity_set_from_the_node_alone()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} not found: run ./test.sh (it installs Debian's chromium), or apt-get install -y chromium.");
+
+        using var node = new SqliteNode();
+        node.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        node.StartServer();
+        var address = node.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        var origin = new Uri(address).GetLeftPart(UriPartial.Authority);
+
+        var profile = Directory.CreateTempSubdirectory("dxyq-chromium-");
+        try
+        {
+            var netLog = Path.Combine(profile.FullName, "net-log.json");
+            var dom = await DumpDomAsync($"{origin}/swagger/index.html", profile.FullName, netLog);
+
+            foreach (var set in new[] { "Units", "Instruments", "ServiceOfferings", "ServiceRecords", "Datasets", "Sensors", "UsageSessions", "Alerts" })
+            {
+                Assert.True(dom.Contains($"id=\"operations-tag-{set}\"", StringComparison.Ordinal), $"No tag section for {set} in the rendered page:\n{Head(dom)}");
+                Assert.True(dom.Contains($"data-path=\"/odata/{set}\"", StringComparison.Ordinal), $"No operation for /odata/{set} in the rendered page:\n{Head(dom)}");
+            }
+            Assert.Contains("opblock-get", dom);
+            Assert.Contains("大型科研仪器开放数据交换节点", dom);
+            Assert.Contains("authorize", dom); // the Authorize button of the OAuth 2.0 scheme
+
+            var fetched = PageRequests(await File.ReadAllTextAsync(netLog));
+            Assert.Contains($"{origin}/swagger/v1/swagger.json", fetched);
+            var outside = fetched.Where(u => !u.StartsWith(origin + "/", StringComparison.Ordinal)).ToList();
+            Assert.True(outside.Count == 0, $"Swagger UI fetched from outside the node: {string.Join(", ", outside)}");
+        }
+        finally
+        {
+            try { profile.Delete(recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static async Task<string> DumpDomAsync(string url, string profile, string netLog)
+    {
+        var start = new ProcessStartInfo(Chromium)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[]
+        {
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            $"--user-data-dir={profile}", $"--log-net-log={netLog}", "--virtual-time-budget=15000",
+            // Chromium's own update and account checks must not leave the machine: only loopback resolves.
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            "--dump-dom", url,
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var chromium = Process.Start(start)!;
+        var stdout = chromium.StandardOutput.ReadToEndAsync();
+        var stderr = chromium.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            await chromium.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            chromium.Kill(entireProcessTree: true);
+            Assert.Fail($"Chromium did not finish in 90 s. stderr:\n{await stderr}");
+        }
+        var dom = await stdout;
+        Assert.True(chromium.ExitCode == 0 && dom.Length > 0, $"Chromium exited {chromium.ExitCode}. stderr:\n{await stderr}");
+        return dom;
+    }
+
+    /// <summary>
+    /// URLs the page itself asked for (requests whose initiator is an origin), from Chromium's net log. The browser's
+    /// own background requests have no origin as initiator and are left out.
+    /// </summary>
+    private static List<string> PageRequests(string netLog)
+    {
+        using var log = ParseNetLog(netLog);
+        var startJob = log.RootElement.GetProperty("constants").GetProperty("logEventTypes").GetProperty("URL_REQUEST_START_JOB").GetInt32();
+        return log.RootElement.GetProperty("events").EnumerateArray()
+            .Where(e => e.GetProperty("type").GetInt32() == startJob && e.TryGetProperty("params", out _))
+            .Select(e => e.GetProperty("params"))
+            .Where(p => p.TryGetProperty("initiator", out var i) && i.GetString()!.StartsWith("http", StringComparison.Ordinal))
+            .Select(p => p.GetProperty("url").GetString()!)
+            .Distinct()
+            .ToList();
+    }
+
+    // A log Chromium did not get to close ends inside the events array.
+    private static JsonDocument ParseNetLog(string netLog)
+    {
+        try
+        {
+            return JsonDocument.Parse(netLog);
+        }
+        catch (JsonException)
+        {
+            return JsonDocument.Parse(netLog.TrimEnd().TrimEnd(',') + "]}");
+        }
+    }
+
+    private static string Head(string dom) => dom.Length > 2000 ? dom[..2000] + "…" : dom;
+}
