@@ -28,6 +28,8 @@ public static class CatalogEdmModel
         builder.EntitySet<Unit>("Units");
         var instruments = builder.EntitySet<Instrument>("Instruments");
         instruments.EntityType.Property(i => i.UpdatedAt).IsConcurrencyToken();
+        // Always false for what is published (confidential instruments are filtered out at the model).
+        instruments.EntityType.Ignore(i => i.IsConfidential);
         builder.EntitySet<ServiceOffering>("ServiceOfferings");
         builder.EntitySet<ServiceRecord>("ServiceRecords");
         builder.EntitySet<Dataset>("Datasets");

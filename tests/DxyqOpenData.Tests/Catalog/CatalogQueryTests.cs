@@ -244,7 +244,7 @@ public abstract class CatalogQueryTests(NodeFactory node)
     [InlineData("$filter=priceCny gt 'abc'")]
     [InlineData("$filter=status eq 'bogus'")]
     [InlineData("$filter=acceptanceDate ge 2024-13-45")]
-    [InlineData("$filter=round(priceCny) gt 1 and substring(name, 1) eq 'x'")]
+    [InlineData("$filter=substring(name) eq 'x'")]
     [InlineData("$select=nonexistent")]
     [InlineData("$expand=nowhere")]
     [InlineData("$orderby=priceCny sideways")]
