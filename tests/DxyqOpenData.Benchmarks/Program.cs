@@ -1,3 +1,26 @@
-// Benchmarks for the performance targets of the issues; see tests/DxyqOpenData.Benchmarks/README.md.
-Console.WriteLine("usage: dotnet run -c Release --project tests/DxyqOpenData.Benchmarks -- <benchmark>");
-return 2;
+using DxyqOpenData.Benchmarks.Catalog;
+
+namespace DxyqOpenData.Benchmarks;
+
+/// <summary>
+/// The performance targets of the issues, each measured against its baseline in the same run and printed as a
+/// ratio (absolute times drift on these machines). See README.md beside this file.
+/// </summary>
+internal static class BenchmarkMain
+{
+    private static readonly Dictionary<string, Func<string[], Task<int>>> Benchmarks = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["catalog"] = CatalogBenchmark.RunAsync,
+    };
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || !Benchmarks.TryGetValue(args[0], out var run))
+        {
+            Console.Error.WriteLine($"usage: dotnet run -c Release --project tests/DxyqOpenData.Benchmarks -- <{string.Join('|', Benchmarks.Keys)}> [options]");
+            return 2;
+        }
+        Report.Header(args[0]);
+        return await run(args[1..]);
+    }
+}
