@@ -81,9 +81,34 @@ public static class DemoData
         public async Task Rows<T>(string table, IEnumerable<T> rows) where T : class
         {
             var watch = Stopwatch.StartNew();
+            var indexes = db.Database.IsSqlite() ? await DropIndexesAsync(table) : [];
             var copied = await db.BulkCopyAsync(_options, rows, cancellationToken);
+            foreach (var create in indexes)
+            {
+                await db.Database.ExecuteSqlRawAsync(create, cancellationToken);
+            }
             Total += copied.RowsCopied;
             logger.LogInformation("Demo data: {Table} {Rows} rows in {ElapsedMs} ms", table, copied.RowsCopied, watch.ElapsedMilliseconds);
         }
+
+        /// <summary>
+        /// SQLite maintains every secondary index row by row; building them once after the load is several times faster.
+        /// Returns the statements that recreate them, exactly as the migrations made them.
+        /// </summary>
+        private async Task<List<string>> DropIndexesAsync(string table)
+        {
+            var indexes = await db.Database
+                .SqlQueryRaw<IndexSql>("SELECT name AS \"Name\", sql AS \"Sql\" FROM sqlite_master WHERE type = 'index' AND tbl_name = {0} AND sql IS NOT NULL", table)
+                .ToListAsync(cancellationToken);
+            foreach (var index in indexes)
+            {
+                // The name comes from sqlite_master, not from input.
+                var drop = "DROP INDEX \"" + index.Name + "\"";
+                await db.Database.ExecuteSqlRawAsync(drop, cancellationToken);
+            }
+            return indexes.Select(i => i.Sql).ToList();
+        }
     }
+
+    private sealed record IndexSql(string Name, string Sql);
 }

@@ -11,6 +11,7 @@ namespace DxyqOpenData.Api.Demo;
 internal sealed class ServiceRecordGenerator(DemoWorld world, IReadOnlyList<InstrumentPlan> plans, IReadOnlyList<Organisation> organisations)
 {
     private readonly List<Organisation> _mountain = organisations.Where(o => world.Regions.IsMountainCounty(o.RegionCode)).ToList();
+    private readonly List<Organisation> _elsewhere = organisations.Where(o => !world.Regions.IsMountainCounty(o.RegionCode)).ToList();
     private RecordVocabulary Vocabulary => world.Vocabulary.Records;
 
     public IEnumerable<ServiceRecord> Generate()
@@ -138,7 +139,8 @@ internal sealed class ServiceRecordGenerator(DemoWorld world, IReadOnlyList<Inst
 
     private Organisation ExternalUser(DemoRandom random, string ownUnitId)
     {
-        var pool = _mountain.Count > 0 && random.Chance(Vocabulary.MountainCountyUserShare) ? _mountain : organisations;
+        // Mountain-county users in the configured share, not in proportion to how many organisations sit there.
+        var pool = _mountain.Count > 0 && (_elsewhere.Count == 0 || random.Chance(Vocabulary.MountainCountyUserShare)) ? _mountain : _elsewhere;
         for (var attempt = 0; ; attempt++)
         {
             var candidate = random.Pick(pool);

@@ -120,8 +120,15 @@ internal sealed class UnitGenerator(DemoWorld world)
             .Replace("{county}", county.Name)
             .Replace("{field}", random.Pick(Vocabulary.Fields))
             .Replace("{industry}", random.Pick(Vocabulary.Industries))
-            .Replace("{brand}", random.Pick(Vocabulary.BrandParts) + random.Pick(Vocabulary.BrandParts))
+            .Replace("{brand}", Brand(random))
             .Replace("{n}", random.Pick(["一", "二", "三", "四", "五", "六", "七"]));
+    }
+
+    private string Brand(DemoRandom random)
+    {
+        var first = random.Pick(Vocabulary.BrandParts);
+        var second = random.Pick(Vocabulary.BrandParts);
+        return first == second ? first + random.Pick(Vocabulary.Industries)[0] : first + second;
     }
 
     private static string Short(string cityName) => cityName.EndsWith('市') ? cityName[..^1] : cityName;
