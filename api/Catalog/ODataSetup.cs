@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.ApplicationModels;
 using Microsoft.AspNetCore.OData;
 using Microsoft.AspNetCore.OData.Formatter.Serialization;
 using Microsoft.AspNetCore.OData.Query.Expressions;
+using Microsoft.OData;
 using Microsoft.AspNetCore.OData.Routing.Controllers;
 
 namespace DxyqOpenData.Api.Catalog;
@@ -19,6 +20,13 @@ public static class ODataSetup
                 o.TimeZone = TimeZoneInfo.Utc;
                 o.AddRouteComponents("odata", CatalogEdmModel.Get(),
                     services => services
+                        // The payloads are ours and typed by the model: per-property writer validation only costs time.
+                        .AddScoped(_ => new ODataMessageWriterSettings
+                        {
+                            EnableMessageStreamDisposal = false,
+                            MessageQuotas = new ODataMessageQuotas { MaxReceivedMessageSize = long.MaxValue },
+                            Validations = ValidationKinds.None,
+                        })
                         .AddSingleton<ODataResourceSerializer, CatalogResourceSerializer>()
                         .AddSingleton<IFilterBinder, CatalogFilterBinder>());
             });

@@ -52,20 +52,20 @@ public static class DatabaseSetup
         {
             Directory.CreateDirectory(dir);
         }
-        o.UseSqlite(connectionString, s => s.CommandTimeout(60))
+        o.UseSqlite(connectionString, s => s.CommandTimeout(60).UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery))
             .AddInterceptors(SqlitePragmas.Instance);
         Common(o);
     }
 
     public static void ConfigurePostgreSql(DbContextOptionsBuilder o, string connectionString)
     {
-        o.UseNpgsql(connectionString, s => s.CommandTimeout(60));
+        o.UseNpgsql(connectionString, s => s.CommandTimeout(60).UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery));
         Common(o);
     }
 
     public static void ConfigureSqlServer(DbContextOptionsBuilder o, string connectionString)
     {
-        o.UseSqlServer(connectionString, s => s.CommandTimeout(60));
+        o.UseSqlServer(connectionString, s => s.CommandTimeout(60).UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery));
         Common(o);
     }
 
@@ -75,7 +75,11 @@ public static class DatabaseSetup
         o.UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking);
         o.AddInterceptors(AggregateUnflattener.Instance);
         // A query EF cannot translate must fail, not quietly load a table into memory.
-        o.ConfigureWarnings(w => w.Throw(RelationalEventId.MultipleCollectionIncludeWarning));
+        // Service records and alerts keep pointing at confidential instruments: they are read by the owning unit,
+        // which knows them. The public dependents (offerings, usage sessions) carry the instrument's filter.
+        o.ConfigureWarnings(w => w
+            .Throw(RelationalEventId.MultipleCollectionIncludeWarning)
+            .Ignore(CoreEventId.PossibleIncorrectRequiredNavigationWithQueryFilterInteractionWarning));
     }
 
     /// <summary>Applies pending migrations (the default at start-up); WAL mode on SQLite.</summary>

@@ -43,7 +43,9 @@ internal sealed class InstrumentEntityTypeConfiguration : IEntityTypeConfigurati
         instrument.HasIndex(i => new { i.UnitId, i.InnerId }).IsUnique();
         instrument.HasIndex(i => i.CategoryCode);
         instrument.HasIndex(i => i.RegionCode);
-        instrument.HasIndex(i => i.PriceCny);
+        // Price ranges, and the catalog's most common search (price range + name): the name and the published
+        // flag ride in the index so counting and filtering never touch the wide rows.
+        instrument.HasIndex(i => new { i.PriceCny, i.Name, i.IsConfidential });
         instrument.HasIndex(i => i.UpdatedAt);
         instrument.HasIndex(i => i.SensorId);
         instrument.HasIndex(i => i.LastSeenAt);

@@ -15,6 +15,8 @@ internal sealed class ServiceOfferingEntityTypeConfiguration : IEntityTypeConfig
         offering.Property(o => o.Description).HasMaxLength(4000);
         offering.Property(o => o.Process).HasMaxLength(2000);
         offering.Property(o => o.FeeCny).HasColumnName("fee_fen");
+        // A confidential instrument's offerings are as unpublished as the instrument.
+        offering.HasQueryFilter(Instruments.Instrument.PublishedFilter, o => !o.Instrument!.IsConfidential);
         offering.HasIndex(o => new { o.UnitId, o.ExternalId }).IsUnique();
         offering.HasIndex(o => o.InstrumentId);
         offering.HasIndex(o => o.UpdatedAt);

@@ -14,4 +14,6 @@ public sealed class UsageSession
     public double Hours { get; set; }
     public SessionSource Source { get; set; }
     public SessionEnd EndReason { get; set; }
+
+    public Instruments.Instrument? Instrument { get; set; }
 }

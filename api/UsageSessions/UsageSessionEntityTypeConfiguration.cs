@@ -14,6 +14,8 @@ internal sealed class UsageSessionEntityTypeConfiguration : IEntityTypeConfigura
         session.HasIndex(s => new { s.InstrumentId, s.StartedAt });
         session.HasIndex(s => new { s.UnitId, s.StartedAt });
         session.HasIndex(s => s.StartedAt);
-        session.HasOne<Instruments.Instrument>().WithMany().HasForeignKey(s => s.InstrumentId).OnDelete(DeleteBehavior.Cascade);
+        session.HasOne(s => s.Instrument).WithMany().HasForeignKey(s => s.InstrumentId).OnDelete(DeleteBehavior.Cascade);
+        // A confidential instrument's running hours are as unpublished as the instrument.
+        session.HasQueryFilter(Instruments.Instrument.PublishedFilter, s => !s.Instrument!.IsConfidential);
     }
 }

@@ -146,6 +146,7 @@ public static class CatalogBenchmark
             builder.UseSetting("Demo:Enabled", "false");
             builder.UseSetting("SensorBridge:Enabled", "false");
             builder.UseSetting("Logging:LogLevel:Default", "Warning");
+            builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware", "Warning");
             builder.ConfigureServices(s => s.AddSingleton<IStartupFilter, BaselineEndpoints>());
         }
 

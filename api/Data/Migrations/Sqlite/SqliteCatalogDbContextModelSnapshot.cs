@@ -431,9 +431,6 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.HasIndex("LastSeenAt")
                         .HasDatabaseName("ix_instruments_last_seen_at");
 
-                    b.HasIndex("PriceCny")
-                        .HasDatabaseName("ix_instruments_price_fen");
-
                     b.HasIndex("RegionCode")
                         .HasDatabaseName("ix_instruments_region_code");
 
@@ -446,6 +443,9 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.HasIndex("UnitId", "InnerId")
                         .IsUnique()
                         .HasDatabaseName("ix_instruments_unit_id_inner_id");
+
+                    b.HasIndex("PriceCny", "Name", "IsConfidential")
+                        .HasDatabaseName("ix_instruments_price_fen_name_is_confidential");
 
                     b.ToTable("instruments");
                 });
@@ -1004,12 +1004,14 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
 
             modelBuilder.Entity("DxyqOpenData.Api.UsageSessions.UsageSession", b =>
                 {
-                    b.HasOne("DxyqOpenData.Api.Instruments.Instrument", null)
+                    b.HasOne("DxyqOpenData.Api.Instruments.Instrument", "Instrument")
                         .WithMany()
                         .HasForeignKey("InstrumentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_usage_sessions_instruments_instrument_id");
+
+                    b.Navigation("Instrument");
                 });
 
             modelBuilder.Entity("DxyqOpenData.Api.Instruments.Instrument", b =>
