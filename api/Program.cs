@@ -27,6 +27,8 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapControllers();
 app.MapOperations();
+// Explicit, so the route table is complete before the host starts: the openapi command renders it without starting.
+app.UseEndpoints(_ => { });
 
 if (command.Length > 0)
 {

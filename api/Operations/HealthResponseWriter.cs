@@ -4,13 +4,13 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace DxyqOpenData.Api.Operations;
 
 /// <summary>The health report as JSON: the overall status and, per check, its status, description, duration and data.</summary>
-internal static class HealthResponseWriter
+public static class HealthResponseWriter
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    internal sealed record Body(string Status, double DurationMs, IReadOnlyDictionary<string, Check> Checks);
+    public sealed record Body(string Status, double DurationMs, IReadOnlyDictionary<string, Check> Checks);
 
-    internal sealed record Check(string Status, string? Description, double DurationMs, IReadOnlyDictionary<string, object>? Data);
+    public sealed record Check(string Status, string? Description, double DurationMs, IReadOnlyDictionary<string, object>? Data);
 
     public static Task WriteAsync(HttpContext context, HealthReport report)
     {

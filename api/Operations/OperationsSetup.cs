@@ -1,6 +1,5 @@
 using System.Reflection;
 using DxyqOpenData.Api.Security;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpLogging;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Prometheus;
@@ -38,29 +37,44 @@ public static class OperationsSetup
         return app;
     }
 
+    /// <summary>
+    /// The probes and the scrape endpoint, as plain minimal-API routes so the OpenAPI document describes them with
+    /// every other route. Probes and scrapes come every few seconds: they stay out of the request log.
+    /// </summary>
     public static IEndpointRouteBuilder MapOperations(this IEndpointRouteBuilder app)
     {
-        // Probes and scrapes come every few seconds: they stay out of the request log.
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = HealthResponseWriter.WriteAsync })
+        var operations = app.MapGroup("")
             .RequireAuthorization(Policies.Operations)
             .WithHttpLogging(HttpLoggingFields.None)
+            .WithTags("Operations");
+
+        operations.MapGet("/health/live", (HttpContext context, HealthCheckService health) => HealthAsync(context, health, _ => false))
             .WithName("HealthLive")
             .WithSummary("Liveness: 200 while the process runs and serves requests.")
-            .WithTags("Operations");
+            .Produces<HealthResponseWriter.Body>(StatusCodes.Status200OK);
 
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = HealthResponseWriter.WriteAsync })
-            .RequireAuthorization(Policies.Operations)
-            .WithHttpLogging(HttpLoggingFields.None)
+        operations.MapGet("/health/ready", (HttpContext context, HealthCheckService health) => HealthAsync(context, health, c => c.Tags.Contains(ReadyTag)))
             .WithName("HealthReady")
             .WithSummary("Readiness: 200 when the database is reachable and fully migrated, 503 otherwise; JSON per check.")
-            .WithTags("Operations");
+            .Produces<HealthResponseWriter.Body>(StatusCodes.Status200OK)
+            .Produces<HealthResponseWriter.Body>(StatusCodes.Status503ServiceUnavailable);
 
-        app.MapMetrics("/metrics")
-            .RequireAuthorization(Policies.Operations)
-            .WithHttpLogging(HttpLoggingFields.None)
+        operations.MapGet("/metrics", async (HttpContext context, CancellationToken cancellationToken) =>
+            {
+                context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                await Metrics.DefaultRegistry.CollectAndExportAsTextAsync(context.Response.Body, cancellationToken);
+            })
             .WithName("Metrics")
             .WithSummary("Prometheus metrics in the text exposition format.")
-            .WithTags("Operations");
+            .Produces<string>(StatusCodes.Status200OK, "text/plain");
         return app;
+    }
+
+    private static async Task HealthAsync(HttpContext context, HealthCheckService health, Func<HealthCheckRegistration, bool> predicate)
+    {
+        var report = await health.CheckHealthAsync(predicate, context.RequestAborted);
+        context.Response.StatusCode = report.Status == HealthStatus.Unhealthy ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
+        context.Response.Headers.CacheControl = "no-store, no-cache";
+        await HealthResponseWriter.WriteAsync(context, report);
     }
 }

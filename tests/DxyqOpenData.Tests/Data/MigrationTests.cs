@@ -114,7 +114,7 @@ public sealed class MigrationTests
         {
             Assert.Contains(table, tables);
         }
-        Assert.Contains("ix_instruments_price_fen", await Names(db, indexesSql));
+        Assert.Contains("ix_instruments_price_fen_name_is_confidential", await Names(db, indexesSql));
     }
 
     private static async Task<List<string>> Names(CatalogDbContext db, string sql)
