@@ -16,9 +16,11 @@ builder.AddCatalogSecurity();
 builder.AddCatalogOData();
 builder.AddCatalogSwagger();
 builder.AddOperations();
+builder.AddErrorHandling();
 
 var app = builder.Build();
 
+app.UseErrorHandling();
 app.UseCatalogSwagger();
 app.UseRouting();
 app.UseOperations();
