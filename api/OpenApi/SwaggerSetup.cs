@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using System.Reflection;
 using Microsoft.AspNetCore.Mvc.ApplicationModels;
 using Microsoft.AspNetCore.OData.Routing.Controllers;
@@ -97,6 +99,15 @@ public static class SwaggerSetup
             o.DisplayOperationId();
             o.EnableDeepLinking();
             o.OAuthScopeSeparator(" ");
+        });
+        // A newcomer's first question after `dotnet run`: where do I look?
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            foreach (var address in addresses)
+            {
+                app.Logger.LogInformation("Swagger UI at {SwaggerUrl}, OData catalog at {ODataUrl}", $"{address}/swagger", $"{address}/odata");
+            }
         });
         return app;
     }
