@@ -1,9 +1,13 @@
+using System.Collections.Concurrent;
+using System.Linq.Expressions;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.OData.Edm;
 using Microsoft.AspNetCore.OData.Formatter;
 using Microsoft.AspNetCore.OData.Formatter.Serialization;
 using Microsoft.AspNetCore.OData.Query;
 using Microsoft.OData;
 using Microsoft.OData.Edm;
+using Microsoft.OData.ModelBuilder;
 
 namespace DxyqOpenData.Api.Catalog;
 
@@ -17,7 +21,10 @@ public static partial class RestrictedProperties
     public static readonly IReadOnlySet<string> Names = new HashSet<string>(StringComparer.Ordinal) { "contactPhone", "contactEmail" };
 
     public static bool IsHiddenFrom(HttpContext? context, string propertyName) =>
-        Names.Contains(propertyName) && context?.User.Identity?.IsAuthenticated != true;
+        Names.Contains(propertyName) && IsHiddenFromAny(context);
+
+    /// <summary>Whether this reader is one the restricted properties are hidden from.</summary>
+    public static bool IsHiddenFromAny(HttpContext? context) => context?.User.Identity?.IsAuthenticated != true;
 
     public static void ValidateQuery(HttpRequest request, ODataQueryOptions options)
     {
@@ -38,11 +45,81 @@ public static partial class RestrictedProperties
     private static partial Regex Identifier();
 }
 
-/// <summary>Leaves restricted properties out of anonymous responses, whatever $select asked for.</summary>
+/// <summary>
+/// Leaves restricted properties out of anonymous responses, whatever $select asked for; and writes the structural
+/// properties of our own CLR entities without the library's per-property lookups.
+/// </summary>
+/// <remarks>
+/// Both are decided once per property, not once per property per row: the library builds one
+/// <see cref="SelectExpandNode"/> per response and type and reuses it for every row, so the restricted properties are
+/// removed from that node (the per-row check they replaced cost about a tenth of the serializer's time); and the
+/// value of a property is read through a compiled getter cached per EDM property, where
+/// <see cref="ResourceContext.GetPropertyValue"/> hashes the property's name and CLR type for every value it reads.
+/// </remarks>
 internal sealed class CatalogResourceSerializer(IODataSerializerProvider provider) : ODataResourceSerializer(provider)
 {
-    public override ODataProperty CreateStructuralProperty(IEdmStructuralProperty structuralProperty, ResourceContext resourceContext) =>
-        RestrictedProperties.IsHiddenFrom(resourceContext.Request?.HttpContext, structuralProperty.Name)
-            ? null!
-            : base.CreateStructuralProperty(structuralProperty, resourceContext);
+    private readonly ConcurrentDictionary<IEdmStructuralProperty, PropertyPlan?> _plans = new();
+
+    public override SelectExpandNode CreateSelectExpandNode(ResourceContext resourceContext)
+    {
+        var node = base.CreateSelectExpandNode(resourceContext);
+        // The node is built per response (see above), so trimming it here cannot leak into another reader's response.
+        if (node?.SelectedStructuralProperties is { Count: > 0 } selected
+            && RestrictedProperties.IsHiddenFromAny(resourceContext.Request?.HttpContext))
+        {
+            foreach (var restricted in selected.Where(p => RestrictedProperties.Names.Contains(p.Name)).ToList())
+            {
+                selected.Remove(restricted);
+            }
+        }
+        return node!;
+    }
+
+    public override ODataProperty CreateStructuralProperty(IEdmStructuralProperty structuralProperty, ResourceContext resourceContext)
+    {
+        // A restricted property can still arrive here through a node this class did not build (e.g. a nested one).
+        if (RestrictedProperties.IsHiddenFrom(resourceContext.Request?.HttpContext, structuralProperty.Name))
+        {
+            return null!;
+        }
+        var plan = _plans.GetOrAdd(structuralProperty, static (p, model) => PropertyPlan.For(p, model), resourceContext.EdmModel);
+        // The fast path covers primitive and enum properties of the entity object itself; anything else ($select
+        // wrappers, complex values, open types) takes the library's general path.
+        if (plan is null || resourceContext.ResourceInstance?.GetType() != plan.DeclaringType)
+        {
+            return base.CreateStructuralProperty(structuralProperty, resourceContext);
+        }
+        if ((plan.Serializer ??= SerializerProvider.GetEdmTypeSerializer(structuralProperty.Type) as ODataEdmTypeSerializer) is not { } serializer)
+        {
+            return base.CreateStructuralProperty(structuralProperty, resourceContext);
+        }
+        // What the library's (internal) CreateProperty does for a primitive or enum value.
+        return new ODataProperty
+        {
+            Name = structuralProperty.Name,
+            Value = serializer.CreateODataValue(plan.Getter(resourceContext.ResourceInstance), structuralProperty.Type, resourceContext.SerializerContext),
+        };
+    }
+
+    /// <summary>How one primitive or enum property of a CLR entity is read.</summary>
+    private sealed class PropertyPlan(Type declaringType, Func<object, object?> getter)
+    {
+        public Type DeclaringType { get; } = declaringType;
+        public Func<object, object?> Getter { get; } = getter;
+        public ODataEdmTypeSerializer? Serializer { get; set; }
+
+        public static PropertyPlan? For(IEdmStructuralProperty property, IEdmModel model)
+        {
+            if (!(property.Type.IsPrimitive() || property.Type.IsEnum())
+                || model.GetAnnotationValue<ClrTypeAnnotation>(property.DeclaringType)?.ClrType is not { } clrType
+                || clrType.GetProperty(model.GetClrPropertyName(property) ?? property.Name) is not { CanRead: true } clrProperty
+                || clrProperty.GetIndexParameters().Length > 0)
+            {
+                return null;
+            }
+            var instance = Expression.Parameter(typeof(object), "instance");
+            var read = Expression.Convert(Expression.Property(Expression.Convert(instance, clrType), clrProperty), typeof(object));
+            return new PropertyPlan(clrType, Expression.Lambda<Func<object, object?>>(read, instance).Compile());
+        }
+    }
 }
