@@ -5,12 +5,15 @@ using System.Text.RegularExpressions;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using NJsonSchema;
+using NJsonSchema.Validation;
 
 namespace DxyqOpenData.Schemas;
 
 /// <summary>One shared schema: its file as committed, and the parsed schema that validates documents against it.</summary>
 public sealed partial class DocumentSchema
 {
+    private static readonly JsonSchemaValidatorSettings Settings = CreateSettings();
+
     private readonly JsonSchema _schema;
 
     private DocumentSchema(SchemaInfo info, byte[] content, JsonSchema schema)
@@ -60,7 +63,7 @@ public sealed partial class DocumentSchema
             return [new SchemaError("", $"Not a JSON document: {e.Message}", "json")];
         }
         var errors = new List<SchemaError>();
-        foreach (var error in _schema.Validate(token))
+        foreach (var error in _schema.Validate(token, Settings))
         {
             SchemaErrors.Add(errors, error);
         }
@@ -86,6 +89,14 @@ public sealed partial class DocumentSchema
             root.GetProperty("$id").GetString()!,
             root.GetProperty("title").GetString()!);
         return new DocumentSchema(info, content, schema);
+    }
+
+    private static JsonSchemaValidatorSettings CreateSettings()
+    {
+        // The first validator of a format wins, so the strict date-time replaces the built-in one.
+        var settings = new JsonSchemaValidatorSettings();
+        settings.FormatValidators = [new StrictDateTimeFormat(), .. settings.FormatValidators.Where(v => v.Format != "date-time")];
+        return settings;
     }
 
     [GeneratedRegex(@"^v([1-9][0-9]*)\.json$")]
