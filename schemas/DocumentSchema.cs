@@ -93,6 +93,9 @@ public sealed partial class DocumentSchema
 
     private static JsonSchemaValidatorSettings CreateSettings()
     {
+        // NJsonSchema matches patterns through Regex's static cache (15 by default); the schemas hold more distinct
+        // patterns than that, and a cache that thrashes re-parses every pattern of every document.
+        Regex.CacheSize = Math.Max(Regex.CacheSize, 128);
         // The first validator of a format wins, so the strict date-time replaces the built-in one.
         var settings = new JsonSchemaValidatorSettings();
         settings.FormatValidators = [new StrictDateTimeFormat(), .. settings.FormatValidators.Where(v => v.Format != "date-time")];

@@ -113,5 +113,16 @@ public sealed class SchemaValidationTests
         Assert.Equal("multipleOf", Assert.Single(registry.Validate(SchemaNames.VoucherLedgerLine, 1, Line("0.075"))).Kind);
     }
 
+    [Fact]
+    public void An_integer_is_written_without_a_fraction()
+    {
+        // ajv (JavaScript numbers) takes 42.0 as an integer; the node does not. docs/schemas.md tells senders to write 42.
+        var errors = SchemaRegistry.Default.Validate(SchemaNames.SensorReading, 1,
+            """{"timestamp":"2026-03-01T08:00:00+08:00","state":"running","seq":42.0}""");
+
+        var error = Assert.Single(errors);
+        Assert.Equal(("/seq", "type"), (error.Path, error.Kind));
+    }
+
     private static string Describe(IEnumerable<SchemaError> errors) => string.Join("; ", errors.Select(e => $"{e.Kind} at '{e.Path}'"));
 }
