@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: ./test.sh [dotnet test args…], e.g. ./test.sh --filter Migrations
-# Installs what the tests need when missing (PostgreSQL 15 server, Chromium, Mosquitto: Debian packages, needs
-# root), starts a throwaway PostgreSQL cluster on a free loopback port (or uses DXYQ_TEST_POSTGRES if already
+# Installs what the tests need when missing (PostgreSQL 15 server, Chromium, Mosquitto, Node.js: Debian packages,
+# needs root; ajv for the schema tests: `npm ci --prefix tests/tools`), starts a throwaway PostgreSQL cluster on a free loopback port (or uses DXYQ_TEST_POSTGRES if already
 # set), runs `dotnet test` on the solution, and removes the cluster on exit. Exits with the tests' result.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,6 +14,8 @@ missing=()
 [ -x "$(pg_bin)/initdb" ] 2>/dev/null || missing+=(postgresql-15)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing: ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root" >&2
@@ -31,6 +33,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ -n "$own_policy" ] && rm -f /usr/sbin/policy-rc.d
 fi
 dotnet tool restore >/dev/null
+# ajv, the second JSON Schema validator the schema tests compare NJsonSchema with (tests/tools/package-lock.json).
+if [ ! -d tests/tools/node_modules/ajv ] || [ tests/tools/package-lock.json -nt tests/tools/node_modules/.package-lock.json ]; then
+  log "installing ajv (npm ci --prefix tests/tools)"
+  npm ci --prefix tests/tools --no-audit --no-fund >/dev/null
+fi
 
 # --- a throwaway PostgreSQL cluster -----------------------------------------------------------------------
 pg_dir=""

@@ -4,6 +4,7 @@ using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Demo;
 using DxyqOpenData.Api.OpenApi;
 using DxyqOpenData.Api.Operations;
+using DxyqOpenData.Api.Schemas;
 using DxyqOpenData.Api.Security;
 
 // `dotnet run --project api -- openapi [FILE]` and other administrator commands: see Commands/AdminCommands.cs.
@@ -29,8 +30,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapControllers();
 app.MapOperations();
-// Explicit, so the route table is complete before the host starts: the openapi command renders it without starting.
-app.UseEndpoints(_ => { });
+app.MapSchemas();
 
 if (command.Length > 0)
 {

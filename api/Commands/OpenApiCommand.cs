@@ -17,6 +17,9 @@ internal static class OpenApiCommand
             await Console.Error.WriteLineAsync("usage: openapi [FILE]   (default: openapi.yaml at the repo root; a relative FILE is from the repo root; - for stdout)");
             return 2;
         }
+        // Minimal-API routes (app.MapX) reach ApiExplorer only when the host wires the app's endpoint sources into
+        // routing, which it does on start; the command never starts the host, so it wires them itself.
+        app.UseEndpoints(_ => { });
         var yaml = await RenderAsync(app.Services);
         if (args is ["-"])
         {

@@ -11,11 +11,11 @@ namespace DxyqOpenData.Api.Security;
 /// </summary>
 public static class Policies
 {
-    /// <summary>The public catalog: anyone, signed in or not.</summary>
+    /// <summary>The public catalog and the shared schemas: anyone, signed in or not.</summary>
     public const string PublicCatalog = "public-catalog";
     /// <summary>Records with personal or supervisory data: a signed-in unit (its own rows only) or an administrator.</summary>
     public const string UnitRecords = "unit-records";
-    /// <summary>Operations endpoints (health, metrics, Swagger, schemas): anyone.</summary>
+    /// <summary>Operations endpoints (health, metrics, Swagger): anyone.</summary>
     public const string Operations = "operations";
 
     public const string UnitIdClaim = "unit_id";
