@@ -14,6 +14,8 @@ missing=()
 [ -x "$(pg_bin)/initdb" ] 2>/dev/null || missing+=(postgresql-15)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+# mosquitto_pub: the sensor-bridge tests publish through it as an independent device client.
+command -v mosquitto_pub >/dev/null || missing+=(mosquitto-clients)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing: ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root" >&2
