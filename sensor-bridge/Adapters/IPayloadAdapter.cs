@@ -30,4 +30,6 @@ public static class DeadLetterReasons
     public const string ForbiddenTopic = "forbiddenTopic";
     public const string FutureTimestamp = "futureTimestamp";
     public const string Late = "late";
+    /// <summary>An adapter threw, which it must not: a bug, kept as a dead letter so the bridge keeps running.</summary>
+    public const string AdapterFault = "adapterFault";
 }

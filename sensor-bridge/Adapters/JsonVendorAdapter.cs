@@ -15,6 +15,8 @@ public sealed class JsonVendorAdapter(VendorFormat vendor) : IPayloadAdapter
     public bool TryRead(ReadOnlySpan<byte> payload, out RawReading reading, out ReadFailure failure)
     {
         reading = default;
+        // JsonDocument only checks UTF-8 when a string is read, and then throws: refuse bad bytes up front.
+        if (!System.Text.Unicode.Utf8.IsValid(payload)) return Fail(out failure, DeadLetterReasons.Malformed, "not UTF-8");
         JsonDocument document;
         try
         {

@@ -50,7 +50,15 @@ public sealed class BridgeEngine(AdapterRegistry adapters, DeadLetterStore deadL
             DeadLetter(message, DeadLetterReasons.UnknownFormat, $"no adapter reads format '{sensor.Format}'", batch);
             return;
         }
-        if (!adapter.TryRead(message.Payload, out var raw, out var failure))
+        RawReading raw;
+        ReadFailure failure;
+        bool read;
+        try { read = adapter.TryRead(message.Payload, out raw, out failure); }
+        catch (Exception e)
+        {
+            (raw, read, failure) = (default, false, new ReadFailure(DeadLetterReasons.AdapterFault, $"{adapter.GetType().Name}: {e.Message}"));
+        }
+        if (!read)
         {
             DeadLetter(message, failure.Reason, failure.Detail, batch);
             return;
