@@ -23,6 +23,7 @@ public sealed class SensorBridgeService(
     DeadLetterStore deadLetters,
     SensorDirectory directory,
     BridgeMetrics metrics,
+    BridgeStatus status,
     TimeProvider clock,
     ILoggerFactory loggers) : BackgroundService
 {
@@ -51,6 +52,7 @@ public sealed class SensorBridgeService(
         using var abort = new CancellationTokenSource();
         var writing = writer.RunAsync(abort.Token);
         await broker.StartAsync(stoppingToken);
+        status.MarkStarted();
 
         try { await Task.Delay(Timeout.Infinite, stoppingToken); }
         catch (OperationCanceledException) { }

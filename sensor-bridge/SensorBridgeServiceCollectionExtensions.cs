@@ -26,6 +26,7 @@ public static class SensorBridgeServiceCollectionExtensions
         services.TryAddSingleton(sp => new BridgeMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton(sp => new DeadLetterStore(sp.GetRequiredService<IOptions<SensorBridgeOptions>>().Value.DeadLetterCapacity));
         services.TryAddSingleton<SensorDirectory>();
+        services.TryAddSingleton<BridgeStatus>();
         services.TryAddSingleton(sp => AdapterRegistry.CreateDefault(sp.GetRequiredService<IOptions<SensorBridgeOptions>>().Value.VendorsFile));
         if (settings.Enabled) services.AddHostedService<SensorBridgeService>();
         return services;

@@ -70,7 +70,7 @@ public sealed class BridgeEngine(AdapterRegistry adapters, DeadLetterStore deadL
         }
 
         var reading = new NormalizedReading(sensor.Id, sensor.InstrumentId, raw.Timestamp, raw.State, raw.PowerW, raw.Seq);
-        switch (StreamOf(sensor).Offer(reading))
+        switch (StreamOf(sensor).Offer(reading, message.ReceivedAt))
         {
             case OfferResult.Accepted:
                 metrics.Reading();

@@ -26,14 +26,16 @@ public sealed class SensorStream(SensorInfo sensor, TimeSpan window)
     private readonly Queue<(DateTime Timestamp, long? Seq)> _seenOrder = new();
     private DateTime _newest = DateTime.MinValue;
     private DateTime? _lastPassed;
+    private DateTime? _lastReceivedAt;
 
     public Sessionizer Sessions { get; } = new(sensor);
 
     /// <summary>Nothing waiting and no session open: advancing it would do nothing.</summary>
     public bool IsIdle => _waiting.Count == 0 && Sessions.OpenSince is null;
 
-    public OfferResult Offer(NormalizedReading reading)
+    public OfferResult Offer(NormalizedReading reading, DateTime receivedAt)
     {
+        _lastReceivedAt = receivedAt;
         if (IsSeen(reading)) return OfferResult.Duplicate;
         if (_lastPassed is { } last && reading.Timestamp < last) return OfferResult.Late;
         Remember(reading);
@@ -42,9 +44,14 @@ public sealed class SensorStream(SensorInfo sensor, TimeSpan window)
         return OfferResult.Accepted;
     }
 
-    /// <summary>Passes on every waiting reading at or before the watermark, then lets the sessionizer check for silence.</summary>
+    /// <summary>
+    /// Passes on every waiting reading at or before the watermark. Silence is measured on the node's clock, from
+    /// the last message received: a backlog of old readings replayed after an outage is not mistaken for silence,
+    /// and a wait of heartbeat + window means nothing the window could still reorder is missing.
+    /// </summary>
     public void Advance(DateTime now, BatchBuilder batch)
     {
+        _lastReceivedAt ??= now; // a session resumed from storage gets one heartbeat from the bridge's start
         var watermark = (now > _newest ? now : _newest) - window;
         while (_waiting.Count > 0)
         {
@@ -55,7 +62,7 @@ public sealed class SensorStream(SensorInfo sensor, TimeSpan window)
             batch.Add(reading);
             Sessions.Feed(reading, batch);
         }
-        if (_waiting.Count == 0) Sessions.Tick(watermark, batch);
+        if (_waiting.Count == 0 && now - _lastReceivedAt > Sessions.Sensor.HeartbeatTimeout + window) Sessions.GoOffline(batch);
         Forget(watermark - window);
     }
 

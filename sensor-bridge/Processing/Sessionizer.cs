@@ -5,7 +5,8 @@ namespace DxyqOpenData.SensorBridge.Processing;
 /// <summary>
 /// One sensor's readings, in timestamp order, to usage sessions: running opens a session; leaving running closes
 /// it (<c>stateChange</c>); silence longer than the heartbeat timeout closes it as <c>offline</c> at the last
-/// reading. Pure: time comes in as arguments.
+/// reading — seen either as a gap between two readings, or (<see cref="GoOffline"/>) as no message arriving at all.
+/// Pure: time comes in as arguments.
 /// </summary>
 public sealed class Sessionizer(SensorInfo sensor)
 {
@@ -35,10 +36,10 @@ public sealed class Sessionizer(SensorInfo sensor)
         batch.Add(new RunStateUpdate(Sensor.Id, Sensor.InstrumentId, reading.State, reading.Timestamp));
     }
 
-    /// <summary>Closes an open session as offline once no reading up to <paramref name="watermark"/> came within the timeout.</summary>
-    public void Tick(DateTime watermark, BatchBuilder batch)
+    /// <summary>The sensor fell silent: an open session closes as offline at the last reading.</summary>
+    public void GoOffline(BatchBuilder batch)
     {
-        if (_openSince is not null && _lastReadingAt is { } last && watermark - last > Sensor.HeartbeatTimeout)
+        if (_openSince is not null && _lastReadingAt is { } last)
         {
             Close(last, SessionEndReason.Offline, batch);
             batch.Add(new RunStateUpdate(Sensor.Id, Sensor.InstrumentId, null, last));

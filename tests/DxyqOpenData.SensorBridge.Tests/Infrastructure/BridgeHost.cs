@@ -30,6 +30,7 @@ public sealed class BridgeHost : IAsyncDisposable
         builder.Services.AddSingleton(sink);
         var host = builder.Build();
         await host.StartAsync();
+        await host.Services.GetRequiredService<BridgeStatus>().WhenStarted.WaitAsync(TimeSpan.FromSeconds(20));
         return new BridgeHost(host);
     }
 

@@ -63,10 +63,25 @@ public sealed class SessionizerTests
     {
         var sensor = new SensorInfo("S1", "I1", "canonical", TimeSpan.FromSeconds(60), OpenSessionStartedAt: Eight, LastReadingAt: Eight.AddHours(1));
         var driver = new EngineDriver(sensors: [sensor]);
-        driver.Advance(Eight.AddHours(2));
+        driver.Advance(Eight.AddHours(2)); // the bridge starts; the sensor gets window + heartbeat to speak
+        Assert.Empty(driver.Closed);
+        driver.Advance(Eight.AddHours(2).AddSeconds(91));
 
         var session = Assert.Single(driver.Closed);
         Assert.Equal((Eight, Eight.AddHours(1), SessionEndReason.Offline), (session.StartedAt, session.EndedAt, session.Reason));
+    }
+
+    [Fact]
+    public void A_replayed_backlog_of_old_readings_is_not_mistaken_for_silence()
+    {
+        var driver = new EngineDriver();
+        var now = Eight.AddHours(5);
+        foreach (var (t, state) in Every30s(Eight, 60, RunStateKind.Running)) driver.Send(t, state, at: now);
+        driver.Send(Eight.AddHours(1), RunStateKind.Off, at: now);
+        driver.Advance(now.AddMinutes(10));
+
+        var session = Assert.Single(driver.Closed);
+        Assert.Equal((Eight, Eight.AddHours(1), SessionEndReason.StateChange), (session.StartedAt, session.EndedAt, session.Reason));
     }
 
     [Fact]
