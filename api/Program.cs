@@ -5,6 +5,7 @@ using DxyqOpenData.Api.Demo;
 using DxyqOpenData.Api.OpenApi;
 using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Security;
+using DxyqOpenData.Api.Sensors;
 
 // `dotnet run --project api -- openapi [FILE]` and other administrator commands: see Commands/AdminCommands.cs.
 var (command, hostArgs) = AdminCommands.Split(args);
@@ -16,6 +17,7 @@ builder.AddCatalogSecurity();
 builder.AddCatalogOData();
 builder.AddCatalogSwagger();
 builder.AddOperations();
+builder.AddSensorBridge();
 
 var app = builder.Build();
 
