@@ -6,6 +6,7 @@ using DxyqOpenData.Api.OpenApi;
 using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Schemas;
 using DxyqOpenData.Api.Security;
+using DxyqOpenData.Api.Sensors;
 
 // `dotnet run --project api -- openapi [FILE]` and other administrator commands: see Commands/AdminCommands.cs.
 var (command, hostArgs) = AdminCommands.Split(args);
@@ -18,6 +19,7 @@ builder.AddCatalogOData();
 builder.AddCatalogSwagger();
 builder.AddOperations();
 builder.AddErrorHandling();
+builder.AddSensorBridge();
 
 var app = builder.Build();
 

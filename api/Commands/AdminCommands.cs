@@ -9,6 +9,7 @@ public static class AdminCommands
     private static readonly Dictionary<string, Func<WebApplication, string[], Task<int>>> Commands = new(StringComparer.Ordinal)
     {
         ["openapi"] = OpenApiCommand.RunAsync,
+        ["sensors"] = SensorSecretCommand.RunAsync,
     };
 
     /// <summary>

@@ -1,0 +1,16 @@
+using DxyqOpenData.SensorBridge;
+using DxyqOpenData.SensorBridge.Pipeline;
+
+namespace DxyqOpenData.Api.Sensors;
+
+/// <summary>The MQTT sensor bridge (sensor-bridge/) with this node's database as its sink; see docs/sensors.md.</summary>
+public static class SensorBridgeSetup
+{
+    public static IHostApplicationBuilder AddSensorBridge(this IHostApplicationBuilder builder)
+    {
+        // Registered even when SensorBridge:Enabled is false, which leaves only the hosted service out.
+        builder.Services.AddScoped<ISensorSink, SensorSink>();
+        builder.Services.AddSensorBridge(builder.Configuration);
+        return builder;
+    }
+}

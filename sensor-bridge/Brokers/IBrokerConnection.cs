@@ -1,0 +1,8 @@
+namespace DxyqOpenData.SensorBridge.Brokers;
+
+/// <summary>A transport that feeds the bridge's channel: the embedded broker or a client of an external one.</summary>
+public interface IBrokerConnection : IAsyncDisposable
+{
+    Task StartAsync(CancellationToken cancellationToken);
+    Task StopAsync();
+}

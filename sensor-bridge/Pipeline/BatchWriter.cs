@@ -1,0 +1,117 @@
+using System.Threading.Channels;
+using DxyqOpenData.SensorBridge.Processing;
+using DxyqOpenData.SensorBridge.Readings;
+using Microsoft.Extensions.Logging;
+
+namespace DxyqOpenData.SensorBridge.Pipeline;
+
+/// <summary>Runs one call against the host's sink (for the service: in a fresh DI scope).</summary>
+public delegate Task SinkCall(Func<ISensorSink, Task> call);
+
+/// <summary>
+/// Drains the channel the MQTT handlers fill, in batches of up to <c>BatchSize</c> messages or <c>BatchDelay</c>,
+/// runs them through the engine and hands each batch to the sink, retrying until it is stored; only then are
+/// the batch's messages acknowledged. The only thread that touches the engine.
+/// </summary>
+public sealed class BatchWriter(
+    ChannelReader<IncomingMessage> reader,
+    BridgeEngine engine,
+    SensorDirectory directory,
+    SinkCall sink,
+    SensorBridgeOptions options,
+    BridgeMetrics metrics,
+    TimeProvider clock,
+    ILogger logger)
+{
+    private DateTime _nextReload;
+
+    public async Task LoadSensorsAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyDictionary<string, SensorInfo>? sensors = null;
+        await sink(async s => sensors = await s.LoadSensorsAsync(cancellationToken));
+        directory.Replace(sensors!);
+        engine.UseSensors(sensors!);
+        _nextReload = Now + TimeSpan.FromSeconds(options.SensorReloadSeconds);
+    }
+
+    /// <summary>Runs until the channel is completed and drained; <paramref name="abort"/> stops it without draining.</summary>
+    public async Task RunAsync(CancellationToken abort)
+    {
+        while (true)
+        {
+            var batch = new BatchBuilder();
+            var acks = new List<Func<Task>>();
+            var completed = await CollectAsync(batch, acks, abort);
+            // On the way out, readings still inside the reorder window are passed on rather than lost.
+            engine.Advance(completed ? Now + TimeSpan.FromSeconds(options.ReorderWindowSeconds) : Now, batch);
+            await WriteAsync(batch.Build(), abort);
+            foreach (var ack in acks)
+            {
+                try { await ack(); }
+                catch (Exception e) { logger.LogWarning(e, "Could not acknowledge a message"); }
+            }
+            if (completed) return;
+            if (Now >= _nextReload) await ReloadAsync(abort);
+        }
+    }
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    private async Task<bool> CollectAsync(BatchBuilder batch, List<Func<Task>> acks, CancellationToken abort)
+    {
+        var count = 0;
+        using var due = new CancellationTokenSource(TimeSpan.FromMilliseconds(options.BatchDelayMilliseconds), clock);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(due.Token, abort);
+        while (count < options.BatchSize)
+        {
+            while (count < options.BatchSize && reader.TryRead(out var message))
+            {
+                engine.Accept(message, batch);
+                if (message.Acknowledge is { } ack) acks.Add(ack);
+                count++;
+            }
+            if (count >= options.BatchSize) return false;
+            try
+            {
+                if (!await reader.WaitToReadAsync(wait.Token)) return true;
+            }
+            catch (OperationCanceledException) when (!abort.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private async Task WriteAsync(Batch batch, CancellationToken abort)
+    {
+        if (batch.IsEmpty) return;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await sink(s => s.WriteAsync(batch, abort));
+                break;
+            }
+            catch (Exception e) when (!abort.IsCancellationRequested)
+            {
+                var delay = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, attempt - 1)));
+                logger.LogError(e, "Sensor batch not stored (attempt {Attempt}); retrying in {Delay}", attempt, delay);
+                await Task.Delay(delay, clock, abort);
+            }
+        }
+        metrics.Batch();
+        foreach (var _ in batch.Opened) metrics.SessionOpened();
+        foreach (var closed in batch.Closed) metrics.SessionClosed(closed.Reason == SessionEndReason.Offline ? "offline" : "stateChange");
+    }
+
+    private async Task ReloadAsync(CancellationToken abort)
+    {
+        try { await LoadSensorsAsync(abort); }
+        catch (Exception e) when (!abort.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Could not reload sensors; keeping the current list");
+            _nextReload = Now + TimeSpan.FromSeconds(options.SensorReloadSeconds);
+        }
+    }
+}

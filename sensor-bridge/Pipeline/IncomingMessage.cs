@@ -1,0 +1,7 @@
+namespace DxyqOpenData.SensorBridge.Pipeline;
+
+/// <summary>
+/// A message as the broker handed it over. <see cref="Acknowledge"/>, when set, is called once the batch holding
+/// it is in the sink (an external broker's QoS 1 ack), so a crash before then gets the message again.
+/// </summary>
+public sealed record IncomingMessage(string Topic, byte[] Payload, DateTime ReceivedAt, Func<Task>? Acknowledge = null);

@@ -1,0 +1,112 @@
+using DxyqOpenData.SensorBridge.Adapters;
+using DxyqOpenData.SensorBridge.Brokers;
+using DxyqOpenData.SensorBridge.DeadLetters;
+using DxyqOpenData.SensorBridge.Pipeline;
+using DxyqOpenData.SensorBridge.Readings;
+
+namespace DxyqOpenData.SensorBridge.Processing;
+
+/// <summary>
+/// Messages in, batches out: topic to sensor, payload to reading through the sensor's adapter, then dedup, reorder
+/// and sessions per sensor. Single-threaded and pure (the clock comes in as arguments), so tests drive it directly.
+/// </summary>
+public sealed class BridgeEngine(AdapterRegistry adapters, DeadLetterStore deadLetters, BridgeMetrics metrics, TimeSpan reorderWindow, TimeSpan maxClockSkew)
+{
+    private IReadOnlyDictionary<string, SensorInfo> _sensors = new Dictionary<string, SensorInfo>();
+    private readonly Dictionary<string, SensorStream> _streams = [];
+
+    public DeadLetterStore DeadLetters => deadLetters;
+
+    /// <summary>Takes a fresh list of sensors; streams of known sensors keep their state and see the new settings.</summary>
+    public void UseSensors(IReadOnlyDictionary<string, SensorInfo> sensors)
+    {
+        _sensors = sensors;
+        foreach (var (id, stream) in _streams)
+        {
+            if (sensors.TryGetValue(id, out var info)) stream.Sessions.Sensor = info;
+        }
+        // A session left open when the bridge last stopped must still close if its sensor stays silent.
+        foreach (var sensor in sensors.Values)
+        {
+            if (sensor.OpenSessionStartedAt is not null) StreamOf(sensor);
+        }
+    }
+
+    public void Accept(IncomingMessage message, BatchBuilder batch)
+    {
+        metrics.Received();
+        if (!Topics.TryParseSensorId(message.Topic, out var sensorId))
+        {
+            DeadLetter(message, DeadLetterReasons.BadTopic, "not dxyq/v1/sensors/{sensorId}/telemetry", batch);
+            return;
+        }
+        if (!_sensors.TryGetValue(sensorId, out var sensor))
+        {
+            DeadLetter(message, DeadLetterReasons.UnknownSensor, $"sensor '{sensorId}' is not registered", batch);
+            return;
+        }
+        if (adapters.Find(sensor.Format) is not { } adapter)
+        {
+            DeadLetter(message, DeadLetterReasons.UnknownFormat, $"no adapter reads format '{sensor.Format}'", batch);
+            return;
+        }
+        RawReading raw;
+        ReadFailure failure;
+        bool read;
+        try { read = adapter.TryRead(message.Payload, out raw, out failure); }
+        catch (Exception e)
+        {
+            (raw, read, failure) = (default, false, new ReadFailure(DeadLetterReasons.AdapterFault, $"{adapter.GetType().Name}: {e.Message}"));
+        }
+        if (!read)
+        {
+            DeadLetter(message, failure.Reason, failure.Detail, batch);
+            return;
+        }
+        if (raw.Timestamp - message.ReceivedAt > maxClockSkew)
+        {
+            DeadLetter(message, DeadLetterReasons.FutureTimestamp, $"{raw.Timestamp:O} is ahead of the node's clock {message.ReceivedAt:O}", batch);
+            return;
+        }
+
+        var reading = new NormalizedReading(sensor.Id, sensor.InstrumentId, raw.Timestamp, raw.State, raw.PowerW, raw.Seq);
+        switch (StreamOf(sensor).Offer(reading, message.ReceivedAt))
+        {
+            case OfferResult.Accepted:
+                metrics.Reading();
+                break;
+            case OfferResult.Duplicate:
+                metrics.Duplicate();
+                break;
+            case OfferResult.Late:
+                DeadLetter(message, DeadLetterReasons.Late, $"{raw.Timestamp:O} is older than readings already past the reorder window", batch);
+                break;
+        }
+    }
+
+    /// <summary>Moves every sensor's reorder window to <paramref name="now"/>: passes readings on, closes silent sessions.</summary>
+    public void Advance(DateTime now, BatchBuilder batch)
+    {
+        foreach (var stream in _streams.Values)
+        {
+            if (!stream.IsIdle) stream.Advance(now, batch);
+        }
+    }
+
+    private SensorStream StreamOf(SensorInfo sensor)
+    {
+        if (!_streams.TryGetValue(sensor.Id, out var stream))
+        {
+            _streams[sensor.Id] = stream = new SensorStream(sensor, reorderWindow);
+        }
+        return stream;
+    }
+
+    private void DeadLetter(IncomingMessage message, string reason, string detail, BatchBuilder batch)
+    {
+        var letter = new DeadLetter(message.Topic, message.Payload, reason, detail, message.ReceivedAt);
+        deadLetters.Add(letter);
+        batch.Add(letter);
+        metrics.DeadLetter(reason);
+    }
+}

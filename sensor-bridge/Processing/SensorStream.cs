@@ -1,0 +1,98 @@
+using DxyqOpenData.SensorBridge.Readings;
+
+namespace DxyqOpenData.SensorBridge.Processing;
+
+public enum OfferResult
+{
+    Accepted,
+    Duplicate,
+    /// <summary>Older than a reading already passed on: it arrived after the reorder window.</summary>
+    Late,
+}
+
+/// <summary>
+/// One sensor's readings through dedup and a reorder window into its <see cref="Sessionizer"/>. A reading waits
+/// until the watermark (the later of the newest reading and the clock, less the window) passes it, then readings
+/// go on in timestamp order, so any arrival order within the window gives what the ordered stream gives.
+/// Duplicates are by seq, or by timestamp when a reading has none.
+/// </summary>
+public sealed class SensorStream(SensorInfo sensor, TimeSpan window)
+{
+    private const int MaxRememberedKeys = 4096;
+
+    private readonly SortedDictionary<(DateTime Timestamp, long Seq), NormalizedReading> _waiting = [];
+    private readonly Dictionary<long, DateTime> _seenSeq = [];
+    private readonly HashSet<DateTime> _seenTimestamps = [];
+    private readonly Queue<(DateTime Timestamp, long? Seq)> _seenOrder = new();
+    private DateTime _newest = DateTime.MinValue;
+    private DateTime? _lastPassed;
+    private DateTime? _lastReceivedAt;
+
+    public Sessionizer Sessions { get; } = new(sensor);
+
+    /// <summary>Nothing waiting and no session open: advancing it would do nothing.</summary>
+    public bool IsIdle => _waiting.Count == 0 && Sessions.OpenSince is null;
+
+    public OfferResult Offer(NormalizedReading reading, DateTime receivedAt)
+    {
+        _lastReceivedAt = receivedAt;
+        if (IsSeen(reading)) return OfferResult.Duplicate;
+        if (_lastPassed is { } last && reading.Timestamp < last) return OfferResult.Late;
+        Remember(reading);
+        _waiting.Add((reading.Timestamp, reading.Seq ?? -1), reading);
+        if (reading.Timestamp > _newest) _newest = reading.Timestamp;
+        return OfferResult.Accepted;
+    }
+
+    /// <summary>
+    /// Passes on every waiting reading at or before the watermark. Silence is measured on the node's clock, from
+    /// the last message received: a backlog of old readings replayed after an outage is not mistaken for silence,
+    /// and a wait of heartbeat + window means nothing the window could still reorder is missing.
+    /// </summary>
+    public void Advance(DateTime now, BatchBuilder batch)
+    {
+        _lastReceivedAt ??= now; // a session resumed from storage gets one heartbeat from the bridge's start
+        var watermark = (now > _newest ? now : _newest) - window;
+        while (_waiting.Count > 0)
+        {
+            var (key, reading) = _waiting.First();
+            if (key.Timestamp > watermark) break;
+            _waiting.Remove(key);
+            _lastPassed = reading.Timestamp;
+            batch.Add(reading);
+            Sessions.Feed(reading, batch);
+        }
+        if (_waiting.Count == 0 && now - _lastReceivedAt > Sessions.Sensor.HeartbeatTimeout + window) Sessions.GoOffline(batch);
+        Forget(watermark - window);
+    }
+
+    private bool IsSeen(NormalizedReading r) =>
+        r.Seq is { } seq ? _seenSeq.ContainsKey(seq) : _seenTimestamps.Contains(r.Timestamp);
+
+    private void Remember(NormalizedReading r)
+    {
+        if (r.Seq is { } seq) _seenSeq[seq] = r.Timestamp;
+        else _seenTimestamps.Add(r.Timestamp);
+        _seenOrder.Enqueue((r.Timestamp, r.Seq));
+    }
+
+    /// <summary>
+    /// Keys are kept for two windows behind the watermark (a repeat older than that is late anyway), so a device
+    /// that restarts its seq counter is not mistaken for a repeat.
+    /// </summary>
+    private void Forget(DateTime before)
+    {
+        while (_seenOrder.TryPeek(out var oldest) && (oldest.Timestamp < before || _seenOrder.Count > MaxRememberedKeys))
+        {
+            _seenOrder.Dequeue();
+            if (oldest.Seq is { } seq)
+            {
+                if (_seenSeq.TryGetValue(seq, out var at) && at == oldest.Timestamp) _seenSeq.Remove(seq);
+            }
+            else
+            {
+                _seenTimestamps.Remove(oldest.Timestamp);
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using DxyqOpenData.SensorBridge.Readings;
+
+namespace DxyqOpenData.SensorBridge.Processing;
+
+/// <summary>
+/// One sensor's readings, in timestamp order, to usage sessions: running opens a session; leaving running closes
+/// it (<c>stateChange</c>); silence longer than the heartbeat timeout closes it as <c>offline</c> at the last
+/// reading — seen either as a gap between two readings, or (<see cref="GoOffline"/>) as no message arriving at all.
+/// Pure: time comes in as arguments.
+/// </summary>
+public sealed class Sessionizer(SensorInfo sensor)
+{
+    private DateTime? _openSince = sensor.OpenSessionStartedAt;
+    private DateTime? _lastReadingAt = sensor.LastReadingAt ?? sensor.OpenSessionStartedAt;
+
+    public SensorInfo Sensor { get; set; } = sensor;
+    public DateTime? OpenSince => _openSince;
+    public DateTime? LastReadingAt => _lastReadingAt;
+
+    public void Feed(NormalizedReading reading, BatchBuilder batch)
+    {
+        if (_openSince is not null && _lastReadingAt is { } last && reading.Timestamp - last > Sensor.HeartbeatTimeout)
+        {
+            Close(last, SessionEndReason.Offline, batch);
+        }
+        if (reading.State == RunStateKind.Running && _openSince is null)
+        {
+            _openSince = reading.Timestamp;
+            batch.Add(new SessionOpened(Sensor.Id, Sensor.InstrumentId, reading.Timestamp));
+        }
+        else if (reading.State != RunStateKind.Running && _openSince is not null)
+        {
+            Close(reading.Timestamp, SessionEndReason.StateChange, batch);
+        }
+        _lastReadingAt = reading.Timestamp;
+        batch.Add(new RunStateUpdate(Sensor.Id, Sensor.InstrumentId, reading.State, reading.Timestamp));
+    }
+
+    /// <summary>The sensor fell silent: an open session closes as offline at the last reading.</summary>
+    public void GoOffline(BatchBuilder batch)
+    {
+        if (_openSince is not null && _lastReadingAt is { } last)
+        {
+            Close(last, SessionEndReason.Offline, batch);
+            batch.Add(new RunStateUpdate(Sensor.Id, Sensor.InstrumentId, null, last));
+        }
+    }
+
+    private void Close(DateTime endedAt, SessionEndReason reason, BatchBuilder batch)
+    {
+        batch.Add(new SessionClosed(Sensor.Id, Sensor.InstrumentId, _openSince!.Value, endedAt, reason));
+        _openSince = null;
+    }
+}

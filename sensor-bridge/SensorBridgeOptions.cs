@@ -1,0 +1,54 @@
+namespace DxyqOpenData.SensorBridge;
+
+public enum BrokerMode
+{
+    /// <summary>The node runs its own MQTT broker (MQTTnet.Server); devices connect to it.</summary>
+    Embedded,
+    /// <summary>The bridge subscribes to any MQTT 3.1.1/5 broker through a shared subscription.</summary>
+    External,
+}
+
+/// <summary>The <c>SensorBridge</c> configuration section.</summary>
+public sealed class SensorBridgeOptions
+{
+    public const string Section = "SensorBridge";
+
+    public bool Enabled { get; set; } = true;
+    public BrokerMode Broker { get; set; } = BrokerMode.Embedded;
+    public EmbeddedBrokerOptions Embedded { get; set; } = new();
+    public ExternalBrokerOptions External { get; set; } = new();
+
+    /// <summary>Readings out of order by up to this much give the same sessions as in order; they are held this long.</summary>
+    public int ReorderWindowSeconds { get; set; } = 30;
+    /// <summary>A reading stamped further than this ahead of the node's clock is dead-lettered.</summary>
+    public int MaxClockSkewSeconds { get; set; } = 300;
+    public int DeadLetterCapacity { get; set; } = 1000;
+    /// <summary>Messages waiting between the MQTT handler and the writer; when full the handler waits (back-pressure).</summary>
+    public int ChannelCapacity { get; set; } = 10_000;
+    public int BatchSize { get; set; } = 500;
+    public int BatchDelayMilliseconds { get; set; } = 1000;
+    /// <summary>How often the sensor list (formats, heartbeats, secrets) is reloaded from the host.</summary>
+    public int SensorReloadSeconds { get; set; } = 60;
+    /// <summary>Another vendor file instead of the embedded <c>Vendors/vendors.json</c>.</summary>
+    public string? VendorsFile { get; set; }
+}
+
+public sealed class EmbeddedBrokerOptions
+{
+    public int Port { get; set; } = 1883;
+}
+
+public sealed class ExternalBrokerOptions
+{
+    public string Host { get; set; } = "localhost";
+    public int Port { get; set; } = 1883;
+    public bool UseTls { get; set; }
+    public string? Username { get; set; }
+    public string? Password { get; set; }
+    /// <summary>Bridges in one group split the stream: each message goes to one of them.</summary>
+    public string SharedGroup { get; set; } = "dxyq-bridge";
+    /// <summary>Stable per bridge instance so its broker session (and queued QoS 1 messages) survive a restart.</summary>
+    public string? ClientId { get; set; }
+    /// <summary>How long the broker keeps this bridge's session and queues its messages while it is away.</summary>
+    public uint SessionExpirySeconds { get; set; } = 86_400;
+}

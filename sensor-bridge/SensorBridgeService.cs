@@ -1,0 +1,95 @@
+using System.Threading.Channels;
+using DxyqOpenData.SensorBridge.Adapters;
+using DxyqOpenData.SensorBridge.Brokers;
+using DxyqOpenData.SensorBridge.DeadLetters;
+using DxyqOpenData.SensorBridge.Pipeline;
+using DxyqOpenData.SensorBridge.Processing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DxyqOpenData.SensorBridge;
+
+/// <summary>
+/// Wires the bridge: broker (embedded or external) → bounded channel → batching writer → the host's
+/// <see cref="ISensorSink"/>. On stop it takes no more messages, drains and stores what it has, acknowledges it,
+/// then disconnects.
+/// </summary>
+public sealed class SensorBridgeService(
+    IOptions<SensorBridgeOptions> options,
+    IServiceScopeFactory scopes,
+    AdapterRegistry adapters,
+    DeadLetterStore deadLetters,
+    SensorDirectory directory,
+    BridgeMetrics metrics,
+    BridgeStatus status,
+    TimeProvider clock,
+    ILoggerFactory loggers) : BackgroundService
+{
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(15);
+    private readonly ILogger _logger = loggers.CreateLogger<SensorBridgeService>();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        var channel = Channel.CreateBounded<IncomingMessage>(new BoundedChannelOptions(settings.ChannelCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        });
+        var engine = new BridgeEngine(adapters, deadLetters, metrics,
+            TimeSpan.FromSeconds(settings.ReorderWindowSeconds), TimeSpan.FromSeconds(settings.MaxClockSkewSeconds));
+        var writer = new BatchWriter(channel.Reader, engine, directory, CallSink, settings, metrics, clock, loggers.CreateLogger<BatchWriter>());
+
+        if (!await LoadSensorsAsync(writer, stoppingToken)) return;
+
+        await using IBrokerConnection broker = settings.Broker switch
+        {
+            BrokerMode.External => new ExternalBrokerClient(settings.External, channel.Writer, clock, loggers.CreateLogger<ExternalBrokerClient>()),
+            _ => new EmbeddedBroker(settings.Embedded.Port, directory, channel.Writer, deadLetters, metrics, clock, loggers.CreateLogger<EmbeddedBroker>()),
+        };
+        using var abort = new CancellationTokenSource();
+        var writing = writer.RunAsync(abort.Token);
+        await broker.StartAsync(stoppingToken);
+        status.MarkStarted();
+
+        try { await Task.Delay(Timeout.Infinite, stoppingToken); }
+        catch (OperationCanceledException) { }
+
+        channel.Writer.TryComplete();
+        try { await writing.WaitAsync(DrainTimeout, CancellationToken.None); }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("Sensor bridge did not drain within {Timeout}; unacknowledged messages will be redelivered", DrainTimeout);
+            await abort.CancelAsync();
+        }
+        catch (Exception e) { _logger.LogError(e, "Sensor bridge writer failed"); }
+        await broker.StopAsync();
+    }
+
+    private async Task<bool> LoadSensorsAsync(BatchWriter writer, CancellationToken stoppingToken)
+    {
+        for (var delay = TimeSpan.FromSeconds(1); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(60).Ticks)))
+        {
+            try
+            {
+                await writer.LoadSensorsAsync(stoppingToken);
+                _logger.LogInformation("Sensor bridge knows {Count} sensors", directory.Current.Count);
+                return true;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                _logger.LogError(e, "Could not load sensors; retrying in {Delay}", delay);
+                try { await Task.Delay(delay, clock, stoppingToken); } catch (OperationCanceledException) { return false; }
+            }
+            catch (OperationCanceledException) { return false; }
+        }
+    }
+
+    private async Task CallSink(Func<ISensorSink, Task> call)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await call(scope.ServiceProvider.GetRequiredService<ISensorSink>());
+    }
+}

@@ -1,0 +1,34 @@
+using DxyqOpenData.SensorBridge.Adapters;
+using DxyqOpenData.SensorBridge.DeadLetters;
+using DxyqOpenData.SensorBridge.Pipeline;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace DxyqOpenData.SensorBridge;
+
+public static class SensorBridgeServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the sensor bridge from the <c>SensorBridge</c> section unless <c>SensorBridge:Enabled</c> is false.
+    /// The host registers its <see cref="ISensorSink"/> (scoped is fine). The dead-letter store and the sensor
+    /// directory are registered either way, so the host can show them.
+    /// </summary>
+    public static IServiceCollection AddSensorBridge(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(SensorBridgeOptions.Section);
+        services.Configure<SensorBridgeOptions>(section);
+        var settings = section.Get<SensorBridgeOptions>() ?? new SensorBridgeOptions();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton(sp => new BridgeMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton(sp => new DeadLetterStore(sp.GetRequiredService<IOptions<SensorBridgeOptions>>().Value.DeadLetterCapacity));
+        services.TryAddSingleton<SensorDirectory>();
+        services.TryAddSingleton<BridgeStatus>();
+        services.TryAddSingleton(sp => AdapterRegistry.CreateDefault(sp.GetRequiredService<IOptions<SensorBridgeOptions>>().Value.VendorsFile));
+        if (settings.Enabled) services.AddHostedService<SensorBridgeService>();
+        return services;
+    }
+}
