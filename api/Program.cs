@@ -10,6 +10,7 @@ using DxyqOpenData.Api.Security;
 var (command, hostArgs) = AdminCommands.Split(args);
 
 var builder = WebApplication.CreateBuilder(hostArgs);
+AdminCommands.Configure(builder, command);
 
 builder.AddCatalogDatabase();
 builder.AddCatalogSecurity();
@@ -22,10 +23,12 @@ var app = builder.Build();
 app.UseCatalogSwagger();
 app.UseRouting();
 app.UseOperations();
-app.UseNotFoundForUnknownRoutes();
+// Authentication first: OpenIddict answers discovery and JWKS itself, from the authentication middleware.
 app.UseAuthentication();
+app.UseNotFoundForUnknownRoutes();
 app.UseAuthorization();
 app.MapControllers();
+app.MapTokenEndpoint();
 app.MapOperations();
 
 if (command.Length > 0)
