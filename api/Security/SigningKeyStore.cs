@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using DxyqOpenData.Api.Data;
 using Microsoft.EntityFrameworkCore;
@@ -12,9 +13,15 @@ namespace DxyqOpenData.Api.Security;
 /// is created on first use. Loaded once per process, when the token server's options are first needed (after the
 /// start-up migration); a rotation takes effect on each instance at its next start.
 /// </summary>
-public sealed class SigningKeyStore(IServiceScopeFactory scopes, AuthOptions auth, TimeProvider clock)
+public sealed class SigningKeyStore(IServiceScopeFactory scopes, AuthOptions auth, TimeProvider clock, ILogger<SigningKeyStore> logger)
 {
     private const int KeySize = 2048;
+
+    /// <summary>
+    /// False when the keys could not be read (a database not yet migrated, with Database:MigrateOnStartup off): the
+    /// node still answers health and public reads, and the token endpoint refuses to issue until the next start.
+    /// </summary>
+    public bool Available { get; private set; } = true;
 
     /// <summary>The keys to register, the one that signs first.</summary>
     public IReadOnlyList<RsaSecurityKey> Load()
@@ -23,6 +30,23 @@ public sealed class SigningKeyStore(IServiceScopeFactory scopes, AuthOptions aut
         {
             return [ToSecurityKey("config", pem)];
         }
+        try
+        {
+            var keys = LoadFromDatabase();
+            Available = true;
+            return keys;
+        }
+        catch (DbException e)
+        {
+            logger.LogError(e, "The token signing keys cannot be read from the database (is it migrated?): no token is issued until the node restarts with them.");
+            Available = false;
+            // OpenIddict needs a key to start; this one never signs anything (the token endpoint checks Available).
+            return [new RsaSecurityKey(RSA.Create(KeySize)) { KeyId = "unavailable" }];
+        }
+    }
+
+    private List<RsaSecurityKey> LoadFromDatabase()
+    {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
         var keys = Read(db);

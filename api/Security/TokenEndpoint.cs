@@ -26,8 +26,12 @@ public static class TokenEndpoint
         return app;
     }
 
-    private static async Task<IResult> IssueAsync(HttpContext context, IOpenIddictApplicationManager applications, AuthOptions auth)
+    private static async Task<IResult> IssueAsync(HttpContext context, IOpenIddictApplicationManager applications, AuthOptions auth, SigningKeyStore keys)
     {
+        if (!keys.Available)
+        {
+            return Forbid(Errors.TemporarilyUnavailable, "The node's signing keys are not available yet.");
+        }
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenIddict server request cannot be retrieved.");
         if (!request.IsClientCredentialsGrantType() || await applications.FindByClientIdAsync(request.ClientId!) is not { } application)
