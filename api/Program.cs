@@ -12,6 +12,7 @@ using DxyqOpenData.Api.Sensors;
 var (command, hostArgs) = AdminCommands.Split(args);
 
 var builder = WebApplication.CreateBuilder(hostArgs);
+AdminCommands.Configure(builder, command);
 
 builder.AddCatalogDatabase();
 builder.AddCatalogSecurity();
@@ -27,10 +28,12 @@ app.UseErrorHandling();
 app.UseCatalogSwagger();
 app.UseRouting();
 app.UseOperations();
-app.UseNotFoundForUnknownRoutes();
+// Authentication first: OpenIddict answers discovery and JWKS itself, from the authentication middleware.
 app.UseAuthentication();
+app.UseNotFoundForUnknownRoutes();
 app.UseAuthorization();
 app.MapControllers();
+app.MapTokenEndpoint();
 app.MapOperations();
 app.MapSchemas();
 

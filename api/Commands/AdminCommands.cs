@@ -1,30 +1,69 @@
+using Microsoft.Extensions.Logging.Console;
+
 namespace DxyqOpenData.Api.Commands;
 
 /// <summary>
 /// Administrator commands of the api program (<c>dotnet run --project api -- NAME [ARGS] [--host-options]</c>). They
-/// run on the built application, before the database is touched and instead of the web server.
+/// run on the built application instead of the web server; those that need the database migrate it first.
 /// </summary>
 public static class AdminCommands
 {
-    private static readonly Dictionary<string, Func<WebApplication, string[], Task<int>>> Commands = new(StringComparer.Ordinal)
+    private sealed record Command(Func<WebApplication, string[], Task<int>> RunAsync, string[] Options);
+
+    private static readonly Dictionary<string, Command> Commands = new(StringComparer.Ordinal)
     {
-        ["openapi"] = OpenApiCommand.RunAsync,
-        ["sensors"] = SensorSecretCommand.RunAsync,
+        ["openapi"] = new(OpenApiCommand.RunAsync, []),
+        ["clients"] = new((app, args) => ClientsCommand.RunAsync(app.Services, args, Console.Out, Console.Error), ClientsCommand.Options),
+        ["keys"] = new((app, args) => KeysCommand.RunAsync(app.Services, args, Console.Out, Console.Error), []),
+        ["sensors"] = new(SensorSecretCommand.RunAsync, []),
     };
 
     /// <summary>
-    /// Splits the program's arguments into the command (its name and positional arguments; empty when the first
-    /// argument names no command) and the host's own (<c>--urls</c>, <c>--Database:Provider</c>, …).
+    /// Splits the program's arguments into the command (its name, positional arguments and its own options; empty when
+    /// the first argument names no command) and the host's own (<c>--urls</c>, <c>--Database:Provider</c>, …).
     /// </summary>
     public static (string[] Command, string[] Host) Split(string[] args)
     {
-        if (args.Length == 0 || !Commands.ContainsKey(args[0]))
+        if (args.Length == 0 || !Commands.TryGetValue(args[0], out var definition))
         {
             return ([], args);
         }
-        var positional = args.Skip(1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).Count();
-        return (args[..(1 + positional)], args[(1 + positional)..]);
+        List<string> command = [args[0]], host = [];
+        for (var i = 1; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (definition.Options.Contains(arg))
+            {
+                command.Add(arg);
+                if (i + 1 < args.Length)
+                {
+                    command.Add(args[++i]);
+                }
+            }
+            else if (arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                host.Add(arg);
+                if (!arg.Contains('=', StringComparison.Ordinal) && i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    host.Add(args[++i]);
+                }
+            }
+            else
+            {
+                command.Add(arg);
+            }
+        }
+        return ([.. command], [.. host]);
     }
 
-    public static Task<int> RunAsync(WebApplication app, string[] command) => Commands[command[0]](app, command[1..]);
+    /// <summary>A command's standard output is its result (JSON, YAML): every log line goes to standard error.</summary>
+    public static void Configure(WebApplicationBuilder builder, string[] command)
+    {
+        if (command.Length > 0)
+        {
+            builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        }
+    }
+
+    public static Task<int> RunAsync(WebApplication app, string[] command) => Commands[command[0]].RunAsync(app, command[1..]);
 }

@@ -2,6 +2,7 @@ using DxyqOpenData.Api.Alerts;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Datasets;
 using DxyqOpenData.Api.Instruments;
+using DxyqOpenData.Api.Security;
 using DxyqOpenData.Api.Sensors;
 using DxyqOpenData.Api.ServiceOfferings;
 using DxyqOpenData.Api.ServiceRecords;
@@ -25,6 +26,7 @@ public abstract class CatalogDbContext(DbContextOptions options) : DbContext(opt
     public DbSet<Sensor> Sensors => Set<Sensor>();
     public DbSet<UsageSession> UsageSessions => Set<UsageSession>();
     public DbSet<Alert> Alerts => Set<Alert>();
+    public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -41,6 +43,8 @@ public abstract class CatalogDbContext(DbContextOptions options) : DbContext(opt
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(CatalogDbContext).Assembly, t => t.Namespace?.StartsWith("DxyqOpenData.Api") == true);
+        // OAuth clients (applications) and OpenIddict's other stores, beside the catalog.
+        modelBuilder.UseTokenServerTables();
         SnakeCaseNames.Apply(modelBuilder);
     }
 }

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.OData.Routing.Controllers;
 namespace DxyqOpenData.Api.ServiceRecords;
 
 /// <summary>Personal data: the owning unit and administrators only (voucher systems: voucher-paid records).</summary>
-[Authorize(Policy = Policies.UnitRecords)]
+[Authorize(Policy = Policies.ServiceRecords)]
 public sealed class ServiceRecordsController(CatalogDbContext db) : ODataController
 {
     private IQueryable<ServiceRecord> Visible => db.ServiceRecords.VisibleTo(User);

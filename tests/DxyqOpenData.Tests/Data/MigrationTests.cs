@@ -15,7 +15,7 @@ public sealed class MigrationTests
 {
     private const string AddMigrationHint = "the model has changes no migration covers: run scripts/add-migration.sh <Name> (see docs/data-model.md, \"Adding a migration\")";
 
-    private static readonly string[] ExpectedTables = ["units", "instruments", "service_offerings", "service_records", "datasets", "sensors", "usage_sessions", "alerts"];
+    private static readonly string[] ExpectedTables = ["units", "instruments", "service_offerings", "service_records", "datasets", "sensors", "usage_sessions", "alerts", "signing_keys", "openiddict_applications"];
 
     [Fact]
     public async Task Sqlite_migrations_apply_to_an_empty_database()

@@ -6,16 +6,17 @@ namespace DxyqOpenData.Tests.Infrastructure;
 
 /// <summary>
 /// One node, in process, on a real database of the given provider: SQLite in a temp file, or a fresh database
-/// on the test PostgreSQL server. Demo data is loaded at a small scale unless a test says otherwise.
+/// on the test PostgreSQL server. Demo data is loaded at a small scale unless a test says otherwise. Given a
+/// connection string, the node opens that database instead (a second node on the first one's data, a restart).
 /// </summary>
-public class NodeFactory(DatabaseProvider provider, IReadOnlyDictionary<string, string?>? settings = null)
+public class NodeFactory(DatabaseProvider provider, IReadOnlyDictionary<string, string?>? settings = null, string? connectionString = null)
     : WebApplicationFactory<Program>
 {
-    private readonly string? _sqliteFile = provider == DatabaseProvider.Sqlite
+    private readonly string? _sqliteFile = provider == DatabaseProvider.Sqlite && connectionString is null
         ? Path.Combine(Path.GetTempPath(), $"dxyq-test-{Guid.NewGuid():N}.db")
         : null;
 
-    private string? _connectionString;
+    private string? _connectionString = connectionString;
 
     public DatabaseProvider Provider => provider;
 

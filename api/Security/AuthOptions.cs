@@ -1,0 +1,33 @@
+namespace DxyqOpenData.Api.Security;
+
+/// <summary>The <c>Auth</c> section: who this node is to its tokens, and how long they live. See docs/security.md.</summary>
+public sealed class AuthOptions
+{
+    /// <summary>
+    /// The <c>iss</c> of every token and the base of <c>/connect/token</c> in discovery. Fixed by configuration, not taken
+    /// from the request: several instances behind one address must issue the same issuer.
+    /// </summary>
+    public string Issuer { get; set; } = "http://localhost:5080/";
+
+    /// <summary>The <c>aud</c> of every access token this node issues, and the only one it accepts. Default <c>dxyq-{node code}</c>.</summary>
+    public string? Audience { get; set; }
+
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>An RSA private key (PEM). When set, it signs every token and the database keys are not used.</summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary>Refuse token requests over plain HTTP. Off by default so the node runs with no configuration on localhost.</summary>
+    public bool RequireHttps { get; set; }
+
+    public static AuthOptions From(IConfiguration configuration)
+    {
+        var options = configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
+        options.Audience ??= $"dxyq-{(configuration["Node:Code"] ?? "ZJ").ToLowerInvariant()}";
+        if (!Uri.TryCreate(options.Issuer, UriKind.Absolute, out _))
+        {
+            throw new InvalidOperationException($"Auth:Issuer must be an absolute URI, not '{options.Issuer}'.");
+        }
+        return options;
+    }
+}

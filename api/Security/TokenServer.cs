@@ -1,0 +1,72 @@
+using DxyqOpenData.Api.Data;
+using Microsoft.EntityFrameworkCore;
+using OpenIddict.EntityFrameworkCore.Models;
+using OpenIddict.Validation.AspNetCore;
+
+namespace DxyqOpenData.Api.Security;
+
+/// <summary>
+/// OAuth 2.0 in the host: the OpenIddict token server at <c>/connect/token</c> (client credentials only; client
+/// secret basic/post and <c>private_key_jwt</c>), and validation of its JWT access tokens on every request. See
+/// docs/security.md.
+/// </summary>
+public static class TokenServer
+{
+    public const string TokenPath = "/connect/token";
+
+    public static IHostApplicationBuilder AddCatalogSecurity(this IHostApplicationBuilder builder)
+    {
+        var auth = AuthOptions.From(builder.Configuration);
+        builder.Services.AddSingleton(auth);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SigningKeyStore>();
+
+        builder.Services.AddOpenIddict()
+            .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<CatalogDbContext>())
+            .AddServer(o =>
+            {
+                o.SetTokenEndpointUris(TokenPath.TrimStart('/'));
+                o.SetConfigurationEndpointUris(".well-known/openid-configuration");
+                o.SetJsonWebKeySetEndpointUris(".well-known/jwks");
+                o.AllowClientCredentialsFlow();
+                o.RegisterScopes([.. Scopes.All]);
+                o.SetIssuer(new Uri(auth.Issuer, UriKind.Absolute));
+                o.SetAccessTokenLifetime(auth.AccessTokenLifetime);
+                // Peers and resource servers validate our tokens with the public JWKS: signed, not encrypted.
+                o.DisableAccessTokenEncryption();
+                // Access tokens are self-contained and short-lived; nothing is written per token request.
+                o.DisableTokenStorage();
+                // OpenIddict wants an encryption key registered, but with client credentials only and unencrypted access
+                // tokens nothing is ever encrypted with it, so it need not survive a restart. Signing keys do: see
+                // SigningKeyStore.
+                o.AddEphemeralEncryptionKey();
+                var aspNetCore = o.UseAspNetCore().EnableTokenEndpointPassthrough();
+                if (!auth.RequireHttps)
+                {
+                    aspNetCore.DisableTransportSecurityRequirement();
+                }
+            })
+            .AddValidation(o =>
+            {
+                o.UseLocalServer();
+                o.AddAudiences(auth.Audience!);
+                o.UseAspNetCore();
+            });
+        builder.Services.ConfigureOptions<SigningKeyConfiguration>();
+
+        builder.Services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        builder.AddCatalogPolicies();
+        return builder;
+    }
+
+    /// <summary>OpenIddict's tables, named like ours (snake_case, <c>openiddict_</c> prefix).</summary>
+    public static ModelBuilder UseTokenServerTables(this ModelBuilder modelBuilder)
+    {
+        modelBuilder.UseOpenIddict();
+        modelBuilder.Entity<OpenIddictEntityFrameworkCoreApplication>().ToTable("openiddict_applications");
+        modelBuilder.Entity<OpenIddictEntityFrameworkCoreAuthorization>().ToTable("openiddict_authorizations");
+        modelBuilder.Entity<OpenIddictEntityFrameworkCoreScope>().ToTable("openiddict_scopes");
+        modelBuilder.Entity<OpenIddictEntityFrameworkCoreToken>().ToTable("openiddict_tokens");
+        return modelBuilder;
+    }
+}
