@@ -11,4 +11,14 @@ public sealed class BridgeStatus
     public Task WhenStarted => _started.Task;
 
     internal void MarkStarted() => _started.TrySetResult();
+
+    private readonly TaskCompletionSource _receiving = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Messages can flow: the embedded broker listens, or the external client is connected and its (shared)
+    /// subscription is in place. Until then a QoS 1 message published to an external broker has no session to wait in.
+    /// </summary>
+    public Task WhenReceiving => _receiving.Task;
+
+    internal void MarkReceiving() => _receiving.TrySetResult();
 }

@@ -14,7 +14,7 @@ namespace DxyqOpenData.SensorBridge.Brokers;
 /// Messages are acknowledged only once the writer has stored their batch.
 /// </summary>
 public sealed class ExternalBrokerClient(
-    ExternalBrokerOptions options, ChannelWriter<IncomingMessage> channel, TimeProvider clock, ILogger logger) : IBrokerConnection
+    ExternalBrokerOptions options, ChannelWriter<IncomingMessage> channel, TimeProvider clock, ILogger logger, Action? onSubscribed = null) : IBrokerConnection
 {
     private static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
@@ -87,6 +87,7 @@ public sealed class ExternalBrokerClient(
             await _client.SubscribeAsync(subscribe, stop);
         }
         logger.LogInformation("Connected to MQTT broker {Host}:{Port} as {ClientId} (session present: {Present})", options.Host, options.Port, ClientId, result.IsSessionPresent);
+        onSubscribed?.Invoke();
     }
 
     private async Task OnMessage(MqttApplicationMessageReceivedEventArgs e)

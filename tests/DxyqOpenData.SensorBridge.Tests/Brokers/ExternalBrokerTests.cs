@@ -31,13 +31,20 @@ public sealed class ExternalBrokerTests
         var (sinkA, sinkB) = (new MemorySink(sensors), new MemorySink(sensors));
         await using var bridgeA = await StartBridgeAsync(sinkA, broker.Port, $"bridge-a-{Guid.NewGuid():N}");
         await using var bridgeB = await StartBridgeAsync(sinkB, broker.Port, $"bridge-b-{Guid.NewGuid():N}");
-        await Task.Delay(1500); // both subscribed (the monitoring loop connects at once)
+        // Both connected and subscribed: a QoS 1 message published before that has no session to wait in.
+        await Task.WhenAll(bridgeA.Status.WhenReceiving, bridgeB.Status.WhenReceiving).WaitAsync(TimeSpan.FromSeconds(30));
 
         var epoch = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 3600;
         const int perSensor = 5;
-        var publishes = sensors.Keys.SelectMany(id => Enumerable.Range(0, perSensor)
-            .Select(seq => broker.PublishAsync(Topics.Telemetry(id), $"{seq},{epoch + 60 * seq},running,{100 + seq}")));
-        await Task.WhenAll(publishes);
+        // Sensors in parallel, each device's readings in order (as a device sends them): with no reorder window a
+        // reading that overtook a later one would count as late.
+        await Task.WhenAll(sensors.Keys.Select(async id =>
+        {
+            for (var seq = 0; seq < perSensor; seq++)
+            {
+                await broker.PublishAsync(Topics.Telemetry(id), $"{seq},{epoch + 60 * seq},running,{100 + seq}");
+            }
+        }));
 
         var expected = sensors.Count * perSensor;
         await new MemorySink(sensors).WaitUntilAsync(_ => sinkA.Readings.Count + sinkB.Readings.Count >= expected, 30);

@@ -16,6 +16,8 @@ public sealed class BridgeHost : IAsyncDisposable
 
     public DeadLetterStore DeadLetters => _host.Services.GetRequiredService<DeadLetterStore>();
 
+    public BridgeStatus Status => _host.Services.GetRequiredService<BridgeStatus>();
+
     public static async Task<BridgeHost> StartAsync(ISensorSink sink, IDictionary<string, string?> settings)
     {
         var builder = Host.CreateApplicationBuilder();
