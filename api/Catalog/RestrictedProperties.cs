@@ -1,13 +1,16 @@
 using System.Collections.Concurrent;
 using System.Linq.Expressions;
+using System.Reflection;
+using System.Runtime.Serialization;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.OData.Edm;
-using Microsoft.AspNetCore.OData.Formatter;
 using Microsoft.AspNetCore.OData.Formatter.Serialization;
+using Microsoft.AspNetCore.OData.Formatter;
+using Microsoft.AspNetCore.OData.Query.Wrapper;
 using Microsoft.AspNetCore.OData.Query;
-using Microsoft.OData;
 using Microsoft.OData.Edm;
 using Microsoft.OData.ModelBuilder;
+using Microsoft.OData;
 
 namespace DxyqOpenData.Api.Catalog;
 
@@ -101,6 +104,36 @@ internal sealed class CatalogResourceSerializer(IODataSerializerProvider provide
         };
     }
 
+    /// <summary>
+    /// <c>$apply</c> results are written from their wrappers' value dictionaries, where the library writes an enum
+    /// by its CLR name (<c>Voucher</c>); everywhere else the wire name (<c>voucher</c>) is used. Swap the values for
+    /// their wire names before the library writes them (the wrapper caches its dictionary, so this sticks).
+    /// </summary>
+    public override Task WriteObjectInlineAsync(object graph, IEdmTypeReference expectedType, ODataWriter writer, ODataSerializerContext writeContext)
+    {
+        if (graph is DynamicTypeWrapper wrapper)
+        {
+            UseWireNames(wrapper);
+        }
+        return base.WriteObjectInlineAsync(graph, expectedType, writer, writeContext);
+    }
+
+    private static void UseWireNames(DynamicTypeWrapper wrapper)
+    {
+        foreach (var (key, value) in wrapper.Values.ToList())
+        {
+            switch (value)
+            {
+                case Enum member:
+                    wrapper.Values[key] = EnumWireNames.Of(member);
+                    break;
+                case DynamicTypeWrapper nested:
+                    UseWireNames(nested);
+                    break;
+            }
+        }
+    }
+
     /// <summary>How one primitive or enum property of a CLR entity is read.</summary>
     private sealed class PropertyPlan(Type declaringType, Func<object, object?> getter)
     {
@@ -122,4 +155,13 @@ internal sealed class CatalogResourceSerializer(IODataSerializerProvider provide
             return new PropertyPlan(clrType, Expression.Lambda<Func<object, object?>>(read, instance).Compile());
         }
     }
+}
+
+/// <summary>The wire name (<c>[EnumMember]</c>) of an enum member, else its CLR name.</summary>
+internal static class EnumWireNames
+{
+    private static readonly ConcurrentDictionary<Enum, string> Cache = new();
+
+    public static string Of(Enum member) => Cache.GetOrAdd(member, static m =>
+        m.GetType().GetField(m.ToString())?.GetCustomAttribute<EnumMemberAttribute>()?.Value ?? m.ToString());
 }

@@ -36,7 +36,7 @@ public abstract class CatalogDbContext(DbContextOptions options) : DbContext(opt
         configurationBuilder.Properties<decimal?>().HaveConversion<FenConverter>();
         foreach (var enumType in typeof(RunState).Assembly.GetTypes().Where(t => t.IsEnum && t.Namespace == typeof(RunState).Namespace))
         {
-            configurationBuilder.Properties(enumType).HaveConversion<string>().HaveMaxLength(32);
+            configurationBuilder.Properties(enumType).HaveConversion(typeof(WireNameConverter<>).MakeGenericType(enumType)).HaveMaxLength(32);
         }
     }
 

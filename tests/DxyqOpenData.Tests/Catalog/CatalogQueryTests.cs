@@ -75,7 +75,7 @@ public abstract class CatalogQueryTests(NodeFactory node)
     {
         var expected = await node.ScalarAsync<long>(
             $"SELECT COUNT(*) FROM instruments WHERE {Published} AND category_code LIKE '03%' AND acceptance_date >= '2022-01-01' " +
-            "AND status IN ('Normal','UnderRepair')");
+            "AND status IN ('normal','underRepair')");
         Assert.True(expected > 0);
 
         var page = await _client.GetJsonAsync(
@@ -194,6 +194,19 @@ public abstract class CatalogQueryTests(NodeFactory node)
 
         var actual = page.Values().ToDictionary(v => v!["regionCode"]!.GetValue<string>(), v => (Count: v!["n"]!.GetValue<long>(), Max: v!["top"]!.Decimal()));
         Assert.Equal(expected.OrderBy(e => e.Key), actual.OrderBy(a => a.Key));
+    }
+
+    [Fact]
+    public async Task Apply_groupby_on_enumerations_answers_their_wire_names()
+    {
+        var expected = (await node.RowsAsync($"SELECT status, share_mode, COUNT(*) FROM instruments WHERE {Published} GROUP BY status, share_mode"))
+            .ToDictionary(r => (r[0]!.ToString()!, r[1]!.ToString()!), r => Convert.ToInt64(r[2]));
+
+        var page = await _client.GetJsonAsync("/odata/Instruments?$apply=groupby((status,shareMode),aggregate($count as n))");
+
+        var actual = page.Values().ToDictionary(v => (v!["status"]!.GetValue<string>(), v!["shareMode"]!.GetValue<string>()), v => v!["n"]!.GetValue<long>());
+        Assert.Equal(expected.OrderBy(e => e.Key), actual.OrderBy(a => a.Key));
+        Assert.Contains(actual.Keys, k => k == ("normal", "open"));
     }
 
     [Fact]
