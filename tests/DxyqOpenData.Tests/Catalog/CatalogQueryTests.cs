@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using DxyqOpenData.Tests.Infrastructure;
+using DxyqOpenData.Tests.Security;
 
 namespace DxyqOpenData.Tests.Catalog;
 
@@ -194,6 +195,26 @@ public abstract class CatalogQueryTests(NodeFactory node)
 
         var actual = page.Values().ToDictionary(v => v!["regionCode"]!.GetValue<string>(), v => (Count: v!["n"]!.GetValue<long>(), Max: v!["top"]!.Decimal()));
         Assert.Equal(expected.OrderBy(e => e.Key), actual.OrderBy(a => a.Key));
+    }
+
+    [Fact]
+    public async Task Apply_on_service_records_sums_fees_and_hours_per_payment_method_like_sql()
+    {
+        var admin = node.WithToken(await _client.TokenAsync(await node.AddClientAsync("admin")));
+        var expected = (await node.RowsAsync("SELECT payment_method, COUNT(*), SUM(fee_fen), SUM(hours) FROM service_records GROUP BY payment_method"))
+            .ToDictionary(r => r[0]!.ToString()!, r => (Count: Convert.ToInt64(r[1]), Fee: Convert.ToInt64(r[2]) / 100m, Hours: Convert.ToDouble(r[3])));
+        Assert.Contains("voucher", expected.Keys);
+
+        var page = await admin.GetJsonAsync("/odata/ServiceRecords?$apply=groupby((paymentMethod),aggregate($count as n,feeCny with sum as fees,hours with sum as hours))");
+
+        var actual = page.Values().ToDictionary(v => v!["paymentMethod"]!.GetValue<string>(), v => v!.AsObject());
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var (method, figures) in expected)
+        {
+            Assert.Equal(figures.Count, actual[method]["n"]!.GetValue<long>());
+            Assert.Equal(figures.Fee, actual[method]["fees"]!.Decimal());
+            Assert.Equal(figures.Hours, actual[method]["hours"]!.GetValue<double>(), 6);
+        }
     }
 
     [Fact]
