@@ -10,6 +10,9 @@ namespace DxyqOpenData.Api.Federation;
 /// <c>/federation</c>: live federated queries over this node and its configured peers (docs/federation.md). The
 /// merging lives in the federation library; this file gives it the model, the local pipeline and the routes.
 /// </summary>
+/// <summary>This node's code and the health of each configured peer.</summary>
+public sealed record FederationPeers(string Node, IReadOnlyList<PeerHealthView> Peers);
+
 public static class FederationApi
 {
     /// <summary>The public sets a federated query may ask; records with personal data never cross nodes.</summary>
@@ -99,7 +102,7 @@ public static class FederationApi
             .WithSummary("A federated OData query over this node and every configured peer: merged order, $skip/$top, summed @odata.count, each item tagged with its node, and per-node sources (ok|timeout|error|circuit-open|unauthorized).");
 
         federation.MapGet("/peers", (PeerHealthRegistry health, FederationOptions options) =>
-                TypedResults.Ok(new { node = options.NodeCode, peers = health.All() }))
+                TypedResults.Ok(new FederationPeers(options.NodeCode, health.All())))
             .RequireAuthorization(Policies.Operations)
             .WithName("FederationPeers")
             .WithSummary("Each configured peer's health: last success, last latency, circuit state, failures.");
