@@ -85,6 +85,13 @@ public sealed partial record FederatedQuery
             Top = Number(given, "$top", MaxTop),
         };
         parsed.Orders(schema);
+        foreach (var (option, text) in new[] { ("$filter", parsed.Filter), ("$expand", parsed.Expand), ("$select", parsed.Select) })
+        {
+            if (text is not null && Identifier().Matches(text).FirstOrDefault(m => schema.Withheld.Contains(m.Value)) is { } match)
+            {
+                throw new FederationQueryException($"'{match.Value}' cannot be used in a federated query.", option);
+            }
+        }
         return parsed;
     }
 
@@ -178,6 +185,9 @@ public sealed partial record FederatedQuery
         }
         yield return text[start..];
     }
+
+    [GeneratedRegex(@"[A-Za-z_][A-Za-z0-9_]*")]
+    private static partial Regex Identifier();
 
     [GeneratedRegex(@"^\s*([A-Za-z_][A-Za-z0-9_]*)(?:\s+(asc|desc))?\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex OrderClauseText();

@@ -113,10 +113,11 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
         var value = new JsonArray();
         foreach (var (row, node) in emitted)
         {
-            foreach (var name in added.Concat(entitySet.Withheld))
+            foreach (var name in added)
             {
                 row.Remove(name);
             }
+            Withhold(row, entitySet.Withheld);
             row["node"] = node;
             value.Add(row);
         }
@@ -136,6 +137,30 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
         }
         _ = asked;
         return result;
+    }
+
+    /// <summary>Removes withheld properties (contacts) at every depth, expanded entities included.</summary>
+    private static void Withhold(JsonNode? node, IReadOnlySet<string> names)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var name in names)
+                {
+                    obj.Remove(name);
+                }
+                foreach (var (_, child) in obj)
+                {
+                    Withhold(child, names);
+                }
+                break;
+            case JsonArray array:
+                foreach (var child in array)
+                {
+                    Withhold(child, names);
+                }
+                break;
+        }
     }
 
     private static void Accept(NodeState node, NodeAnswer answer, RowComparer comparer, int size)

@@ -166,6 +166,7 @@ public sealed class FederationTests
             "/federation/odata/Instruments?$filter=nonsense eq 1",
             "/federation/odata/Instruments?$orderby=unit/name",
             "/federation/odata/Instruments?$filter=contactPhone eq '1'",
+            "/federation/odata/ServiceOfferings?$expand=instrument($select=contactEmail)",
         })
         {
             var response = await http.GetAsync(bad);

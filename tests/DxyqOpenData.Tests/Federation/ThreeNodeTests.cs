@@ -65,7 +65,15 @@ public sealed class ThreeNodeTests
         Assert.Equal(expected, rows.Select(r => $"{r["node"]}:{r["id"]}"));
         Assert.Equal(["JS", "SH", "ZJ"], rows.Select(r => r["node"]!.GetValue<string>()).Distinct().Order(StringComparer.Ordinal));
         // The peers show contacts to a federation token; the federated answer (public) never does.
+        var direct = await sh.WithToken(await sh.CreateClient().TokenAsync(shClient, "federation")).GetStringAsync("/odata/Instruments?$top=20");
+        Assert.Contains("contactPhone", direct);
         Assert.DoesNotContain(rows, r => r.ContainsKey("contactPhone") || r.ContainsKey("contactEmail"));
+
+        var offerings = await http.GetStringAsync("/federation/odata/ServiceOfferings?$expand=instrument&$top=300");
+        Assert.Contains("\"node\":\"SH\"", offerings);
+        Assert.Contains("\"instrument\":{", offerings);
+        Assert.DoesNotContain("contactPhone", offerings);
+        Assert.DoesNotContain("contactEmail", offerings);
 
         var peers = JsonNode.Parse(await http.GetStringAsync("/federation/peers"))!["peers"]!.AsArray();
         Assert.All(peers, p =>
