@@ -43,6 +43,10 @@ public static class FederationSetup
                         SamplingDuration = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, options.BreakDuration.Ticks * 2)),
                         BreakDuration = options.BreakDuration,
                         StateProvider = state,
+                        // The call's own deadline (the peer's timeout over token, query and body) cancelling a hanging
+                        // request is a failure of the peer too, not only the attempt timeout.
+                        ShouldHandle = args => ValueTask.FromResult(
+                            HttpClientResiliencePredicates.IsTransient(args.Outcome) || args.Outcome.Exception is OperationCanceledException),
                     });
                     builder.AddTimeout(peer.Timeout);
                 });

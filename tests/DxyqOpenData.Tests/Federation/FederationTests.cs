@@ -180,6 +180,22 @@ public sealed class FederationTests
     }
 
     [Fact]
+    public async Task A_hanging_peers_circuit_opens_too()
+    {
+        using var peers = new FakePeers();
+        peers.Faulty("SH", 200, """{"value":[]}""", delay: TimeSpan.FromSeconds(6));
+        using var node = Node(peers, ["SH"]);
+        var http = node.CreateClient();
+        var seen = new List<string>();
+        for (var i = 0; i < 5 && !seen.Contains("circuit-open"); i++)
+        {
+            seen.Add(await StatusOfAsync(http, "SH"));
+        }
+        Assert.Equal("timeout", seen[0]);
+        Assert.Equal("circuit-open", seen[^1]);
+    }
+
+    [Fact]
     public async Task A_failing_peers_circuit_opens_and_closes_after_the_break()
     {
         using var peers = new FakePeers();
