@@ -2,6 +2,7 @@ using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Commands;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Demo;
+using DxyqOpenData.Api.Federation;
 using DxyqOpenData.Api.OpenApi;
 using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Schemas;
@@ -21,9 +22,12 @@ builder.AddCatalogSwagger();
 builder.AddOperations();
 builder.AddErrorHandling();
 builder.AddSensorBridge();
+builder.AddFederation();
 
 var app = builder.Build();
 
+// First: the rest of the pipeline is what a federated query runs its local part through (Federation/LocalPipeline.cs).
+app.UseLocalPipelineCapture();
 app.UseErrorHandling();
 app.UseCatalogSwagger();
 app.UseRouting();
@@ -36,6 +40,7 @@ app.MapControllers();
 app.MapTokenEndpoint();
 app.MapOperations();
 app.MapSchemas();
+app.MapFederation();
 
 if (command.Length > 0)
 {

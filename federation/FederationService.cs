@@ -1,0 +1,331 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace DxyqOpenData.Federation;
+
+/// <summary>
+/// A federated query: asks this node and every peer in parallel (in rounds, each node from its own position), merges
+/// their ordered streams with a typed k-way merge, applies $skip and $top to the merged stream, sums the counts and
+/// tags every row with its node. See docs/federation.md.
+/// </summary>
+public sealed class FederationService(FederationOptions options, FederatedSchema schema, LocalNodeSource local, IReadOnlyList<PeerNodeSource> peers)
+{
+    /// <summary>Rounds of fetching within one request (each node answers at most 100 rows per request).</summary>
+    public const int MaxRounds = 15;
+
+    public FederationOptions Options => options;
+
+    public bool Serves(string set) => schema.Sets.ContainsKey(set);
+
+    /// <summary>One page of the federated answer; <paramref name="nextLink"/> makes the absolute link from a skiptoken.</summary>
+    public async Task<JsonObject> QueryAsync(string set, IEnumerable<KeyValuePair<string, string?>> queryOptions,
+        Func<string, string> nextLink, CancellationToken cancellation)
+    {
+        var entitySet = schema.Sets[set];
+        var query = FederatedQuery.Parse(set, queryOptions, entitySet, options.LinkKey);
+        var orders = query.Orders(entitySet);
+        var (asked, added) = query.SelectItems(entitySet);
+        var comparer = new RowComparer(orders, entitySet);
+
+        var nodes = new List<NodeState>();
+        foreach (var source in new NodeSource[] { local }.Concat(peers))
+        {
+            if (query.Positions is null)
+            {
+                nodes.Add(new NodeState(source, 0));
+            }
+            else if (query.Positions.TryGetValue(source.Code, out var position))
+            {
+                nodes.Add(new NodeState(source, position));
+            }
+        }
+
+        var skip = query.Skip;
+        var want = query.Top is { } top ? Math.Min(top, FederatedQuery.PageSize) : FederatedQuery.PageSize;
+        var emitted = new List<(JsonObject Row, string Node)>();
+        var exhausted = false;
+        for (var round = 0; round < MaxRounds; round++)
+        {
+            var size = (int)Math.Min(skip + want - emitted.Count, FederatedQuery.PageSize);
+            var fetch = nodes.Where(n => n.Active && n.Buffer.Count == 0 && n.HasMore).ToList();
+            var answers = await Task.WhenAll(fetch.Select(n =>
+                n.Source.FetchAsync(set, NodeQuery(query, entitySet, orders, added, n.Position, size), cancellation)));
+            for (var i = 0; i < fetch.Count; i++)
+            {
+                Accept(fetch[i], answers[i], comparer, size);
+            }
+            if (size == 0)
+            {
+                break;
+            }
+            // Merge until the page is full, every node is drained, or a node that has more must be asked again.
+            while (emitted.Count < want)
+            {
+                if (nodes.Any(n => n.Active && n.Buffer.Count == 0 && n.HasMore))
+                {
+                    break;
+                }
+                NodeState? next = null;
+                foreach (var n in nodes.Where(n => n.Active && n.Buffer.Count > 0))
+                {
+                    if (next is null || comparer.Compare(n.Buffer.Peek().Key, n.Source.Code, next.Buffer.Peek().Key, next.Source.Code) < 0)
+                    {
+                        next = n;
+                    }
+                }
+                if (next is null)
+                {
+                    exhausted = true;
+                    break;
+                }
+                var (row, _) = next.Buffer.Dequeue();
+                next.Position++;
+                if (skip > 0)
+                {
+                    skip--;
+                }
+                else
+                {
+                    emitted.Add((row, next.Source.Code));
+                }
+            }
+            if (exhausted || emitted.Count >= want)
+            {
+                break;
+            }
+        }
+
+        var result = new JsonObject();
+        if (query.Count)
+        {
+            result["@odata.count"] = nodes.Where(n => n.Status == SourceStatus.Ok).Sum(n => n.Count ?? 0);
+        }
+        result["sources"] = new JsonArray(nodes.Select(n => (JsonNode)new JsonObject
+        {
+            ["node"] = n.Source.Code,
+            ["status"] = n.Status,
+            ["ms"] = n.Ms,
+            ["count"] = n.Status == SourceStatus.Ok ? n.Count : null,
+            ["error"] = n.Error,
+        }).ToArray());
+        var value = new JsonArray();
+        foreach (var (row, node) in emitted)
+        {
+            foreach (var name in added)
+            {
+                row.Remove(name);
+            }
+            Withhold(row, entitySet.Withheld);
+            row["node"] = node;
+            value.Add(row);
+        }
+        result["value"] = value;
+
+        var remaining = query.Top is { } t ? t - emitted.Count : (long?)null;
+        var more = !exhausted && nodes.Any(n => n.Active && (n.Buffer.Count > 0 || n.HasMore));
+        if (more && remaining is null or > 0 && want > 0)
+        {
+            var state = query with
+            {
+                Skip = skip,
+                Top = remaining,
+                Positions = nodes.Where(n => n.Active).ToDictionary(n => n.Source.Code, n => n.Position),
+            };
+            result["@odata.nextLink"] = nextLink(NextLinks.Seal(state, options.LinkKey));
+        }
+        _ = asked;
+        return result;
+    }
+
+    /// <summary>Removes withheld properties (contacts) at every depth, expanded entities included.</summary>
+    private static void Withhold(JsonNode? node, IReadOnlySet<string> names)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var name in names)
+                {
+                    obj.Remove(name);
+                }
+                foreach (var (_, child) in obj)
+                {
+                    Withhold(child, names);
+                }
+                break;
+            case JsonArray array:
+                foreach (var child in array)
+                {
+                    Withhold(child, names);
+                }
+                break;
+        }
+    }
+
+    private static void Accept(NodeState node, NodeAnswer answer, RowComparer comparer, int size)
+    {
+        if (answer.BadQuery is { } message)
+        {
+            throw new FederationQueryException(message);
+        }
+        node.Ms += answer.Ms;
+        if (answer.Status != SourceStatus.Ok)
+        {
+            node.Fail(answer.Status, answer.Error);
+            return;
+        }
+        try
+        {
+            foreach (var row in answer.Rows)
+            {
+                node.Buffer.Enqueue((row, comparer.KeyOf(row)));
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            node.Fail(SourceStatus.Error, e.Message);
+            return;
+        }
+        node.Count ??= answer.Count;
+        // A node that says it has more but gave nothing is not asked again (no endless rounds).
+        node.HasMore = answer.HasMore && answer.Rows.Count > 0 && size > 0;
+    }
+
+    private static string NodeQuery(FederatedQuery query, EntitySetSchema set, IReadOnlyList<OrderClause> orders,
+        IReadOnlyList<string> added, long skip, int top)
+    {
+        var parts = new List<string>();
+        void Add(string name, string? value)
+        {
+            if (value is not null)
+            {
+                parts.Add($"{name}={Uri.EscapeDataString(value)}");
+            }
+        }
+        Add("$filter", query.Filter);
+        Add("$expand", query.Expand);
+        Add("$select", query.Select is null ? null : string.Join(",", new[] { query.Select }.Concat(added)));
+        var orderBy = orders.Select(o => o.Descending ? $"{o.Property} desc" : o.Property).ToList();
+        if (!orders.Any(o => o.Property == set.Key))
+        {
+            orderBy.Add(set.Key);
+        }
+        Add("$orderby", string.Join(",", orderBy));
+        Add("$skip", skip.ToString(CultureInfo.InvariantCulture));
+        Add("$top", top.ToString(CultureInfo.InvariantCulture));
+        Add("$count", "true");
+        return string.Join("&", parts);
+    }
+
+    private sealed class NodeState(NodeSource source, long position)
+    {
+        public NodeSource Source => source;
+        public long Position { get; set; } = position;
+        public Queue<(JsonObject Row, object?[] Key)> Buffer { get; } = new();
+        public bool HasMore { get; set; } = true;
+        public bool Active { get; private set; } = true;
+        public string Status { get; private set; } = SourceStatus.Ok;
+        public string? Error { get; private set; }
+        public long Ms { get; set; }
+        public long? Count { get; set; }
+
+        public void Fail(string status, string? error)
+        {
+            Active = false;
+            Status = status;
+            Error = error;
+            Buffer.Clear();
+        }
+    }
+}
+
+/// <summary>
+/// Orders rows of different nodes: the $orderby values compared by their EDM kind (numbers as numbers, instants as
+/// instants, strings ordinally; null first), then the node code, then the key.
+/// </summary>
+public sealed class RowComparer(IReadOnlyList<OrderClause> orders, EntitySetSchema set)
+{
+    private readonly (string Property, ValueKind Kind, bool Descending)[] _columns = Columns(orders, set);
+
+    /// <summary>The $orderby clauses up to the key (the key makes the order total), the key last (ascending unless given).</summary>
+    private static (string, ValueKind, bool)[] Columns(IReadOnlyList<OrderClause> orders, EntitySetSchema set)
+    {
+        var columns = new List<(string, ValueKind, bool)>();
+        foreach (var order in orders)
+        {
+            columns.Add((order.Property, set.Properties[order.Property], order.Descending));
+            if (order.Property == set.Key)
+            {
+                return [.. columns];
+            }
+        }
+        columns.Add((set.Key, set.Properties[set.Key], false));
+        return [.. columns];
+    }
+
+    /// <summary>The sort key of a row; a value that is not of its property's kind is a bad answer.</summary>
+    public object?[] KeyOf(JsonObject row)
+    {
+        var key = new object?[_columns.Length];
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            var (property, kind, _) = _columns[i];
+            if (!row.TryGetPropertyValue(property, out var node))
+            {
+                throw new InvalidDataException($"An item has no '{property}'.");
+            }
+            key[i] = node is null ? null : Convert(node, kind, property);
+        }
+        return key;
+    }
+
+    private static object Convert(JsonNode node, ValueKind kind, string property)
+    {
+        var element = node.GetValue<JsonElement>();
+        object? value = kind switch
+        {
+            ValueKind.Number when element.ValueKind == JsonValueKind.Number && element.TryGetDecimal(out var d) => d,
+            ValueKind.Boolean when element.ValueKind is JsonValueKind.True or JsonValueKind.False => element.GetBoolean(),
+            ValueKind.DateTimeOffset when element.ValueKind == JsonValueKind.String
+                && DateTimeOffset.TryParse(element.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.None, out var dto) => dto,
+            ValueKind.Date when element.ValueKind == JsonValueKind.String
+                && DateOnly.TryParseExact(element.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) => date,
+            ValueKind.Guid when element.ValueKind == JsonValueKind.String => element.GetString()!.ToLowerInvariant(),
+            ValueKind.String when element.ValueKind == JsonValueKind.String => element.GetString(),
+            _ => null,
+        };
+        return value ?? throw new InvalidDataException($"'{property}' has a value that is not a {kind}.");
+    }
+
+    /// <summary>$orderby values, then the node code (ties stay in node order), then the key.</summary>
+    public int Compare(object?[] a, string nodeA, object?[] b, string nodeB)
+    {
+        var last = _columns.Length - 1;
+        for (var i = 0; i < last; i++)
+        {
+            var c = CompareValues(a[i], b[i]);
+            if (c != 0)
+            {
+                return _columns[i].Descending ? -c : c;
+            }
+        }
+        var byNode = string.CompareOrdinal(nodeA, nodeB);
+        if (byNode != 0)
+        {
+            return byNode;
+        }
+        var byKey = CompareValues(a[last], b[last]);
+        return _columns[last].Descending ? -byKey : byKey;
+    }
+
+    private static int CompareValues(object? a, object? b) => (a, b) switch
+    {
+        (null, null) => 0,
+        (null, _) => -1,
+        (_, null) => 1,
+        (string x, string y) => string.CompareOrdinal(x, y),
+        (IComparable x, _) => x.CompareTo(b),
+        _ => 0,
+    };
+}
