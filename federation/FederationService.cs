@@ -26,7 +26,7 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
         var entitySet = schema.Sets[set];
         var query = FederatedQuery.Parse(set, queryOptions, entitySet, options.LinkKey);
         var orders = query.Orders(entitySet);
-        var (asked, added) = query.SelectItems(entitySet);
+        var (_, added) = query.SelectItems(entitySet);
         var comparer = new RowComparer(orders, entitySet);
 
         var nodes = new List<NodeState>();
@@ -135,7 +135,6 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
             };
             result["@odata.nextLink"] = nextLink(NextLinks.Seal(state, options.LinkKey));
         }
-        _ = asked;
         return result;
     }
 
