@@ -4,6 +4,7 @@ using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Demo;
 using DxyqOpenData.Api.OpenApi;
 using DxyqOpenData.Api.Operations;
+using DxyqOpenData.Api.Push;
 using DxyqOpenData.Api.Schemas;
 using DxyqOpenData.Api.Security;
 using DxyqOpenData.Api.Sensors;
@@ -21,6 +22,7 @@ builder.AddCatalogSwagger();
 builder.AddOperations();
 builder.AddErrorHandling();
 builder.AddSensorBridge();
+builder.AddPush();
 
 var app = builder.Build();
 
@@ -36,6 +38,7 @@ app.MapControllers();
 app.MapTokenEndpoint();
 app.MapOperations();
 app.MapSchemas();
+app.MapPush();
 
 if (command.Length > 0)
 {
