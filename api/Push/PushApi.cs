@@ -59,7 +59,9 @@ public static class PushApi
                     return Results.Empty;
                 })
                 .RequireAuthorization(kind.Policy)
-                .Accepts<List<Dictionary<string, object>>>(PushBody.JsonMediaType, PushBody.NdjsonMediaType)
+                // Not .Accepts(): its content-type matching would answer another type before authorization runs; the
+                // handler answers 415 itself, and PushOperationFilter describes the body.
+                .WithMetadata(kind)
                 .Produces<PushResult>(StatusCodes.Status200OK)
                 .ProducesProblem(StatusCodes.Status400BadRequest)
                 .ProducesProblem(StatusCodes.Status409Conflict)

@@ -135,7 +135,7 @@ internal sealed class InstrumentPushHandler(PushBatch batch) : PushHandler<Instr
     protected override async Task CheckRulesAsync(CancellationToken cancellationToken)
     {
         var keys = Valid.Select(v => v.Doc.InnerId).ToList();
-        _existing = keys.Count == 0 ? [] : await Db.Instruments
+        _existing = keys.Count == 0 ? [] : await Db.Instruments.AsTracking()
             .Where(x => x.UnitId == Unit && keys.Contains(x.InnerId))
             .ToDictionaryAsync(x => x.InnerId, StringComparer.Ordinal, cancellationToken);
     }
@@ -229,7 +229,7 @@ internal sealed class ServiceOfferingPushHandler(PushBatch batch) : PushHandler<
             }
         }
         var keys = Valid.Select(v => v.Doc.ExternalId).ToList();
-        _existing = keys.Count == 0 ? [] : await Db.ServiceOfferings
+        _existing = keys.Count == 0 ? [] : await Db.ServiceOfferings.AsTracking()
             .Where(x => x.UnitId == Unit && keys.Contains(x.ExternalId))
             .ToDictionaryAsync(x => x.ExternalId, StringComparer.Ordinal, cancellationToken);
     }
@@ -322,7 +322,7 @@ internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<Se
         }
 
         var keys = Valid.Select(v => v.Doc.ExternalId).ToList();
-        _existing = keys.Count == 0 ? [] : await Db.ServiceRecords
+        _existing = keys.Count == 0 ? [] : await Db.ServiceRecords.AsTracking()
             .Where(x => x.UnitId == Unit && keys.Contains(x.ExternalId))
             .ToDictionaryAsync(x => x.ExternalId, StringComparer.Ordinal, cancellationToken);
     }
@@ -389,7 +389,7 @@ internal sealed class DatasetPushHandler(PushBatch batch) : PushHandler<DatasetD
             }
         }
         var keys = Valid.Select(v => v.Doc.ExternalId).ToList();
-        _existing = keys.Count == 0 ? [] : await Db.Datasets
+        _existing = keys.Count == 0 ? [] : await Db.Datasets.AsTracking()
             .Where(x => x.UnitId == Unit && keys.Contains(x.ExternalId))
             .ToDictionaryAsync(x => x.ExternalId, StringComparer.Ordinal, cancellationToken);
     }
@@ -444,12 +444,12 @@ internal sealed class SensorPushHandler(PushBatch batch) : PushHandler<SensorDoc
     {
         // Sensor ids are unique across the platform: look them up in every unit, and refuse another unit's.
         var ids = Valid.Select(v => v.Doc.ExternalId).ToList();
-        _existing = ids.Count == 0 ? [] : await Db.Sensors
+        _existing = ids.Count == 0 ? [] : await Db.Sensors.AsTracking()
             .Where(x => ids.Contains(x.Id))
             .ToDictionaryAsync(x => x.Id, StringComparer.Ordinal, cancellationToken);
         var innerIds = Valid.Select(v => v.Doc.InstrumentInnerId).OfType<string>().Distinct().ToList();
         // The instruments named, and those the batch's sensors are linked to now (one query): links move in memory.
-        _instruments = await Db.Instruments
+        _instruments = await Db.Instruments.AsTracking()
             .Where(x => x.UnitId == Unit && (innerIds.Contains(x.InnerId) || (x.SensorId != null && ids.Contains(x.SensorId))))
             .ToListAsync(cancellationToken);
         var byInnerId = _instruments.ToDictionary(x => x.InnerId, StringComparer.Ordinal);

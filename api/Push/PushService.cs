@@ -192,28 +192,32 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
         var expired = now - options.IdempotencyKeyLifetime;
         await db.IdempotencyKeys.Where(k => k.CreatedAt < expired).ExecuteDeleteAsync(cancellationToken);
 
-        var row = new IdempotencyKey { ClientId = clientId, Key = key, RequestHash = hash, CreatedAt = now };
-        db.IdempotencyKeys.Add(row);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return (null, row);
-        }
-        catch (DbUpdateException)
-        {
-            db.ChangeTracker.Clear();
-        }
-
         var existing = await db.IdempotencyKeys.AsNoTracking().SingleOrDefaultAsync(k => k.ClientId == clientId && k.Key == key, cancellationToken);
+        if (existing is null)
+        {
+            // The primary key decides between two requests racing with a new key: the loser finds the winner's row.
+            var row = new IdempotencyKey { ClientId = clientId, Key = key, RequestHash = hash, CreatedAt = now };
+            db.IdempotencyKeys.Add(row);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return (null, row);
+            }
+            catch (DbUpdateException)
+            {
+                db.ChangeTracker.Clear();
+            }
+            existing = await db.IdempotencyKeys.AsNoTracking().SingleOrDefaultAsync(k => k.ClientId == clientId && k.Key == key, cancellationToken);
+        }
+        if (existing is not null && existing.RequestHash != hash)
+        {
+            return (Problem(http, StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused",
+                $"Idempotency-Key '{key}' was already used for a different request (another body, kind or preference). Use a new key for a new request.", null), null);
+        }
         if (existing is null || existing.ResponseBody is null)
         {
             return (Problem(http, StatusCodes.Status409Conflict, "Request in progress",
                 $"A push with Idempotency-Key '{key}' is still being processed; wait for its answer, then replay it to read the answer again.", null), null);
-        }
-        if (existing.RequestHash != hash)
-        {
-            return (Problem(http, StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused",
-                $"Idempotency-Key '{key}' was already used for a different request (another body, kind or preference). Use a new key for a new request.", null), null);
         }
         Count(kind, "replayed", 1);
         var headers = new Dictionary<string, string> { ["Idempotent-Replayed"] = "true" };
