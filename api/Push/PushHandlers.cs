@@ -113,6 +113,33 @@ internal abstract class PushHandler<TDoc>(PushBatch batch) : IPushHandler where 
         await Db.BulkCopyAsync(options, rows, cancellationToken);
     }
 
+    /// <summary>
+    /// Saves the tracked changes. An instrument's <c>updatedAt</c> is a concurrency token: EF updates it only where the
+    /// stored value equals the one it read. On SQLite that is a text comparison, and rows written by linq2db bulk copy
+    /// (demo data, pushed instruments) hold the time in another text form than EF writes, so the instruments about to be
+    /// updated get their stamp rewritten in EF's form first (one statement, inside the batch's transaction).
+    /// </summary>
+    protected async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        if (Db.Database.IsSqlite())
+        {
+            Db.ChangeTracker.DetectChanges();
+            var modified = Db.ChangeTracker.Entries<Instrument>().Where(e => e.State == EntityState.Modified).ToList();
+            if (modified.Count > 0)
+            {
+                var ids = modified.Select(e => e.Entity.Id).ToList();
+                var stamp = Now;
+                await Db.Instruments.Where(i => ids.Contains(i.Id))
+                    .ExecuteUpdateAsync(u => u.SetProperty(i => i.UpdatedAt, stamp), cancellationToken);
+                foreach (var entry in modified)
+                {
+                    entry.Property(i => i.UpdatedAt).OriginalValue = stamp;
+                }
+            }
+        }
+        await Db.SaveChangesAsync(cancellationToken);
+    }
+
     protected static T Wire<T>(string name) where T : struct, Enum => WireNames<T>.FromWire(name);
 
     private static string PointerOf(string? jsonPath)
@@ -167,7 +194,7 @@ internal sealed class InstrumentPushHandler(PushBatch batch) : PushHandler<Instr
             row.UpdatedAt = Now;
         }
         await InsertAsync(created, cancellationToken);
-        await Db.SaveChangesAsync(cancellationToken);
+        await SaveAsync(cancellationToken);
         return (created.Count, updated);
     }
 
@@ -260,7 +287,7 @@ internal sealed class ServiceOfferingPushHandler(PushBatch batch) : PushHandler<
             row.UpdatedAt = Now;
         }
         await InsertAsync(created, cancellationToken);
-        await Db.SaveChangesAsync(cancellationToken);
+        await SaveAsync(cancellationToken);
         return (created.Count, updated);
     }
 }
@@ -366,7 +393,7 @@ internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<Se
             row.UpdatedAt = Now;
         }
         await InsertAsync(created, cancellationToken);
-        await Db.SaveChangesAsync(cancellationToken);
+        await SaveAsync(cancellationToken);
         return (created.Count, updated);
     }
 }
@@ -425,7 +452,7 @@ internal sealed class DatasetPushHandler(PushBatch batch) : PushHandler<DatasetD
             row.UpdatedAt = Now;
         }
         await InsertAsync(created, cancellationToken);
-        await Db.SaveChangesAsync(cancellationToken);
+        await SaveAsync(cancellationToken);
         return (created.Count, updated);
     }
 }
@@ -512,6 +539,7 @@ internal sealed class SensorPushHandler(PushBatch batch) : PushHandler<SensorDoc
 
         // Instrument ↔ sensor links: an instrument whose sensor moved away loses it; a named instrument gets its sensor.
         var targetIds = targets.Values.OfType<Instrument>().Select(x => x.Id).ToList();
+        var sensors = created.Concat(_existing.Values).ToDictionary(x => x.Id, StringComparer.Ordinal);
         foreach (var instrument in _instruments)
         {
             if (instrument.SensorId is { } current && targets.TryGetValue(current, out var target) && target?.Id != instrument.Id)
@@ -526,11 +554,11 @@ internal sealed class SensorPushHandler(PushBatch batch) : PushHandler<SensorDoc
             if (instrument is not null && instrument.SensorId != sensorId)
             {
                 instrument.SensorId = sensorId;
-                instrument.SensorInstalledAt = created.Concat(_existing.Values).First(s => s.Id == sensorId).InstalledAt ?? Now;
+                instrument.SensorInstalledAt = sensors[sensorId].InstalledAt ?? Now;
                 instrument.UpdatedAt = Now;
             }
         }
-        await Db.SaveChangesAsync(cancellationToken);
+        await SaveAsync(cancellationToken);
         if (targetIds.Count > 0)
         {
             // Sensors of this unit the named instruments had before, not in the batch, are unlinked.

@@ -63,7 +63,10 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
             }
 
             var response = await ProcessAsync(kind, unit, items, continueOnError, reserved, http, cancellationToken);
-            reserved = null; // stored with the answer
+            if (reserved?.ResponseBody is not null)
+            {
+                reserved = null; // stored with the answer
+            }
             return response;
         }
         catch (PushBodyException e)
@@ -154,6 +157,10 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
             // Two pushes creating the same key at once: the loser's transaction is rolled back, nothing of it written.
             logger.LogWarning(e, "Push of {Kind} for unit {Unit} conflicted with a concurrent write", kind.Name, unit);
             db.ChangeTracker.Clear();
+            if (reserved is not null)
+            {
+                reserved.ResponseBody = null; // not stored: the key is freed for the retry
+            }
             return Problem(http, StatusCodes.Status409Conflict, "Conflicting write",
                 "Another push wrote some of the same keys at the same time; nothing of this push was written. Send it again.", null);
         }

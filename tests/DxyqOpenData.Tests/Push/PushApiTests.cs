@@ -186,6 +186,31 @@ public abstract class PushApiTests(NodeFactory node, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Instruments_from_the_demo_data_and_from_pushes_update_and_take_sensors()
+    {
+        // Rows written by bulk copy (demo data, earlier pushes) are updated by EF: every stored time stamp form must do.
+        var s = await SetupAsync();
+        var demo = (await node.RowsAsync($"SELECT inner_id FROM instruments WHERE unit_id = '{s.A}' ORDER BY inner_id"))
+            .Select(r => r[0]!.ToString()!).Take(20).ToList();
+        var fresh = Enumerable.Range(0, 20).Select(_ => NewKey("INS")).ToList();
+        var keys = demo.Concat(fresh).ToList();
+        var body = new JsonArray([.. keys.Select(k => (JsonNode)Instrument(k))]);
+
+        var first = await JsonOf(await PushAsync(s.WriterA, "instruments", body), HttpStatusCode.OK);
+        Assert.Equal((fresh.Count, demo.Count), ((int)first["created"]!, (int)first["updated"]!));
+        await Task.Delay(5);
+        var second = await JsonOf(await PushAsync(s.WriterA, "instruments", body.DeepClone()), HttpStatusCode.OK);
+        Assert.Equal((0, keys.Count), ((int)second["created"]!, (int)second["updated"]!));
+
+        var sensors = new JsonArray([.. keys.Select(k => (JsonNode)new JsonObject { ["externalId"] = NewKey("sen"), ["instrumentInnerId"] = k, ["format"] = "dxyq-v1", ["status"] = "active" })]);
+        var linked = await JsonOf(await PushAsync(s.WriterA, "sensors", sensors), HttpStatusCode.OK);
+        Assert.Equal(keys.Count, (int)linked["created"]!);
+        var withSensor = await node.ScalarAsync<long>(
+            $"SELECT COUNT(*) FROM instruments WHERE unit_id = '{s.A}' AND sensor_id IS NOT NULL AND inner_id IN ({string.Join(',', keys.Select(k => $"'{k}'"))})");
+        Assert.Equal(keys.Count, withSensor);
+    }
+
+    [Fact]
     public async Task An_invalid_item_refuses_the_whole_batch_and_names_every_failing_item()
     {
         var s = await SetupAsync();
