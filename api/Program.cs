@@ -5,6 +5,7 @@ using DxyqOpenData.Api.Demo;
 using DxyqOpenData.Api.Federation;
 using DxyqOpenData.Api.OpenApi;
 using DxyqOpenData.Api.Operations;
+using DxyqOpenData.Api.Push;
 using DxyqOpenData.Api.Schemas;
 using DxyqOpenData.Api.Security;
 using DxyqOpenData.Api.Sensors;
@@ -23,6 +24,7 @@ builder.AddOperations();
 builder.AddErrorHandling();
 builder.AddSensorBridge();
 builder.AddFederation();
+builder.AddPush();
 
 var app = builder.Build();
 
@@ -41,6 +43,7 @@ app.MapTokenEndpoint();
 app.MapOperations();
 app.MapSchemas();
 app.MapFederation();
+app.MapPush();
 
 if (command.Length > 0)
 {

@@ -11,5 +11,8 @@ public static class ProblemTypes
     public const string Unauthorized = Prefix + "unauthorized";
     public const string Forbidden = Prefix + "forbidden";
     public const string Validation = Prefix + "validation";
+    public const string Conflict = Prefix + "conflict";
+    public const string PayloadTooLarge = Prefix + "payload-too-large";
+    public const string UnsupportedMediaType = Prefix + "unsupported-media-type";
     public const string ServerError = Prefix + "server-error";
 }

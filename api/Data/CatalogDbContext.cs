@@ -27,6 +27,7 @@ public abstract class CatalogDbContext(DbContextOptions options) : DbContext(opt
     public DbSet<UsageSession> UsageSessions => Set<UsageSession>();
     public DbSet<Alert> Alerts => Set<Alert>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
+    public DbSet<Push.IdempotencyKey> IdempotencyKeys => Set<Push.IdempotencyKey>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

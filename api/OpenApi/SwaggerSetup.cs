@@ -79,6 +79,7 @@ public static class SwaggerSetup
                 o.IncludeXmlComments(xml, includeControllerXmlComments: true);
             }
             o.OperationFilter<AuthorizationOperationFilter>();
+            o.OperationFilter<Push.PushOperationFilter>();
             o.DocumentFilter<ODataDocumentFilter>();
             o.DocumentFilter<StableOrderDocumentFilter>();
         });

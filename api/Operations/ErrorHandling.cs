@@ -34,6 +34,9 @@ public static class ErrorHandling
         StatusCodes.Status403Forbidden => ProblemTypes.Forbidden,
         StatusCodes.Status404NotFound => ProblemTypes.NotFound,
         StatusCodes.Status400BadRequest or StatusCodes.Status422UnprocessableEntity => ProblemTypes.Validation,
+        StatusCodes.Status409Conflict => ProblemTypes.Conflict,
+        StatusCodes.Status413PayloadTooLarge => ProblemTypes.PayloadTooLarge,
+        StatusCodes.Status415UnsupportedMediaType => ProblemTypes.UnsupportedMediaType,
         >= 500 => ProblemTypes.ServerError,
         _ => null,
     };

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using DxyqOpenData.Api.Data;
+
+namespace DxyqOpenData.Api.Push;
+
+/// <summary>One failing field of an item: a JSON Pointer within the item and what is wrong.</summary>
+public sealed record PushItemError(string Path, string Message);
+
+/// <summary>An item that was not written: its index in the batch, its key (when it has one) and every reason.</summary>
+public sealed record PushRejection(int Index, string? Key, IReadOnlyList<PushItemError> Errors);
+
+/// <summary>The answer to a push that wrote (a 200): counts, and with continue-on-error the items left out.</summary>
+public sealed record PushResult(int Received, int Accepted, int Created, int Updated, IReadOnlyList<PushRejection> Rejected);
+
+/// <summary>One request's items while they are checked and written, for the caller's unit.</summary>
+internal sealed class PushBatch(CatalogDbContext db, string unitId, DateTime now, IReadOnlyList<JsonElement> items)
+{
+    public CatalogDbContext Db { get; } = db;
+    public string UnitId { get; } = unitId;
+    public DateTime Now { get; } = now;
+    public IReadOnlyList<JsonElement> Items { get; } = items;
+    public int Count => Items.Count;
+
+    private readonly List<PushItemError>?[] _errors = new List<PushItemError>?[items.Count];
+    public string?[] Keys { get; } = new string?[items.Count];
+
+    public void Fail(int index, string path, string message)
+    {
+        var list = _errors[index] ??= [];
+        lock (list)
+        {
+            list.Add(new PushItemError(path, message));
+        }
+    }
+
+    public void Fail(int index, IEnumerable<PushItemError> errors)
+    {
+        foreach (var e in errors)
+        {
+            Fail(index, e.Path, e.Message);
+        }
+    }
+
+    public bool IsValid(int index) => _errors[index] is null;
+
+    public IEnumerable<int> ValidIndexes() => Enumerable.Range(0, Count).Where(IsValid);
+
+    public List<PushRejection> Rejections() =>
+        [.. Enumerable.Range(0, Count).Where(i => !IsValid(i)).Select(i => new PushRejection(i, Keys[i], _errors[i]!))];
+}

@@ -1,0 +1,572 @@
+using System.Text.Json;
+using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Datasets;
+using DxyqOpenData.Api.Instruments;
+using DxyqOpenData.Api.Sensors;
+using DxyqOpenData.Api.ServiceOfferings;
+using DxyqOpenData.Api.ServiceRecords;
+using LinqToDB.Data;
+using LinqToDB.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace DxyqOpenData.Api.Push;
+
+/// <summary>One kind's checks and writes for one batch (a new instance per request).</summary>
+internal interface IPushHandler
+{
+    /// <summary>Reads the schema-valid items and checks what the schema cannot say, failing items in the batch.</summary>
+    Task CheckAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes the items still valid (inside the caller's transaction): how many rows were created and updated.</summary>
+    Task<(int Created, int Updated)> WriteAsync(CancellationToken cancellationToken);
+}
+
+internal abstract class PushHandler<TDoc>(PushBatch batch) : IPushHandler where TDoc : class, IPushDocument
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    protected PushBatch Batch { get; } = batch;
+    protected CatalogDbContext Db => Batch.Db;
+    protected string Unit => Batch.UnitId;
+    protected DateTime Now => Batch.Now;
+    protected TDoc?[] Docs { get; } = new TDoc?[batch.Count];
+
+    /// <summary>The key's JSON Pointer in the document (<c>/innerId</c>, <c>/externalId</c>).</summary>
+    protected abstract string KeyPath { get; }
+
+    protected IEnumerable<(int Index, TDoc Doc)> Valid => Batch.ValidIndexes().Select(i => (i, Docs[i]!));
+
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        var firstIndexOfKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var i in Batch.ValidIndexes())
+        {
+            TDoc doc;
+            try
+            {
+                doc = Batch.Items[i].Deserialize<TDoc>(Options)!;
+            }
+            catch (JsonException e)
+            {
+                // The schema passed it, so this is a value beyond what the node stores (e.g. an integer past 2^31).
+                Batch.Fail(i, PointerOf(e.Path), "The value cannot be stored: " + e.Message.Split(" Path:")[0]);
+                continue;
+            }
+            Docs[i] = doc;
+            if (doc.UnitId is { } unitId)
+            {
+                if (!CreditCode.IsValid(unitId))
+                {
+                    Batch.Fail(i, "/unitId", $"'{unitId}' is not a valid unified social credit code: wrong check character.");
+                }
+                else if (unitId != Unit)
+                {
+                    Batch.Fail(i, "/unitId", $"The item names unit {unitId}, but the client is bound to unit {Unit}: a unit pushes only its own data.");
+                }
+            }
+            if (firstIndexOfKey.TryGetValue(doc.Key, out var first))
+            {
+                Batch.Fail(i, KeyPath, $"Key '{doc.Key}' appears twice in the batch (also at index {first}).");
+            }
+            else
+            {
+                firstIndexOfKey[doc.Key] = i;
+            }
+        }
+        await CheckRulesAsync(cancellationToken);
+    }
+
+    /// <summary>The kind's own rules and the loads they need: one query per table, never one per item.</summary>
+    protected abstract Task CheckRulesAsync(CancellationToken cancellationToken);
+
+    public abstract Task<(int Created, int Updated)> WriteAsync(CancellationToken cancellationToken);
+
+    /// <summary>The caller's instruments among <paramref name="innerIds"/>: innerId → id.</summary>
+    protected async Task<Dictionary<string, Guid>> InstrumentIdsAsync(IEnumerable<string?> innerIds, CancellationToken cancellationToken)
+    {
+        var keys = innerIds.OfType<string>().Distinct().ToList();
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+        return await Db.Instruments.AsNoTracking()
+            .Where(x => x.UnitId == Unit && keys.Contains(x.InnerId))
+            .ToDictionaryAsync(x => x.InnerId, x => x.Id, StringComparer.Ordinal, cancellationToken);
+    }
+
+    protected void UnknownInstrument(int index, string innerId) =>
+        Batch.Fail(index, "/instrumentInnerId", $"Unknown instrument innerId '{innerId}': unit {Unit} has no instrument with it (push the instrument first).");
+
+    protected async Task InsertAsync<T>(List<T> rows, CancellationToken cancellationToken) where T : class
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+        var options = new BulkCopyOptions
+        {
+            // PostgreSQL takes binary COPY; SQLite (and SQL Server here) multi-row INSERTs, inside the one transaction.
+            BulkCopyType = Db.Database.IsNpgsql() ? BulkCopyType.ProviderSpecific : BulkCopyType.MultipleRows,
+            MaxBatchSize = 1_000,
+        };
+        await Db.BulkCopyAsync(options, rows, cancellationToken);
+    }
+
+    /// <summary>
+    /// Saves the tracked changes. An instrument's <c>updatedAt</c> is a concurrency token: EF updates it only where the
+    /// stored value equals the one it read. On SQLite that is a text comparison, and rows written by linq2db bulk copy
+    /// (demo data, pushed instruments) hold the time in another text form than EF writes, so the instruments about to be
+    /// updated get their stamp rewritten in EF's form first (one statement, inside the batch's transaction).
+    /// </summary>
+    protected async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        if (Db.Database.IsSqlite())
+        {
+            Db.ChangeTracker.DetectChanges();
+            var modified = Db.ChangeTracker.Entries<Instrument>().Where(e => e.State == EntityState.Modified).ToList();
+            if (modified.Count > 0)
+            {
+                var ids = modified.Select(e => e.Entity.Id).ToList();
+                var stamp = Now;
+                await Db.Instruments.Where(i => ids.Contains(i.Id))
+                    .ExecuteUpdateAsync(u => u.SetProperty(i => i.UpdatedAt, stamp), cancellationToken);
+                foreach (var entry in modified)
+                {
+                    entry.Property(i => i.UpdatedAt).OriginalValue = stamp;
+                }
+            }
+        }
+        await Db.SaveChangesAsync(cancellationToken);
+    }
+
+    protected static T Wire<T>(string name) where T : struct, Enum => WireNames<T>.FromWire(name);
+
+    private static string PointerOf(string? jsonPath)
+    {
+        // System.Text.Json reports "$.samples" or "$['a b']": turn the simple form into a JSON Pointer.
+        if (string.IsNullOrEmpty(jsonPath) || jsonPath == "$")
+        {
+            return "";
+        }
+        return "/" + string.Join('/', jsonPath.TrimStart('$', '.').Split('.').Select(s => s.Replace("~", "~0").Replace("/", "~1")));
+    }
+}
+
+internal sealed class InstrumentPushHandler(PushBatch batch) : PushHandler<InstrumentDocument>(batch)
+{
+    private Dictionary<string, Instrument> _existing = [];
+
+    protected override string KeyPath => "/innerId";
+
+    protected override async Task CheckRulesAsync(CancellationToken cancellationToken)
+    {
+        var keys = Valid.Select(v => v.Doc.InnerId).ToList();
+        _existing = keys.Count == 0 ? [] : await Db.Instruments.AsTracking()
+            .Where(x => x.UnitId == Unit && keys.Contains(x.InnerId))
+            .ToDictionaryAsync(x => x.InnerId, StringComparer.Ordinal, cancellationToken);
+    }
+
+    public override async Task<(int Created, int Updated)> WriteAsync(CancellationToken cancellationToken)
+    {
+        var created = new List<Instrument>();
+        var updated = 0;
+        var calendar = WorkingCalendar.Default;
+        foreach (var (_, doc) in Valid)
+        {
+            if (!_existing.TryGetValue(doc.InnerId, out var row))
+            {
+                var onboarded = DateOnly.FromDateTime(Now);
+                row = new Instrument
+                {
+                    Id = Guid.NewGuid(), UnitId = Unit, InnerId = doc.InnerId, Name = doc.Name, CategoryCode = doc.CategoryCode,
+                    RegionCode = doc.RegionCode, OnboardedAt = Now, RunState = RunState.Unknown,
+                    SensorDueDate = calendar.AddWorkingDays(onboarded, 30), ServiceInfoDueDate = onboarded.AddMonths(3),
+                };
+                created.Add(row);
+            }
+            else
+            {
+                updated++;
+            }
+            Apply(row, doc);
+            row.OnboardingDueDate = calendar.AddWorkingDays(doc.AcceptanceDate, 30);
+            row.UpdatedAt = Now;
+        }
+        await InsertAsync(created, cancellationToken);
+        await SaveAsync(cancellationToken);
+        return (created.Count, updated);
+    }
+
+    private static void Apply(Instrument row, InstrumentDocument doc)
+    {
+        row.Name = doc.Name;
+        row.EnglishName = doc.EnglishName;
+        row.Model = doc.Model;
+        row.Manufacturer = doc.Manufacturer;
+        row.CountryOfOrigin = doc.CountryOfOrigin;
+        row.IsDomestic = doc.CountryOfOrigin == "CN";
+        row.CategoryCode = doc.CategoryCode;
+        row.InstrumentType = Wire<InstrumentType>(doc.InstrumentType);
+        row.PriceCny = doc.PriceCny;
+        row.FundingSource = Wire<FundingSource>(doc.FundingSource);
+        row.IsConfidential = doc.IsConfidential ?? false;
+        row.InSharedFacility = doc.InSharedFacility ?? false;
+        row.PurchaseDate = doc.PurchaseDate;
+        row.AcceptanceDate = doc.AcceptanceDate;
+        row.ScrappedOn = doc.ScrappedOn;
+        row.Status = Wire<InstrumentStatus>(doc.Status);
+        row.ShareMode = Wire<ShareMode>(doc.ShareMode);
+        row.RegionCode = doc.RegionCode;
+        row.Address = doc.Address;
+        row.Latitude = doc.Latitude;
+        row.Longitude = doc.Longitude;
+        row.TechnicalSpecs = doc.TechnicalSpecs;
+        row.MainFunctions = doc.MainFunctions;
+        row.SubjectAreas = doc.SubjectAreas;
+        row.ServiceContent = doc.ServiceContent;
+        row.ServiceRequirements = doc.ServiceRequirements;
+        row.FeeStandard = doc.FeeStandard;
+        row.ServiceUrl = doc.ServiceUrl;
+        row.ContactName = doc.ContactName;
+        row.ContactPhone = doc.ContactPhone;
+        row.ContactEmail = doc.ContactEmail;
+        row.CustomsDeclarationNo = doc.CustomsDeclarationNo;
+        row.ImportDate = doc.ImportDate;
+        row.HsCode = doc.HsCode;
+        row.CustomsSupervisionEndsOn = doc.CustomsSupervisionEndsOn;
+    }
+}
+
+internal sealed class ServiceOfferingPushHandler(PushBatch batch) : PushHandler<ServiceOfferingDocument>(batch)
+{
+    private Dictionary<string, Guid> _instruments = [];
+    private Dictionary<string, ServiceOffering> _existing = [];
+
+    protected override string KeyPath => "/externalId";
+
+    protected override async Task CheckRulesAsync(CancellationToken cancellationToken)
+    {
+        _instruments = await InstrumentIdsAsync(Valid.Select(v => v.Doc.InstrumentInnerId), cancellationToken);
+        foreach (var (i, doc) in Valid.ToList())
+        {
+            if (!_instruments.ContainsKey(doc.InstrumentInnerId))
+            {
+                UnknownInstrument(i, doc.InstrumentInnerId);
+            }
+        }
+        var keys = Valid.Select(v => v.Doc.ExternalId).ToList();
+        _existing = keys.Count == 0 ? [] : await Db.ServiceOfferings.AsTracking()
+            .Where(x => x.UnitId == Unit && keys.Contains(x.ExternalId))
+            .ToDictionaryAsync(x => x.ExternalId, StringComparer.Ordinal, cancellationToken);
+    }
+
+    public override async Task<(int Created, int Updated)> WriteAsync(CancellationToken cancellationToken)
+    {
+        var created = new List<ServiceOffering>();
+        var updated = 0;
+        foreach (var (_, doc) in Valid)
+        {
+            if (!_existing.TryGetValue(doc.ExternalId, out var row))
+            {
+                row = new ServiceOffering { Id = Guid.NewGuid(), UnitId = Unit, ExternalId = doc.ExternalId, Name = doc.Name };
+                created.Add(row);
+            }
+            else
+            {
+                updated++;
+            }
+            row.InstrumentId = _instruments[doc.InstrumentInnerId];
+            row.Name = doc.Name;
+            row.Kind = Wire<ServiceKind>(doc.Kind);
+            row.Description = doc.Description;
+            row.Process = doc.Process;
+            row.FeeCny = doc.FeeCny;
+            row.FeeUnit = Wire<FeeUnit>(doc.FeeUnit);
+            row.Bookable = doc.Bookable ?? false;
+            row.UpdatedAt = Now;
+        }
+        await InsertAsync(created, cancellationToken);
+        await SaveAsync(cancellationToken);
+        return (created.Count, updated);
+    }
+}
+
+internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<ServiceRecordDocument>(batch)
+{
+    /// <summary>How far <c>hours</c> may exceed <c>endedAt - startedAt</c> (rounding of the unit's system): one minute.</summary>
+    public const double HoursTolerance = 1.0 / 60;
+
+    private Dictionary<string, Guid> _instruments = [];
+    private Dictionary<string, (Guid Id, Guid InstrumentId)> _offerings = [];
+    private Dictionary<string, ServiceRecord> _existing = [];
+
+    protected override string KeyPath => "/externalId";
+
+    protected override async Task CheckRulesAsync(CancellationToken cancellationToken)
+    {
+        _instruments = await InstrumentIdsAsync(Valid.Select(v => v.Doc.InstrumentInnerId), cancellationToken);
+        var offeringKeys = Valid.Select(v => v.Doc.ServiceOfferingExternalId).OfType<string>().Distinct().ToList();
+        _offerings = offeringKeys.Count == 0 ? [] : (await Db.ServiceOfferings.AsNoTracking()
+                .Where(x => x.UnitId == Unit && offeringKeys.Contains(x.ExternalId))
+                .Select(x => new { x.ExternalId, x.Id, x.InstrumentId })
+                .ToListAsync(cancellationToken))
+            .ToDictionary(x => x.ExternalId, x => (x.Id, x.InstrumentId), StringComparer.Ordinal);
+
+        foreach (var (i, doc) in Valid.ToList())
+        {
+            if (!_instruments.TryGetValue(doc.InstrumentInnerId, out var instrumentId))
+            {
+                UnknownInstrument(i, doc.InstrumentInnerId);
+            }
+            if (doc.ServiceOfferingExternalId is { } offeringKey)
+            {
+                if (!_offerings.TryGetValue(offeringKey, out var offering))
+                {
+                    Batch.Fail(i, "/serviceOfferingExternalId", $"Unknown service offering externalId '{offeringKey}': unit {Unit} has no offering with it.");
+                }
+                else if (instrumentId != Guid.Empty && offering.InstrumentId != instrumentId)
+                {
+                    Batch.Fail(i, "/serviceOfferingExternalId", $"Service offering '{offeringKey}' belongs to another instrument than '{doc.InstrumentInnerId}'.");
+                }
+            }
+            if (doc.EndedAt < doc.StartedAt)
+            {
+                Batch.Fail(i, "/endedAt", $"endedAt ({doc.EndedAt:O}) is before startedAt ({doc.StartedAt:O}).");
+            }
+            else if (doc.Hours > (doc.EndedAt - doc.StartedAt).TotalHours + HoursTolerance)
+            {
+                Batch.Fail(i, "/hours", $"hours ({doc.Hours}) exceeds the time between startedAt and endedAt ({(doc.EndedAt - doc.StartedAt).TotalHours:0.##} h).");
+            }
+            if (doc.VoucherAmountCny is { } voucher && voucher > doc.FeeCny)
+            {
+                Batch.Fail(i, "/voucherAmountCny", $"voucherAmountCny ({voucher}) exceeds feeCny ({doc.FeeCny}).");
+            }
+            if (doc.UserCreditCode is { } code && !CreditCode.IsValid(code))
+            {
+                Batch.Fail(i, "/userCreditCode", $"'{code}' is not a valid unified social credit code: wrong check character.");
+            }
+        }
+
+        var keys = Valid.Select(v => v.Doc.ExternalId).ToList();
+        _existing = keys.Count == 0 ? [] : await Db.ServiceRecords.AsTracking()
+            .Where(x => x.UnitId == Unit && keys.Contains(x.ExternalId))
+            .ToDictionaryAsync(x => x.ExternalId, StringComparer.Ordinal, cancellationToken);
+    }
+
+    public override async Task<(int Created, int Updated)> WriteAsync(CancellationToken cancellationToken)
+    {
+        var created = new List<ServiceRecord>();
+        var updated = 0;
+        foreach (var (_, doc) in Valid)
+        {
+            if (!_existing.TryGetValue(doc.ExternalId, out var row))
+            {
+                row = new ServiceRecord { Id = Guid.NewGuid(), UnitId = Unit, ExternalId = doc.ExternalId, UserName = doc.UserName, UserOrganization = doc.UserOrganization };
+                created.Add(row);
+            }
+            else
+            {
+                updated++;
+            }
+            row.InstrumentId = _instruments[doc.InstrumentInnerId];
+            row.ServiceOfferingId = doc.ServiceOfferingExternalId is { } o ? _offerings[o].Id : null;
+            row.StartedAt = doc.StartedAt.UtcDateTime;
+            row.EndedAt = doc.EndedAt.UtcDateTime;
+            row.Hours = doc.Hours;
+            row.Samples = doc.Samples;
+            row.Content = doc.Content;
+            row.Subject = doc.Subject;
+            row.UserName = doc.UserName;
+            row.UserOrganization = doc.UserOrganization;
+            row.UserCreditCode = doc.UserCreditCode;
+            row.UserRegionCode = doc.UserRegionCode;
+            row.IsExternal = doc.IsExternal;
+            row.IsStatutory = doc.IsStatutory ?? false;
+            row.FeeCny = doc.FeeCny;
+            row.PaymentMethod = Wire<PaymentMethod>(doc.PaymentMethod);
+            row.VoucherNo = doc.VoucherNo;
+            row.VoucherAmountCny = doc.VoucherAmountCny;
+            row.BookedOnPlatform = doc.BookedOnPlatform ?? false;
+            row.Rating = doc.Rating;
+            row.Feedback = doc.Feedback;
+            row.UpdatedAt = Now;
+        }
+        await InsertAsync(created, cancellationToken);
+        await SaveAsync(cancellationToken);
+        return (created.Count, updated);
+    }
+}
+
+internal sealed class DatasetPushHandler(PushBatch batch) : PushHandler<DatasetDocument>(batch)
+{
+    private Dictionary<string, Guid> _instruments = [];
+    private Dictionary<string, Dataset> _existing = [];
+
+    protected override string KeyPath => "/externalId";
+
+    protected override async Task CheckRulesAsync(CancellationToken cancellationToken)
+    {
+        _instruments = await InstrumentIdsAsync(Valid.Select(v => v.Doc.InstrumentInnerId), cancellationToken);
+        foreach (var (i, doc) in Valid.ToList())
+        {
+            if (doc.InstrumentInnerId is { } innerId && !_instruments.ContainsKey(innerId))
+            {
+                UnknownInstrument(i, innerId);
+            }
+        }
+        var keys = Valid.Select(v => v.Doc.ExternalId).ToList();
+        _existing = keys.Count == 0 ? [] : await Db.Datasets.AsTracking()
+            .Where(x => x.UnitId == Unit && keys.Contains(x.ExternalId))
+            .ToDictionaryAsync(x => x.ExternalId, StringComparer.Ordinal, cancellationToken);
+    }
+
+    public override async Task<(int Created, int Updated)> WriteAsync(CancellationToken cancellationToken)
+    {
+        var created = new List<Dataset>();
+        var updated = 0;
+        foreach (var (_, doc) in Valid)
+        {
+            if (!_existing.TryGetValue(doc.ExternalId, out var row))
+            {
+                row = new Dataset { Id = Guid.NewGuid(), UnitId = Unit, ExternalId = doc.ExternalId, Title = doc.Title, License = doc.License };
+                created.Add(row);
+            }
+            else
+            {
+                updated++;
+            }
+            row.InstrumentId = doc.InstrumentInnerId is { } innerId ? _instruments[innerId] : null;
+            row.Title = doc.Title;
+            row.EnglishTitle = doc.EnglishTitle;
+            row.Description = doc.Description;
+            row.Keywords = doc.Keywords;
+            row.SubjectAreas = doc.SubjectAreas;
+            row.License = doc.License;
+            row.Access = Wire<DatasetAccess>(doc.Access);
+            row.Doi = doc.Doi;
+            row.LandingPage = doc.LandingPage;
+            row.MediaType = doc.MediaType;
+            row.ByteSize = doc.ByteSize;
+            row.Issued = doc.Issued;
+            row.UpdatedAt = Now;
+        }
+        await InsertAsync(created, cancellationToken);
+        await SaveAsync(cancellationToken);
+        return (created.Count, updated);
+    }
+}
+
+internal sealed class SensorPushHandler(PushBatch batch) : PushHandler<SensorDocument>(batch)
+{
+    /// <summary>The heartbeat a sensor gets when its document names none (the sensor sink's default).</summary>
+    public const int DefaultHeartbeatSeconds = 300;
+
+    private Dictionary<string, Sensor> _existing = [];
+    private List<Instrument> _instruments = [];
+
+    protected override string KeyPath => "/externalId";
+
+    protected override async Task CheckRulesAsync(CancellationToken cancellationToken)
+    {
+        // Sensor ids are unique across the platform: look them up in every unit, and refuse another unit's.
+        var ids = Valid.Select(v => v.Doc.ExternalId).ToList();
+        _existing = ids.Count == 0 ? [] : await Db.Sensors.AsTracking()
+            .Where(x => ids.Contains(x.Id))
+            .ToDictionaryAsync(x => x.Id, StringComparer.Ordinal, cancellationToken);
+        var innerIds = Valid.Select(v => v.Doc.InstrumentInnerId).OfType<string>().Distinct().ToList();
+        // The instruments named, and those the batch's sensors are linked to now (one query): links move in memory.
+        _instruments = await Db.Instruments.AsTracking()
+            .Where(x => x.UnitId == Unit && (innerIds.Contains(x.InnerId) || (x.SensorId != null && ids.Contains(x.SensorId))))
+            .ToListAsync(cancellationToken);
+        var byInnerId = _instruments.ToDictionary(x => x.InnerId, StringComparer.Ordinal);
+        var linked = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (i, doc) in Valid.ToList())
+        {
+            if (_existing.TryGetValue(doc.ExternalId, out var sensor) && sensor.UnitId != Unit)
+            {
+                Batch.Fail(i, "/externalId", $"Forbidden: sensor '{doc.ExternalId}' belongs to another unit; sensor ids are unique across the platform.");
+            }
+            if (doc.InstrumentInnerId is { } innerId)
+            {
+                if (!byInnerId.ContainsKey(innerId))
+                {
+                    UnknownInstrument(i, innerId);
+                }
+                else if (linked.TryGetValue(innerId, out var first))
+                {
+                    Batch.Fail(i, "/instrumentInnerId", $"Instrument '{innerId}' gets a sensor twice in the batch (also at index {first}); an instrument has one sensor.");
+                }
+                else
+                {
+                    linked[innerId] = i;
+                }
+            }
+        }
+    }
+
+    public override async Task<(int Created, int Updated)> WriteAsync(CancellationToken cancellationToken)
+    {
+        var created = new List<Sensor>();
+        var updated = 0;
+        var byInnerId = _instruments.ToDictionary(x => x.InnerId, StringComparer.Ordinal);
+        var targets = new Dictionary<string, Instrument?>(StringComparer.Ordinal);
+        foreach (var (_, doc) in Valid)
+        {
+            if (!_existing.TryGetValue(doc.ExternalId, out var row))
+            {
+                row = new Sensor { Id = doc.ExternalId, UnitId = Unit, Format = doc.Format, Status = SensorStatus.Inactive };
+                created.Add(row);
+            }
+            else
+            {
+                updated++;
+            }
+            var instrument = doc.InstrumentInnerId is { } innerId ? byInnerId[innerId] : null;
+            targets[doc.ExternalId] = instrument;
+            row.InstrumentId = instrument?.Id;
+            row.Format = doc.Format;
+            row.Vendor = doc.Vendor;
+            row.Model = doc.Model;
+            row.InstalledAt = doc.InstalledAt?.UtcDateTime;
+            row.CommissionedAt = doc.CommissionedAt?.UtcDateTime;
+            row.HeartbeatSeconds = doc.HeartbeatSeconds ?? DefaultHeartbeatSeconds;
+            row.Status = Wire<SensorStatus>(doc.Status);
+            row.UpdatedAt = Now;
+        }
+        // New sensors first: instruments refer to them by foreign key.
+        await InsertAsync(created, cancellationToken);
+
+        // Instrument ↔ sensor links: an instrument whose sensor moved away loses it; a named instrument gets its sensor.
+        var targetIds = targets.Values.OfType<Instrument>().Select(x => x.Id).ToList();
+        var sensors = created.Concat(_existing.Values).ToDictionary(x => x.Id, StringComparer.Ordinal);
+        foreach (var instrument in _instruments)
+        {
+            if (instrument.SensorId is { } current && targets.TryGetValue(current, out var target) && target?.Id != instrument.Id)
+            {
+                instrument.SensorId = null;
+                instrument.SensorInstalledAt = null;
+                instrument.UpdatedAt = Now;
+            }
+        }
+        foreach (var (sensorId, instrument) in targets)
+        {
+            if (instrument is not null && instrument.SensorId != sensorId)
+            {
+                instrument.SensorId = sensorId;
+                instrument.SensorInstalledAt = sensors[sensorId].InstalledAt ?? Now;
+                instrument.UpdatedAt = Now;
+            }
+        }
+        await SaveAsync(cancellationToken);
+        if (targetIds.Count > 0)
+        {
+            // Sensors of this unit the named instruments had before, not in the batch, are unlinked.
+            var batchIds = targets.Keys.ToList();
+            await Db.Sensors
+                .Where(s => s.UnitId == Unit && s.InstrumentId != null && targetIds.Contains(s.InstrumentId.Value) && !batchIds.Contains(s.Id))
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.InstrumentId, (Guid?)null), cancellationToken);
+        }
+        return (created.Count, updated);
+    }
+}

@@ -1,0 +1,307 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Operations;
+using DxyqOpenData.Api.Security;
+using DxyqOpenData.Schemas;
+using Microsoft.EntityFrameworkCore;
+
+namespace DxyqOpenData.Api.Push;
+
+/// <summary>An answer ready to send, and to store for an Idempotency-Key replay.</summary>
+public sealed record PushResponse(int Status, string ContentType, byte[] Body, IReadOnlyDictionary<string, string> Headers);
+
+/// <summary>
+/// Points where a test can hold a push deterministically (e.g. to race a duplicate Idempotency-Key against it).
+/// Nothing is registered in production; the node never waits here unless a test sets it.
+/// </summary>
+public sealed class PushHooks
+{
+    /// <summary>Awaited after the Idempotency-Key is reserved, before the items are checked.</summary>
+    public Func<CancellationToken, Task>? AfterIdempotencyKeyReserved { get; set; }
+}
+
+/// <summary>
+/// The push API's work (docs/push.md): read the body, reserve the Idempotency-Key, check every item (schema, then the
+/// rules a schema cannot say, with one query per table), and write the valid ones in one transaction.
+/// </summary>
+internal sealed class PushService(CatalogDbContext db, PushOptions options, PushHooks hooks, ILogger<PushService> logger)
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const string ContinueOnError = "odata.continue-on-error";
+    private const string ProblemJson = "application/problem+json";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task<PushResponse> HandleAsync(HttpContext http, PushKind kind, CancellationToken cancellationToken)
+    {
+        var unit = http.User.UnitId()!;
+        IdempotencyKey? reserved = null;
+        try
+        {
+            var ndjson = PushBody.IsNdjson(http.Request.ContentType);
+            var body = await PushBody.ReadAsync(http.Request, options.MaxBytes, cancellationToken);
+            var items = PushBody.Parse(body, ndjson, options.MaxItems);
+            var continueOnError = PrefersContinueOnError(http.Request);
+
+            if (http.Request.Headers.TryGetValue(IdempotencyKeyHeader, out var keyHeader))
+            {
+                var (replay, row) = await ReserveAsync(http, kind, keyHeader, ndjson, continueOnError, body, cancellationToken);
+                if (replay is not null)
+                {
+                    return replay;
+                }
+                reserved = row;
+                if (hooks.AfterIdempotencyKeyReserved is { } hold)
+                {
+                    await hold(cancellationToken);
+                }
+            }
+
+            var response = await ProcessAsync(kind, unit, items, continueOnError, reserved, http, cancellationToken);
+            if (reserved?.ResponseBody is not null)
+            {
+                reserved = null; // stored with the answer
+            }
+            return response;
+        }
+        catch (PushBodyException e)
+        {
+            return Problem(http, e.Status, e.Title, e.Detail, e.Extensions);
+        }
+        finally
+        {
+            if (reserved is not null)
+            {
+                // The push failed before it had an answer to remember: free the key so the client can retry.
+                await ReleaseAsync(reserved);
+            }
+        }
+    }
+
+    private async Task<PushResponse> ProcessAsync(PushKind kind, string unit, IReadOnlyList<JsonElement> items, bool continueOnError,
+        IdempotencyKey? reserved, HttpContext http, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var batch = new PushBatch(db, unit, DateTime.UtcNow, items);
+        var keyName = kind.KeyProperty;
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i].ValueKind == JsonValueKind.Object && items[i].TryGetProperty(keyName, out var key) && key.ValueKind == JsonValueKind.String)
+            {
+                batch.Keys[i] = key.GetString();
+            }
+        }
+
+        // The shared schema, item by item (DocumentSchema is thread-safe): the bulk of the CPU work of a push.
+        var schema = SchemaRegistry.Default.Find(kind.SchemaName, 1)!;
+        Parallel.For(0, items.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+        {
+            var errors = schema.Validate(items[i]);
+            if (errors.Count > 0)
+            {
+                batch.Fail(i, errors.Select(e => new PushItemError(e.Path, e.Message)));
+            }
+        });
+
+        var handler = kind.CreateHandler(batch);
+        await handler.CheckAsync(cancellationToken);
+        var rejected = batch.Rejections();
+        var checkedMs = watch.ElapsedMilliseconds;
+
+        if (rejected.Count > 0 && !continueOnError)
+        {
+            var problem = Problem(http, StatusCodes.Status422UnprocessableEntity, "Invalid items",
+                $"{rejected.Count} of {items.Count} items are invalid; nothing was written. Fix them and push the batch again, " +
+                $"or send 'Prefer: {ContinueOnError}' to write the valid items.",
+                new Dictionary<string, object?>
+                {
+                    ["received"] = items.Count,
+                    ["rejected"] = rejected,
+                    ["errors"] = rejected.SelectMany(r => r.Errors.Select(e => new PushItemError($"/{r.Index}{e.Path}", e.Message))).ToList(),
+                });
+            if (reserved is not null)
+            {
+                Remember(reserved, problem);
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            Count(kind, "rejected", rejected.Count);
+            return problem;
+        }
+
+        var created = 0;
+        var updated = 0;
+        var accepted = items.Count - rejected.Count;
+        PushResponse response;
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (accepted > 0)
+            {
+                (created, updated) = await handler.WriteAsync(cancellationToken);
+            }
+            response = Success(new PushResult(items.Count, accepted, created, updated, rejected), continueOnError);
+            if (reserved is not null)
+            {
+                Remember(reserved, response);
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is DbUpdateException or DbException && !cancellationToken.IsCancellationRequested)
+        {
+            // Two pushes creating the same key at once: the loser's transaction is rolled back, nothing of it written.
+            logger.LogWarning(e, "Push of {Kind} for unit {Unit} conflicted with a concurrent write", kind.Name, unit);
+            db.ChangeTracker.Clear();
+            if (reserved is not null)
+            {
+                reserved.ResponseBody = null; // not stored: the key is freed for the retry
+            }
+            return Problem(http, StatusCodes.Status409Conflict, "Conflicting write",
+                "Another push wrote some of the same keys at the same time; nothing of this push was written. Send it again.", null);
+        }
+        Count(kind, "written", accepted);
+        Count(kind, "rejected", rejected.Count);
+        logger.LogInformation("Push {Kind} for unit {Unit}: {Received} received, {Created} created, {Updated} updated, {Rejected} rejected; checked in {CheckedMs} ms, written in {WrittenMs} ms",
+            kind.Name, unit, items.Count, created, updated, rejected.Count, checkedMs, watch.ElapsedMilliseconds - checkedMs);
+        return response;
+    }
+
+    private static PushResponse Success(PushResult result, bool continueOnError) => new(
+        StatusCodes.Status200OK, "application/json; charset=utf-8", JsonSerializer.SerializeToUtf8Bytes(result, Json),
+        continueOnError ? new Dictionary<string, string> { ["Preference-Applied"] = ContinueOnError } : new Dictionary<string, string>());
+
+    // --- Idempotency-Key ---------------------------------------------------------------------------------------
+
+    private async Task<(PushResponse? Replay, IdempotencyKey? Row)> ReserveAsync(HttpContext http, PushKind kind,
+        Microsoft.Extensions.Primitives.StringValues header, bool ndjson, bool continueOnError, byte[] body, CancellationToken cancellationToken)
+    {
+        var key = header.Count == 1 ? header[0]!.Trim() : "";
+        // The draft makes the key an sf-string ("…"); plain tokens are taken as they are.
+        if (key.Length >= 2 && key[0] == '"' && key[^1] == '"')
+        {
+            key = key[1..^1];
+        }
+        if (key.Length is 0 or > 255 || key.Any(c => c < 0x20 || c > 0x7E))
+        {
+            throw new PushBodyException(StatusCodes.Status400BadRequest, "Invalid Idempotency-Key",
+                "Send one Idempotency-Key of 1 to 255 printable ASCII characters (a UUID is a good choice).");
+        }
+        var clientId = http.User.FindFirst("client_id")?.Value ?? http.User.FindFirst("azp")?.Value ?? http.User.FindFirst("sub")?.Value
+            ?? throw new PushBodyException(StatusCodes.Status400BadRequest, "Invalid Idempotency-Key", "The token names no client; an Idempotency-Key needs one.");
+
+        var hash = Fingerprint(kind, ndjson, continueOnError, body);
+        var now = DateTime.UtcNow;
+        var expired = now - options.IdempotencyKeyLifetime;
+        await db.IdempotencyKeys.Where(k => k.CreatedAt < expired).ExecuteDeleteAsync(cancellationToken);
+
+        var existing = await db.IdempotencyKeys.AsNoTracking().SingleOrDefaultAsync(k => k.ClientId == clientId && k.Key == key, cancellationToken);
+        if (existing is null)
+        {
+            // The primary key decides between two requests racing with a new key: the loser finds the winner's row.
+            var row = new IdempotencyKey { ClientId = clientId, Key = key, RequestHash = hash, CreatedAt = now };
+            db.IdempotencyKeys.Add(row);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return (null, row);
+            }
+            catch (DbUpdateException)
+            {
+                db.ChangeTracker.Clear();
+            }
+            existing = await db.IdempotencyKeys.AsNoTracking().SingleOrDefaultAsync(k => k.ClientId == clientId && k.Key == key, cancellationToken);
+        }
+        if (existing is not null && existing.RequestHash != hash)
+        {
+            return (Problem(http, StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused",
+                $"Idempotency-Key '{key}' was already used for a different request (another body, kind or preference). Use a new key for a new request.", null), null);
+        }
+        if (existing is null || existing.ResponseBody is null)
+        {
+            return (Problem(http, StatusCodes.Status409Conflict, "Request in progress",
+                $"A push with Idempotency-Key '{key}' is still being processed; wait for its answer, then replay it to read the answer again.", null), null);
+        }
+        Count(kind, "replayed", 1);
+        var headers = new Dictionary<string, string> { ["Idempotent-Replayed"] = "true" };
+        if (existing.Status == StatusCodes.Status200OK && continueOnError)
+        {
+            headers["Preference-Applied"] = ContinueOnError;
+        }
+        return (new PushResponse(existing.Status, existing.ContentType ?? "application/json", Encoding.UTF8.GetBytes(existing.ResponseBody), headers), null);
+    }
+
+    private static void Remember(IdempotencyKey row, PushResponse response)
+    {
+        row.Status = response.Status;
+        row.ContentType = response.ContentType;
+        row.ResponseBody = Encoding.UTF8.GetString(response.Body);
+        row.CompletedAt = DateTime.UtcNow;
+    }
+
+    private async Task ReleaseAsync(IdempotencyKey row)
+    {
+        try
+        {
+            db.ChangeTracker.Clear();
+            await db.IdempotencyKeys.Where(k => k.ClientId == row.ClientId && k.Key == row.Key && k.ResponseBody == null)
+                .ExecuteDeleteAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is DbException or InvalidOperationException)
+        {
+            logger.LogWarning(e, "Could not release Idempotency-Key {Key} of client {Client}", row.Key, row.ClientId);
+        }
+    }
+
+    private static string Fingerprint(PushKind kind, bool ndjson, bool continueOnError, byte[] body)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(Encoding.UTF8.GetBytes($"POST /api/v1/push/{kind.Name}\n{(ndjson ? "ndjson" : "json")}\n{continueOnError}\n"));
+        sha.AppendData(body);
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    // --- helpers -----------------------------------------------------------------------------------------------
+
+    private static bool PrefersContinueOnError(HttpRequest request) =>
+        request.Headers["Prefer"].SelectMany(v => (v ?? "").Split(','))
+            .Any(p => p.Split(';')[0].Trim().Equals(ContinueOnError, StringComparison.OrdinalIgnoreCase)
+                   || p.Split(';')[0].Trim().Equals("continue-on-error", StringComparison.OrdinalIgnoreCase));
+
+    private static void Count(PushKind kind, string outcome, int n)
+    {
+        if (n > 0)
+        {
+            NodeMetrics.ItemsIngested.WithLabels("push", kind.Name, outcome).Inc(n);
+        }
+    }
+
+    internal static PushResponse Problem(HttpContext http, int status, string title, string detail, IReadOnlyDictionary<string, object?>? extensions)
+    {
+        var problem = new Dictionary<string, object?>
+        {
+            ["type"] = status switch
+            {
+                StatusCodes.Status400BadRequest or StatusCodes.Status422UnprocessableEntity => ProblemTypes.Validation,
+                StatusCodes.Status403Forbidden => ProblemTypes.Forbidden,
+                StatusCodes.Status409Conflict => ProblemTypes.Conflict,
+                StatusCodes.Status413PayloadTooLarge => ProblemTypes.PayloadTooLarge,
+                StatusCodes.Status415UnsupportedMediaType => ProblemTypes.UnsupportedMediaType,
+                _ => ProblemTypes.ServerError,
+            },
+            ["title"] = title,
+            ["status"] = status,
+            ["detail"] = detail,
+        };
+        foreach (var (name, value) in extensions ?? new Dictionary<string, object?>())
+        {
+            problem[name] = value;
+        }
+        problem["traceId"] = Activity.Current?.Id ?? http.TraceIdentifier;
+        return new PushResponse(status, ProblemJson, JsonSerializer.SerializeToUtf8Bytes(problem, Json), new Dictionary<string, string>());
+    }
+}
