@@ -36,6 +36,7 @@ app.MapControllers();
 app.MapTokenEndpoint();
 app.MapOperations();
 app.MapSchemas();
+app.MapSensors();
 
 if (command.Length > 0)
 {

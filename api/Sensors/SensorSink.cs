@@ -146,7 +146,7 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
 
         var instruments = delta.Keys.Select(k => k.Item1).Distinct().ToList();
         var days = delta.Keys.Select(k => k.Item2).Distinct().ToList();
-        var existing = await db.InstrumentDailyUsage
+        var existing = await db.InstrumentDailyUsage.AsTracking()
             .Where(u => instruments.Contains(u.InstrumentId) && days.Contains(u.Day))
             .ToDictionaryAsync(u => (u.InstrumentId, u.Day), cancellationToken);
         foreach (var ((instrument, day), (hours, count)) in delta)
@@ -219,7 +219,8 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
         if (!Guid.TryParse(instrument, out var instrumentId) || !units.TryGetValue(instrumentId, out var unitId)) return null;
         var id = SessionId(sensorId, startedAt);
         var session = db.UsageSessions.Local.FirstOrDefault(s => s.Id == id)
-            ?? await db.UsageSessions.IgnoreQueryFilters().FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
+            // Tracked: the context does not track queries by default, and this session is changed and saved.
+            ?? await db.UsageSessions.IgnoreQueryFilters().AsTracking().FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
         if (session is null)
         {
             session = new UsageSession

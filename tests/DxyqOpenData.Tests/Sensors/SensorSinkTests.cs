@@ -55,6 +55,30 @@ public sealed class SensorSinkTests(SqliteNode node) : IClassFixture<SqliteNode>
     }
 
     [Fact]
+    public async Task A_session_opened_in_one_batch_is_closed_in_a_later_one_and_the_rollup_adds_up()
+    {
+        await using var scope = node.Services.CreateAsyncScope();
+        var sink = scope.ServiceProvider.GetRequiredService<ISensorSink>();
+        var sensor = (await sink.LoadSensorsAsync(CancellationToken.None)).Values.Where(s => s.InstrumentId is not null).Skip(1).First();
+        var start = new DateTime(2026, 3, 2, 1, 0, 0, DateTimeKind.Utc);
+        await sink.WriteAsync(new Batch(
+            [new NormalizedReading(sensor.Id, sensor.InstrumentId, start, RunStateKind.Running, 1500, 1)],
+            [new SessionOpened(sensor.Id, sensor.InstrumentId, start)], [],
+            [new RunStateUpdate(sensor.Id, sensor.InstrumentId, RunStateKind.Running, start)], []), CancellationToken.None);
+        await sink.WriteAsync(new Batch(
+            [new NormalizedReading(sensor.Id, sensor.InstrumentId, start.AddHours(1), RunStateKind.Off, 0, 2)],
+            [], [new SessionClosed(sensor.Id, sensor.InstrumentId, start, start.AddHours(1), SessionEndReason.StateChange)],
+            [new RunStateUpdate(sensor.Id, sensor.InstrumentId, RunStateKind.Off, start.AddHours(1))], []), CancellationToken.None);
+
+        var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+        var session = await db.UsageSessions.IgnoreQueryFilters().AsNoTracking().SingleAsync(s => s.SensorId == sensor.Id && s.StartedAt == start);
+        Assert.Equal((1.0, SessionEnd.StateChange, (DateTime?)start.AddHours(1)), (session.Hours, session.EndReason, session.EndedAt));
+        var rollup = await db.InstrumentDailyUsage.AsNoTracking()
+            .SingleAsync(u => u.InstrumentId == Guid.Parse(sensor.InstrumentId!) && u.Day == new DateOnly(2026, 3, 2));
+        Assert.Equal((1.0, 2L), (rollup.RunningHours, rollup.Readings));
+    }
+
+    [Fact]
     public void A_session_over_midnight_counts_on_both_days_in_china_standard_time()
     {
         // 15:00Z-17:00Z is 23:00-01:00 in Beijing.
