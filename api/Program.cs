@@ -44,6 +44,7 @@ app.MapOperations();
 app.MapSchemas();
 app.MapFederation();
 app.MapPush();
+app.MapSensors();
 
 if (command.Length > 0)
 {

@@ -26,6 +26,9 @@ public abstract class CatalogDbContext(DbContextOptions options) : DbContext(opt
     public DbSet<Sensor> Sensors => Set<Sensor>();
     public DbSet<UsageSession> UsageSessions => Set<UsageSession>();
     public DbSet<Alert> Alerts => Set<Alert>();
+    public DbSet<SensorReading> SensorReadings => Set<SensorReading>();
+    public DbSet<InstrumentDailyUsage> InstrumentDailyUsage => Set<InstrumentDailyUsage>();
+    public DbSet<SensorDeadLetter> SensorDeadLetters => Set<SensorDeadLetter>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
     public DbSet<Push.IdempotencyKey> IdempotencyKeys => Set<Push.IdempotencyKey>();
 

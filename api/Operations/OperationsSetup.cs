@@ -9,7 +9,8 @@ namespace DxyqOpenData.Api.Operations;
 /// <summary>Health probes, Prometheus metrics and request logs. Log format is configuration: see docs/operations.md.</summary>
 public static class OperationsSetup
 {
-    private const string ReadyTag = "ready";
+    /// <summary>Checks with this tag make up /health/ready.</summary>
+    public const string ReadyTag = "ready";
 
     public static IHostApplicationBuilder AddOperations(this IHostApplicationBuilder builder)
     {

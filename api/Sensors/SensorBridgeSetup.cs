@@ -1,4 +1,6 @@
+using DxyqOpenData.Api.Operations;
 using DxyqOpenData.SensorBridge;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using DxyqOpenData.SensorBridge.Pipeline;
 
 namespace DxyqOpenData.Api.Sensors;
@@ -11,6 +13,15 @@ public static class SensorBridgeSetup
         // Registered even when SensorBridge:Enabled is false, which leaves only the hosted service out.
         builder.Services.AddScoped<ISensorSink, SensorSink>();
         builder.Services.AddSensorBridge(builder.Configuration);
+        // Raw readings past retention are purged whether or not this node runs the bridge (another may write them).
+        builder.Services.AddSingleton<ReadingRetentionService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReadingRetentionService>());
+        if (builder.Configuration.GetValue($"{SensorBridgeOptions.Section}:Enabled", true))
+        {
+            SensorBridgeMetricsExporter.EnsureStarted();
+            builder.Services.AddHealthChecks()
+                .AddCheck<SensorBridgeReadyCheck>(SensorBridgeReadyCheck.Name, HealthStatus.Unhealthy, [OperationsSetup.ReadyTag]);
+        }
         return builder;
     }
 }

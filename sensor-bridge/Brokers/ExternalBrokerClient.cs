@@ -79,13 +79,12 @@ public sealed class ExternalBrokerClient(
         if (options.UseTls) builder = builder.WithTlsOptions(tls => tls.UseTls());
 
         var result = await _client.ConnectAsync(builder.Build(), stop);
-        if (!result.IsSessionPresent)
-        {
-            var subscribe = new MqttClientSubscribeOptionsBuilder()
-                .WithTopicFilter(SubscriptionTopic, MqttQualityOfServiceLevel.AtLeastOnce)
-                .Build();
-            await _client.SubscribeAsync(subscribe, stop);
-        }
+        // Subscribed again even with a session present: a restarted broker may restore the session without its shared
+        // subscription (mosquitto 2.0 does), and subscribing to a filter already held only replaces it.
+        var subscribe = new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter(SubscriptionTopic, MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        await _client.SubscribeAsync(subscribe, stop);
         logger.LogInformation("Connected to MQTT broker {Host}:{Port} as {ClientId} (session present: {Present})", options.Host, options.Port, ClientId, result.IsSessionPresent);
         onSubscribed?.Invoke();
     }

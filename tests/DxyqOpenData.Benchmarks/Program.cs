@@ -11,6 +11,7 @@ internal static class BenchmarkMain
     private static readonly Dictionary<string, Func<string[], Task<int>>> Benchmarks = new(StringComparer.OrdinalIgnoreCase)
     {
         ["catalog"] = CatalogBenchmark.RunAsync,
+        ["sensors"] = Sensors.SensorsBenchmark.RunAsync,
     };
 
     public static async Task<int> Main(string[] args)

@@ -1,5 +1,8 @@
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Sensors;
+using DxyqOpenData.SensorBridge;
+using DxyqOpenData.SensorBridge.DeadLetters;
 using DxyqOpenData.SensorBridge.Pipeline;
 using DxyqOpenData.SensorBridge.Processing;
 using DxyqOpenData.SensorBridge.Readings;
@@ -39,5 +42,77 @@ public sealed class SensorSinkTests(SqliteNode node) : IClassFixture<SqliteNode>
         var instrument = await db.Instruments.IgnoreQueryFilters().AsNoTracking().SingleAsync(i => i.Id == Guid.Parse(sensor.InstrumentId!));
         Assert.Equal(RunState.Standby, instrument.RunState);
         Assert.Equal(start.AddHours(2.5), instrument.LastSeenAt);
+
+        // The raw reading once, and the day's rollup (UTC+08:00) with the session's hours once.
+        var readings = await node.RowsAsync($"SELECT state, power_w, seq FROM sensor_readings WHERE sensor_id = '{sensor.Id}'");
+        var reading = Assert.Single(readings);
+        Assert.Equal("running", reading[0]);
+        Assert.Equal(1500d, Convert.ToDouble(reading[1]));
+        Assert.Equal(1L, Convert.ToInt64(reading[2]));
+        var rollup = await db.InstrumentDailyUsage.AsNoTracking()
+            .SingleAsync(u => u.InstrumentId == Guid.Parse(sensor.InstrumentId!) && u.Day == new DateOnly(2026, 3, 1));
+        Assert.Equal((2.5, 1L), (rollup.RunningHours, rollup.Readings));
+    }
+
+    [Fact]
+    public async Task A_session_opened_in_one_batch_is_closed_in_a_later_one_and_the_rollup_adds_up()
+    {
+        await using var scope = node.Services.CreateAsyncScope();
+        var sink = scope.ServiceProvider.GetRequiredService<ISensorSink>();
+        var sensor = (await sink.LoadSensorsAsync(CancellationToken.None)).Values.Where(s => s.InstrumentId is not null).Skip(1).First();
+        var start = new DateTime(2026, 3, 2, 1, 0, 0, DateTimeKind.Utc);
+        await sink.WriteAsync(new Batch(
+            [new NormalizedReading(sensor.Id, sensor.InstrumentId, start, RunStateKind.Running, 1500, 1)],
+            [new SessionOpened(sensor.Id, sensor.InstrumentId, start)], [],
+            [new RunStateUpdate(sensor.Id, sensor.InstrumentId, RunStateKind.Running, start)], []), CancellationToken.None);
+        await sink.WriteAsync(new Batch(
+            [new NormalizedReading(sensor.Id, sensor.InstrumentId, start.AddHours(1), RunStateKind.Off, 0, 2)],
+            [], [new SessionClosed(sensor.Id, sensor.InstrumentId, start, start.AddHours(1), SessionEndReason.StateChange)],
+            [new RunStateUpdate(sensor.Id, sensor.InstrumentId, RunStateKind.Off, start.AddHours(1))], []), CancellationToken.None);
+
+        var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+        var session = await db.UsageSessions.IgnoreQueryFilters().AsNoTracking().SingleAsync(s => s.SensorId == sensor.Id && s.StartedAt == start);
+        Assert.Equal((1.0, SessionEnd.StateChange, (DateTime?)start.AddHours(1)), (session.Hours, session.EndReason, session.EndedAt));
+        var rollup = await db.InstrumentDailyUsage.AsNoTracking()
+            .SingleAsync(u => u.InstrumentId == Guid.Parse(sensor.InstrumentId!) && u.Day == new DateOnly(2026, 3, 2));
+        Assert.Equal((1.0, 2L), (rollup.RunningHours, rollup.Readings));
+    }
+
+    [Fact]
+    public void A_session_over_midnight_counts_on_both_days_in_china_standard_time()
+    {
+        // 15:00Z-17:00Z is 23:00-01:00 in Beijing.
+        var split = SensorSink.SplitByDay(new DateTime(2026, 3, 1, 15, 0, 0, DateTimeKind.Utc), new DateTime(2026, 3, 1, 17, 0, 0, DateTimeKind.Utc)).ToList();
+        Assert.Equal([(new DateOnly(2026, 3, 1), 1.0), (new DateOnly(2026, 3, 2), 1.0)], split);
+    }
+
+    [Fact]
+    public async Task Dead_letters_are_stored_raw_and_bounded_oldest_first_out()
+    {
+        await using var scope = node.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+        var sink = new SensorSink(db, Microsoft.Extensions.Options.Options.Create(new SensorBridgeOptions { DeadLetterCapacity = 3 }));
+        var at = new DateTime(2026, 3, 1, 0, 0, 0, DateTimeKind.Utc);
+        for (var i = 0; i < 5; i++)
+        {
+            await sink.WriteAsync(new Batch([], [], [], [], [new DeadLetter($"dxyq/v1/sensors/x{i}/telemetry", [0xFF, (byte)i], "malformed", "not JSON", at.AddSeconds(i))]), CancellationToken.None);
+        }
+        var kept = await db.SensorDeadLetters.AsNoTracking().OrderBy(d => d.Id).ToListAsync();
+        Assert.Equal(["dxyq/v1/sensors/x2/telemetry", "dxyq/v1/sensors/x3/telemetry", "dxyq/v1/sensors/x4/telemetry"], kept.Select(d => d.Topic));
+        Assert.Equal(new byte[] { 0xFF, 4 }, kept[^1].Payload);
+    }
+
+    [Fact]
+    public async Task Readings_older_than_the_retention_are_purged()
+    {
+        await using var scope = node.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+        db.SensorReadings.AddRange(
+            new SensorReading { SensorId = "retention-old", Ts = DateTime.UtcNow.AddDays(-31), State = RunState.Off },
+            new SensorReading { SensorId = "retention-new", Ts = DateTime.UtcNow.AddDays(-29), State = RunState.Off });
+        await db.SaveChangesAsync();
+        var purged = await node.Services.GetRequiredService<ReadingRetentionService>().PurgeAsync(CancellationToken.None);
+        Assert.True(purged >= 1);
+        Assert.Equal(["retention-new"], await db.SensorReadings.Where(r => r.SensorId.StartsWith("retention-")).Select(r => r.SensorId).ToListAsync());
     }
 }

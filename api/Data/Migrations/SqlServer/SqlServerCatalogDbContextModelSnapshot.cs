@@ -538,6 +538,33 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("signing_keys");
                 });
 
+            modelBuilder.Entity("DxyqOpenData.Api.Sensors.InstrumentDailyUsage", b =>
+                {
+                    b.Property<Guid>("InstrumentId")
+                        .HasColumnType("uniqueidentifier")
+                        .HasColumnName("instrument_id");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<long>("Readings")
+                        .HasColumnType("bigint")
+                        .HasColumnName("readings");
+
+                    b.Property<double>("RunningHours")
+                        .HasColumnType("float")
+                        .HasColumnName("running_hours");
+
+                    b.HasKey("InstrumentId", "Day")
+                        .HasName("pk_instrument_daily_usage");
+
+                    b.HasIndex("Day")
+                        .HasDatabaseName("ix_instrument_daily_usage_day");
+
+                    b.ToTable("instrument_daily_usage", (string)null);
+                });
+
             modelBuilder.Entity("DxyqOpenData.Api.Sensors.Sensor", b =>
                 {
                     b.Property<string>("Id")
@@ -616,6 +643,99 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasDatabaseName("ix_sensors_updated_at");
 
                     b.ToTable("sensors");
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Sensors.SensorDeadLetter", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)")
+                        .HasColumnName("detail");
+
+                    b.Property<byte[]>("Payload")
+                        .IsRequired()
+                        .HasColumnType("varbinary(max)")
+                        .HasColumnName("payload");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("reason");
+
+                    b.Property<DateTime>("ReceivedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("Topic")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("nvarchar(512)")
+                        .HasColumnName("topic");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sensor_dead_letters");
+
+                    b.HasIndex("ReceivedAt")
+                        .HasDatabaseName("ix_sensor_dead_letters_received_at");
+
+                    b.ToTable("sensor_dead_letters");
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Sensors.SensorReading", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid?>("InstrumentId")
+                        .HasColumnType("uniqueidentifier")
+                        .HasColumnName("instrument_id");
+
+                    b.Property<double?>("PowerW")
+                        .HasColumnType("float")
+                        .HasColumnName("power_w");
+
+                    b.Property<string>("SensorId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)")
+                        .HasColumnName("sensor_id");
+
+                    b.Property<long?>("Seq")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seq");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("state");
+
+                    b.Property<DateTime>("Ts")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("ts");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sensor_readings");
+
+                    b.HasIndex("Ts")
+                        .HasDatabaseName("ix_sensor_readings_ts");
+
+                    b.HasIndex("SensorId", "Ts")
+                        .HasDatabaseName("ix_sensor_readings_sensor_id_ts");
+
+                    b.ToTable("sensor_readings");
                 });
 
             modelBuilder.Entity("DxyqOpenData.Api.ServiceOfferings.ServiceOffering", b =>

@@ -533,6 +533,33 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("signing_keys");
                 });
 
+            modelBuilder.Entity("DxyqOpenData.Api.Sensors.InstrumentDailyUsage", b =>
+                {
+                    b.Property<Guid>("InstrumentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("instrument_id");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<long>("Readings")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("readings");
+
+                    b.Property<double>("RunningHours")
+                        .HasColumnType("REAL")
+                        .HasColumnName("running_hours");
+
+                    b.HasKey("InstrumentId", "Day")
+                        .HasName("pk_instrument_daily_usage");
+
+                    b.HasIndex("Day")
+                        .HasDatabaseName("ix_instrument_daily_usage_day");
+
+                    b.ToTable("instrument_daily_usage", (string)null);
+                });
+
             modelBuilder.Entity("DxyqOpenData.Api.Sensors.Sensor", b =>
                 {
                     b.Property<string>("Id")
@@ -611,6 +638,95 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_sensors_updated_at");
 
                     b.ToTable("sensors");
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Sensors.SensorDeadLetter", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("detail");
+
+                    b.Property<byte[]>("Payload")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("payload");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<DateTime>("ReceivedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("Topic")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("topic");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sensor_dead_letters");
+
+                    b.HasIndex("ReceivedAt")
+                        .HasDatabaseName("ix_sensor_dead_letters_received_at");
+
+                    b.ToTable("sensor_dead_letters");
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Sensors.SensorReading", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<Guid?>("InstrumentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("instrument_id");
+
+                    b.Property<double?>("PowerW")
+                        .HasColumnType("REAL")
+                        .HasColumnName("power_w");
+
+                    b.Property<string>("SensorId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sensor_id");
+
+                    b.Property<long?>("Seq")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seq");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.Property<DateTime>("Ts")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("ts");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sensor_readings");
+
+                    b.HasIndex("Ts")
+                        .HasDatabaseName("ix_sensor_readings_ts");
+
+                    b.HasIndex("SensorId", "Ts")
+                        .HasDatabaseName("ix_sensor_readings_sensor_id_ts");
+
+                    b.ToTable("sensor_readings");
                 });
 
             modelBuilder.Entity("DxyqOpenData.Api.ServiceOfferings.ServiceOffering", b =>
