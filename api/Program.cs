@@ -2,6 +2,7 @@ using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Commands;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Demo;
+using DxyqOpenData.Api.Imports;
 using DxyqOpenData.Api.OpenApi;
 using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Schemas;
@@ -21,6 +22,7 @@ builder.AddCatalogSwagger();
 builder.AddOperations();
 builder.AddErrorHandling();
 builder.AddSensorBridge();
+builder.AddImports();
 
 var app = builder.Build();
 
@@ -36,6 +38,7 @@ app.MapControllers();
 app.MapTokenEndpoint();
 app.MapOperations();
 app.MapSchemas();
+app.MapImports();
 
 if (command.Length > 0)
 {

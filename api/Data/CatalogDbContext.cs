@@ -1,6 +1,7 @@
 using DxyqOpenData.Api.Alerts;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Datasets;
+using DxyqOpenData.Api.Imports;
 using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.Security;
 using DxyqOpenData.Api.Sensors;
@@ -27,6 +28,7 @@ public abstract class CatalogDbContext(DbContextOptions options) : DbContext(opt
     public DbSet<UsageSession> UsageSessions => Set<UsageSession>();
     public DbSet<Alert> Alerts => Set<Alert>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
+    public DbSet<ImportJob> Imports => Set<ImportJob>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
