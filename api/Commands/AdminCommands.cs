@@ -16,6 +16,7 @@ public static class AdminCommands
         ["clients"] = new((app, args) => ClientsCommand.RunAsync(app.Services, args, Console.Out, Console.Error), ClientsCommand.Options),
         ["keys"] = new((app, args) => KeysCommand.RunAsync(app.Services, args, Console.Out, Console.Error), []),
         ["sensors"] = new(SensorSecretCommand.RunAsync, []),
+        ["import"] = new(ImportCommand.RunAsync, ImportCommand.Options),
     };
 
     /// <summary>

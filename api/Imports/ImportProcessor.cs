@@ -88,7 +88,7 @@ public sealed class ImportProcessor(IServiceProvider services, ImportQueue queue
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
-        var job = await db.Imports.SingleOrDefaultAsync(j => j.Id == id, cancellationToken);
+        var job = await db.Imports.AsTracking().SingleOrDefaultAsync(j => j.Id == id, cancellationToken);
         if (job is null || job.Status is Completed or Failed)
         {
             return;
@@ -155,7 +155,7 @@ public sealed class ImportProcessor(IServiceProvider services, ImportQueue queue
         {
             await using var scope = services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
-            if (await db.Imports.SingleOrDefaultAsync(j => j.Id == id) is { } job)
+            if (await db.Imports.AsTracking().SingleOrDefaultAsync(j => j.Id == id) is { } job)
             {
                 job.Status = Failed;
                 job.Error = error;

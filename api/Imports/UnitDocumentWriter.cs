@@ -88,7 +88,7 @@ internal sealed class ServiceRecordWriter : IUnitDocumentWriter
         var offerings = await db.ServiceOfferings.Where(o => o.UnitId == unitId && offeringKeys.Contains(o.ExternalId))
             .Select(o => new { o.ExternalId, o.Id }).ToDictionaryAsync(o => o.ExternalId, o => o.Id, StringComparer.Ordinal, cancellationToken);
         var keys = items.Select(i => i.Document.String("externalId")!).Distinct().ToList();
-        var existing = await db.ServiceRecords.Where(r => r.UnitId == unitId && keys.Contains(r.ExternalId))
+        var existing = await db.ServiceRecords.AsTracking().Where(r => r.UnitId == unitId && keys.Contains(r.ExternalId))
             .ToDictionaryAsync(r => r.ExternalId, StringComparer.Ordinal, cancellationToken);
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
 
@@ -156,7 +156,7 @@ internal sealed class ServiceRecordWriter : IUnitDocumentWriter
             record.StartedAt = started;
             record.EndedAt = ended;
             record.Hours = (double)hours;
-            record.Samples = document["samples"]?.GetValue<int>();
+            record.Samples = (int?)document["samples"]?.GetValue<long>();
             record.Content = document.String("content");
             record.Subject = document.String("subject");
             record.UserName = document.String("userName")!;
@@ -170,7 +170,7 @@ internal sealed class ServiceRecordWriter : IUnitDocumentWriter
             record.VoucherNo = document.String("voucherNo");
             record.VoucherAmountCny = voucherAmount;
             record.BookedOnPlatform = document["bookedOnPlatform"]?.GetValue<bool>() ?? false;
-            record.Rating = document["rating"]?.GetValue<int>();
+            record.Rating = (int?)document["rating"]?.GetValue<long>();
             record.Feedback = document.String("feedback");
             record.UpdatedAt = now;
         }
