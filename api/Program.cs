@@ -3,6 +3,7 @@ using DxyqOpenData.Api.Commands;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Demo;
 using DxyqOpenData.Api.Federation;
+using DxyqOpenData.Api.Imports;
 using DxyqOpenData.Api.OpenApi;
 using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Push;
@@ -25,6 +26,7 @@ builder.AddErrorHandling();
 builder.AddSensorBridge();
 builder.AddFederation();
 builder.AddPush();
+builder.AddImports();
 
 var app = builder.Build();
 
@@ -45,6 +47,7 @@ app.MapSchemas();
 app.MapFederation();
 app.MapPush();
 app.MapSensors();
+app.MapImports();
 
 if (command.Length > 0)
 {

@@ -17,6 +17,7 @@ public static class AdminCommands
         ["keys"] = new((app, args) => KeysCommand.RunAsync(app.Services, args, Console.Out, Console.Error), []),
         ["sensors"] = new(SensorSecretCommand.RunAsync, []),
         ["simulate-sensors"] = new(SimulateSensorsCommand.RunAsync, SimulateSensorsCommand.Options),
+        ["import"] = new(ImportCommand.RunAsync, ImportCommand.Options),
     };
 
     /// <summary>

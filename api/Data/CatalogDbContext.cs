@@ -1,6 +1,7 @@
 using DxyqOpenData.Api.Alerts;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Datasets;
+using DxyqOpenData.Api.Imports;
 using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.Security;
 using DxyqOpenData.Api.Sensors;
@@ -31,6 +32,7 @@ public abstract class CatalogDbContext(DbContextOptions options) : DbContext(opt
     public DbSet<SensorDeadLetter> SensorDeadLetters => Set<SensorDeadLetter>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
     public DbSet<Push.IdempotencyKey> IdempotencyKeys => Set<Push.IdempotencyKey>();
+    public DbSet<ImportJob> Imports => Set<ImportJob>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

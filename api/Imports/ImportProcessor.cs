@@ -1,0 +1,171 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using DxyqOpenData.Api.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace DxyqOpenData.Api.Imports;
+
+/// <summary>Settings of <c>/api/v1/imports</c> (section <c>Imports</c>).</summary>
+public sealed class ImportOptions
+{
+    /// <summary>Largest file accepted, in bytes (default 20 MiB).</summary>
+    public long MaxBytes { get; set; } = 20 * 1024 * 1024;
+    /// <summary>Most data rows in one file (default 50,000).</summary>
+    public int MaxRows { get; set; } = 50_000;
+    /// <summary>Imports waiting in memory for the worker; beyond it an upload waits (its job is already stored).</summary>
+    public int QueueCapacity { get; set; } = 100;
+}
+
+/// <summary>The bounded queue of import ids between the upload endpoint and <see cref="ImportProcessor"/>.</summary>
+public sealed class ImportQueue(ImportOptions options)
+{
+    private readonly Channel<Guid> _channel = Channel.CreateBounded<Guid>(new BoundedChannelOptions(Math.Max(1, options.QueueCapacity))
+    {
+        FullMode = BoundedChannelFullMode.Wait,
+        SingleReader = true,
+    });
+
+    public ValueTask EnqueueAsync(Guid id, CancellationToken cancellationToken = default) => _channel.Writer.WriteAsync(id, cancellationToken);
+
+    public IAsyncEnumerable<Guid> ReadAllAsync(CancellationToken cancellationToken) => _channel.Reader.ReadAllAsync(cancellationToken);
+}
+
+/// <summary>
+/// Processes imports one at a time in the background. The job and its file are in the <c>imports</c> table, so the
+/// work is durable: at start the worker takes up again every import still queued or running (a node stopped mid-way).
+/// The valid rows of an import are written in one transaction at the end; invalid rows are reported, not written.
+/// </summary>
+public sealed class ImportProcessor(IServiceProvider services, ImportQueue queue, ImportOptions options, ILogger<ImportProcessor> logger) : BackgroundService
+{
+    public const string Queued = "queued", Running = "running", Completed = "completed", Failed = "failed";
+
+    private const int ProgressEvery = 200;
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await ResumeAsync(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The database may not be migrated yet (commands, first start): new uploads are still queued.
+            logger.LogWarning(e, "Could not look for unfinished imports");
+        }
+        await foreach (var id in queue.ReadAllAsync(stoppingToken))
+        {
+            try
+            {
+                await ProcessAsync(id, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return; // still running in the table: resumed at the next start
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Import {ImportId} failed", id);
+                await MarkFailedAsync(id, "the import could not be processed; nothing was written (see the node's log)");
+            }
+        }
+    }
+
+    private async Task ResumeAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+        var unfinished = await db.Imports.Where(j => j.Status == Queued || j.Status == Running)
+            .OrderBy(j => j.CreatedAt).Select(j => j.Id).ToListAsync(cancellationToken);
+        foreach (var id in unfinished)
+        {
+            await queue.EnqueueAsync(id, cancellationToken);
+        }
+    }
+
+    internal async Task ProcessAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+        var job = await db.Imports.AsTracking().SingleOrDefaultAsync(j => j.Id == id, cancellationToken);
+        if (job is null || job.Status is Completed or Failed)
+        {
+            return;
+        }
+        job.Status = Running;
+        job.ProcessedRows = 0;
+        await db.SaveChangesAsync(cancellationToken);
+
+        ImportFile file;
+        RowMapper mapper;
+        try
+        {
+            file = ImportFile.Read(job.Content, job.FileName, options.MaxRows);
+            mapper = RowMapper.ForHeader(ImportTemplates.Find(job.Kind)!, file.Header);
+        }
+        catch (ImportFileException e)
+        {
+            await FinishAsync(db, job, Failed, 0, [], e.Message, cancellationToken);
+            return;
+        }
+        var writer = UnitDocumentWrite.Writers[job.Kind];
+        job.TotalRows = file.Rows.Count;
+        await db.SaveChangesAsync(cancellationToken);
+
+        var rejected = new List<RejectedRow>();
+        var documents = new List<DocumentItem>();
+        foreach (var row in file.Rows)
+        {
+            var (document, errors) = mapper.Map(row);
+            if (document is null) { rejected.AddRange(errors); }
+            else { documents.Add(new DocumentItem(row.Number, document)); }
+            if (++job.ProcessedRows % ProgressEvery == 0)
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+        }
+
+        // All valid rows in one transaction, in a context of their own (the job's progress is not part of it).
+        IReadOnlyList<ItemRejection> refused;
+        await using (var writeScope = services.CreateAsyncScope())
+        {
+            var writeDb = writeScope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+            refused = await UnitDocumentWrite.WriteAsync(writeDb, writer, job.UnitId, documents, cancellationToken);
+        }
+        rejected.AddRange(refused.Select(r => new RejectedRow(r.Index, r.Field is null ? null : mapper.HeaderOf(r.Field), r.Reason)));
+        var accepted = documents.Count - refused.Select(r => r.Index).Distinct().Count();
+        await FinishAsync(db, job, Completed, accepted, rejected, null, cancellationToken);
+    }
+
+    private static async Task FinishAsync(CatalogDbContext db, ImportJob job, string status, int accepted, List<RejectedRow> rejected, string? error, CancellationToken cancellationToken)
+    {
+        job.Status = status;
+        job.Accepted = accepted;
+        job.ProcessedRows = job.TotalRows;
+        job.Rejected = JsonSerializer.Serialize(rejected.OrderBy(r => r.Row), Json);
+        job.Error = error;
+        job.CompletedAt = DateTime.UtcNow;
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private async Task MarkFailedAsync(Guid id, string error)
+    {
+        try
+        {
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+            if (await db.Imports.AsTracking().SingleOrDefaultAsync(j => j.Id == id) is { } job)
+            {
+                job.Status = Failed;
+                job.Error = error;
+                job.CompletedAt = DateTime.UtcNow;
+                await db.SaveChangesAsync();
+            }
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Could not mark import {ImportId} failed", id);
+        }
+    }
+}
