@@ -85,8 +85,7 @@ public sealed class ThreeNodeTests
 
     private static NodeFactory OnKestrel(NodeFactory node)
     {
-        node.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        node.StartServer();
+        node.StartOnLoopback();
         return node;
     }
 

@@ -1,11 +1,7 @@
-using System.Net;
 using System.Text;
 using DxyqOpenData.Api.Commands;
 using DxyqOpenData.Tests.Infrastructure;
 using DxyqOpenData.Tests.Security;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace DxyqOpenData.Tests.Imports;
 
@@ -19,9 +15,7 @@ public sealed class ImportCommandTests
     public async Task The_import_command_uploads_polls_and_prints_the_rejected_rows()
     {
         using var node = new SqliteNode();
-        node.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        node.StartServer();
-        var address = node.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        var address = node.StartOnLoopback();
         var ((unit, instrument), _) = await ImportsTests.UnitsAsync(node);
         var client = await node.AddClientAsync("records.write,records.read", unit);
         var prefix = $"CLI-{Guid.NewGuid():N}"[..20];

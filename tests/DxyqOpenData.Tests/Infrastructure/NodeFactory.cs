@@ -1,6 +1,7 @@
 using DxyqOpenData.Api.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DxyqOpenData.Tests.Infrastructure;
 
@@ -54,6 +55,18 @@ public class NodeFactory(DatabaseProvider provider, IReadOnlyDictionary<string, 
         {
             builder.UseSetting(key, value);
         }
+    }
+
+    /// <summary>
+    /// Serves the node on a real Kestrel port on loopback (for clients outside the process: a browser, peers, the
+    /// CLI) and returns its address, e.g. <c>http://127.0.0.1:40123</c>.
+    /// </summary>
+    public string StartOnLoopback()
+    {
+        UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+        StartServer();
+        return Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.Single();
     }
 
     protected override void Dispose(bool disposing)

@@ -1,10 +1,6 @@
 using System.Diagnostics;
-using System.Net;
 using System.Text.Json;
 using DxyqOpenData.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace DxyqOpenData.Tests.OpenApi;
 
@@ -23,10 +19,7 @@ public sealed class SwaggerUiBrowserTests
         Assert.True(File.Exists(Chromium), $"{Chromium} not found: run ./test.sh (it installs Debian's chromium), or apt-get install -y chromium.");
 
         using var node = new SqliteNode();
-        node.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        node.StartServer();
-        var address = node.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        var origin = new Uri(address).GetLeftPart(UriPartial.Authority);
+        var origin = new Uri(node.StartOnLoopback()).GetLeftPart(UriPartial.Authority);
 
         var profile = Directory.CreateTempSubdirectory("dxyq-chromium-");
         try
