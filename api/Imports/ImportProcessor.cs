@@ -109,7 +109,6 @@ public sealed class ImportProcessor(IServiceProvider services, ImportQueue queue
             await FinishAsync(db, job, Failed, 0, [], e.Message, cancellationToken);
             return;
         }
-        var writer = UnitDocumentWrite.Writers[job.Kind];
         job.TotalRows = file.Rows.Count;
         await db.SaveChangesAsync(cancellationToken);
 
@@ -126,12 +125,13 @@ public sealed class ImportProcessor(IServiceProvider services, ImportQueue queue
             }
         }
 
-        // All valid rows in one transaction, in a context of their own (the job's progress is not part of it).
+        // All valid rows in one transaction, in a context of their own (the job's progress is not part of it), checked and
+        // written by the push API's handler for the kind: the unit binding and references are the push API's.
         IReadOnlyList<ItemRejection> refused;
         await using (var writeScope = services.CreateAsyncScope())
         {
             var writeDb = writeScope.ServiceProvider.GetRequiredService<CatalogDbContext>();
-            refused = await UnitDocumentWrite.WriteAsync(writeDb, writer, job.UnitId, documents, cancellationToken);
+            refused = await UnitDocumentWrite.WriteAsync(writeDb, job.Kind, job.UnitId, documents, cancellationToken);
         }
         rejected.AddRange(refused.Select(r => new RejectedRow(r.Index, r.Field is null ? null : mapper.HeaderOf(r.Field), r.Reason)));
         var accepted = documents.Count - refused.Select(r => r.Index).Distinct().Count();

@@ -132,10 +132,6 @@ public static class ImportsApi
         {
             return Problem(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden", $"importing {kind} needs the scope {UnitDocumentWrite.ScopeFor(kind)}");
         }
-        if (!UnitDocumentWrite.Writers.ContainsKey(kind))
-        {
-            return Invalid(StatusCodes.Status422UnprocessableEntity, $"imports of {kind} are not supported yet (its template is published; push API or a later release)", "kind");
-        }
         if (form.Files.GetFile("file") is not { } file)
         {
             return Invalid(StatusCodes.Status400BadRequest, "the form has no file field 'file'", "file");

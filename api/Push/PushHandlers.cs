@@ -96,7 +96,7 @@ internal abstract class PushHandler<TDoc>(PushBatch batch) : IPushHandler where 
     }
 
     protected void UnknownInstrument(int index, string innerId) =>
-        Batch.Fail(index, "/instrumentInnerId", $"Unknown instrument innerId '{innerId}': unit {Unit} has no instrument with it (push the instrument first).");
+        Batch.Fail(index, "/instrumentInnerId", $"Unknown instrument innerId '{innerId}': unit {Unit} has no instrument with it (push or import the instrument first).");
 
     protected async Task InsertAsync<T>(List<T> rows, CancellationToken cancellationToken) where T : class
     {

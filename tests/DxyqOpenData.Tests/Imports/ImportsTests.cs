@@ -90,9 +90,9 @@ public abstract class ImportsTests(NodeFactory node)
     }
 
     /// <summary>Uploads, expects 202, and polls until the import is completed or failed.</summary>
-    internal static async Task<JsonObject> ImportAsync(HttpClient client, byte[] content, string fileName)
+    internal static async Task<JsonObject> ImportAsync(HttpClient client, byte[] content, string fileName, string kind = "service-records")
     {
-        using var response = await UploadAsync(client, content, fileName);
+        using var response = await UploadAsync(client, content, fileName, kind);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode} {body}");
         var accepted = JsonNode.Parse(body)!.AsObject();
