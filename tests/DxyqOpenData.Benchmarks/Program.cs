@@ -12,6 +12,7 @@ internal static class BenchmarkMain
     {
         ["catalog"] = CatalogBenchmark.RunAsync,
         ["sensors"] = Sensors.SensorsBenchmark.RunAsync,
+        ["push"] = Push.PushBenchmark.RunAsync,
     };
 
     public static async Task<int> Main(string[] args)
