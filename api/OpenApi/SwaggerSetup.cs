@@ -81,6 +81,7 @@ public static class SwaggerSetup
             o.OperationFilter<AuthorizationOperationFilter>();
             o.OperationFilter<Push.PushOperationFilter>();
             o.DocumentFilter<ODataDocumentFilter>();
+            o.DocumentFilter<TagDescriptionsDocumentFilter>();
             o.DocumentFilter<StableOrderDocumentFilter>();
         });
         builder.Services.Configure<Swashbuckle.AspNetCore.Swagger.SwaggerOptions>(o => o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_0);
