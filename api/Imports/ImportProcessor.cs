@@ -14,6 +14,11 @@ public sealed class ImportOptions
     public int MaxRows { get; set; } = 50_000;
     /// <summary>Imports waiting in memory for the worker; beyond it an upload waits (its job is already stored).</summary>
     public int QueueCapacity { get; set; } = 100;
+    /// <summary>
+    /// Days an uploaded file is kept after its import finished (default 30); then its bytes are dropped and only the
+    /// results stay. 0 drops a file as soon as its import finishes.
+    /// </summary>
+    public int FileRetentionDays { get; set; } = 30;
 }
 
 /// <summary>The bounded queue of import ids between the upload endpoint and <see cref="ImportProcessor"/>.</summary>
@@ -54,11 +59,13 @@ public sealed class ImportProcessor(IServiceProvider services, ImportQueue queue
             // The database may not be migrated yet (commands, first start): new uploads are still queued.
             logger.LogWarning(e, "Could not look for unfinished imports");
         }
+        await PurgeFilesAsync(stoppingToken);
         await foreach (var id in queue.ReadAllAsync(stoppingToken))
         {
             try
             {
                 await ProcessAsync(id, stoppingToken);
+                await PurgeFilesAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -147,6 +154,29 @@ public sealed class ImportProcessor(IServiceProvider services, ImportQueue queue
         job.Error = error;
         job.CompletedAt = DateTime.UtcNow;
         await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Drops the bytes of files whose import finished more than <see cref="ImportOptions.FileRetentionDays"/> ago (run at
+    /// start and after each import): the file is needed only until its import is done; its results stay.
+    /// </summary>
+    internal async Task<int> PurgeFilesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+            var before = DateTime.UtcNow.AddDays(-Math.Max(0, options.FileRetentionDays));
+            var dropped = Array.Empty<byte>();
+            return await db.Imports
+                .Where(j => (j.Status == Completed || j.Status == Failed) && j.CompletedAt <= before && j.Content != dropped)
+                .ExecuteUpdateAsync(u => u.SetProperty(j => j.Content, dropped), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not drop the files of finished imports");
+            return 0;
+        }
     }
 
     private async Task MarkFailedAsync(Guid id, string error)

@@ -5,6 +5,9 @@ using System.Text.Json.Nodes;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using DxyqOpenData.Api.Data;
 using DxyqOpenData.Tests.Infrastructure;
 using DxyqOpenData.Tests.Security;
 
@@ -199,6 +202,36 @@ public abstract class ImportsTests(NodeFactory node)
         var again = await ImportAsync(client, content, name);
         Assert.Equal(2, again["accepted"]!.GetValue<int>());
         Assert.Equal(2L, await node.ScalarAsync<long>($"SELECT COUNT(*) FROM service_records WHERE external_id LIKE '{prefix}%'"));
+    }
+
+    [Fact]
+    public async Task A_finished_imports_file_is_dropped_after_the_retention_and_its_results_stay()
+    {
+        var ((unit, instrument), _) = await UnitsAsync(node);
+        var client = await ClientAsync("records.write,records.read", unit);
+        var prefix = $"RET-{Guid.NewGuid():N}"[..24];
+        var old = await ImportAsync(client, Encoding.UTF8.GetBytes(Csv([Row($"{prefix}-1", instrument)])), "old.csv");
+        var oldId = Guid.Parse(old["id"]!.GetValue<string>());
+        // The first import finished 31 days ago (Imports:FileRetentionDays is 30 by default).
+        await using (var scope = node.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+            await db.Imports.Where(j => j.Id == oldId)
+                .ExecuteUpdateAsync(u => u.SetProperty(j => j.CompletedAt, DateTime.UtcNow.AddDays(-31)));
+        }
+
+        var recent = await ImportAsync(client, Encoding.UTF8.GetBytes(Csv([Row($"{prefix}-2", instrument)])), "recent.csv");
+        var recentId = Guid.Parse(recent["id"]!.GetValue<string>());
+
+        await using (var scope = node.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+            Assert.Empty(await db.Imports.Where(j => j.Id == oldId).Select(j => j.Content).SingleAsync());
+            Assert.NotEmpty(await db.Imports.Where(j => j.Id == recentId).Select(j => j.Content).SingleAsync());
+        }
+        var report = await client.GetJsonAsync($"/api/v1/imports/{oldId}");
+        Assert.Equal("completed", report["status"]!.GetValue<string>());
+        Assert.Equal(1, report["accepted"]!.GetValue<int>());
     }
 
     [Fact]
