@@ -272,3 +272,115 @@ internal sealed class DevicesProcess : IAsyncDisposable
         _process.Dispose();
     }
 }
+
+/// <summary>
+/// The raw relay's subscriber: one MQTT 3.1.1 connection over a plain socket subscribed at QoS 1 to every
+/// device's topic, which only counts the PUBLISHes and acknowledges them (a client library's per-message work
+/// would be measured instead of the broker's relay).
+/// </summary>
+internal sealed class CountingSubscriber : IAsyncDisposable
+{
+    private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+    private long _count;
+    private long _lastTicks;
+
+    public long Count => Interlocked.Read(ref _count);
+    public long LastTicks => Volatile.Read(ref _lastTicks);
+
+    public async Task StartAsync(int port, string topicFilter)
+    {
+        await _socket.ConnectAsync("127.0.0.1", port);
+        var clientId = Encoding.ASCII.GetBytes($"counter-{Guid.NewGuid():N}");
+        byte[] connect = [0x10, (byte)(12 + clientId.Length), 0, 4, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 4, 0x02, 0, 0, 0, (byte)clientId.Length, .. clientId];
+        await _socket.SendAsync(connect);
+        var header = new byte[4];
+        await ReadExactlyAsync(header);
+        if (header[0] != 0x20 || header[3] != 0) throw new InvalidOperationException($"CONNACK {Convert.ToHexString(header)}");
+        var filter = Encoding.ASCII.GetBytes(topicFilter);
+        byte[] subscribe = [0x82, (byte)(2 + 2 + filter.Length + 1), 0, 1, (byte)(filter.Length >> 8), (byte)filter.Length, .. filter, 1];
+        await _socket.SendAsync(subscribe);
+        var suback = new byte[5];
+        await ReadExactlyAsync(suback);
+        if (suback[0] != 0x90 || suback[4] > 2) throw new InvalidOperationException($"SUBACK {Convert.ToHexString(suback)}");
+        _loop = Task.Run(() => ReadLoopAsync(_stop.Token));
+    }
+
+    private async Task ReadLoopAsync(CancellationToken stop)
+    {
+        var buffer = new byte[1 << 20];
+        var acks = new byte[1 << 16];
+        int start = 0, end = 0;
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (start > 0 && start == end) start = end = 0;
+                if (end == buffer.Length) { Buffer.BlockCopy(buffer, start, buffer, 0, end - start); end -= start; start = 0; }
+                var n = await _socket.ReceiveAsync(buffer.AsMemory(end), stop);
+                if (n == 0) return;
+                end += n;
+                var ackLength = 0;
+                var counted = 0;
+                while (true)
+                {
+                    // Fixed header: type, then the remaining length (1–4 bytes).
+                    if (end - start < 2) break;
+                    int length = 0, multiplier = 1, at = start + 1;
+                    bool complete = false;
+                    while (at < end)
+                    {
+                        var b = buffer[at++];
+                        length += (b & 0x7F) * multiplier;
+                        multiplier *= 128;
+                        if ((b & 0x80) == 0) { complete = true; break; }
+                    }
+                    if (!complete || end - at < length) break;
+                    var type = buffer[start] >> 4;
+                    var qos = (buffer[start] >> 1) & 3;
+                    if (type == 3)
+                    {
+                        counted++;
+                        if (qos > 0)
+                        {
+                            var topicLength = (buffer[at] << 8) | buffer[at + 1];
+                            var id = at + 2 + topicLength;
+                            if (ackLength + 4 > acks.Length) { await _socket.SendAsync(acks.AsMemory(0, ackLength)); ackLength = 0; }
+                            acks[ackLength++] = 0x40; acks[ackLength++] = 2; acks[ackLength++] = buffer[id]; acks[ackLength++] = buffer[id + 1];
+                        }
+                    }
+                    start = at + length;
+                }
+                if (counted > 0)
+                {
+                    Interlocked.Add(ref _count, counted);
+                    Volatile.Write(ref _lastTicks, Stopwatch.GetTimestamp());
+                }
+                if (ackLength > 0) await _socket.SendAsync(acks.AsMemory(0, ackLength));
+            }
+        }
+        catch (Exception) when (stop.IsCancellationRequested) { }
+        catch (SocketException) { }
+    }
+
+    private async Task ReadExactlyAsync(byte[] target)
+    {
+        var read = 0;
+        while (read < target.Length)
+        {
+            var n = await _socket.ReceiveAsync(target.AsMemory(read));
+            if (n == 0) throw new IOException("connection closed");
+            read += n;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try { _socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
+        _socket.Dispose();
+        if (_loop is not null) await _loop;
+        _stop.Dispose();
+    }
+}
