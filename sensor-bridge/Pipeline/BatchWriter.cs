@@ -35,9 +35,14 @@ public sealed class BatchWriter(
         _nextReload = Now + TimeSpan.FromSeconds(options.SensorReloadSeconds);
     }
 
-    /// <summary>Runs until the channel is completed and drained; <paramref name="abort"/> stops it without draining.</summary>
+    /// <summary>
+    /// Runs until the channel is completed and drained; <paramref name="abort"/> stops it without draining. One batch
+    /// is stored (and then acknowledged) while the next is collected and run through the engine, so parsing and the
+    /// database overlap; batches are still stored one at a time, in order.
+    /// </summary>
     public async Task RunAsync(CancellationToken abort)
     {
+        var storing = Task.CompletedTask;
         while (true)
         {
             var batch = new BatchBuilder();
@@ -52,14 +57,32 @@ public sealed class BatchWriter(
                 engine.Advance(completed ? now + TimeSpan.FromSeconds(options.ReorderWindowSeconds) : now, batch);
                 _nextAdvance = now + TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, TimeSpan.FromSeconds(options.ReorderWindowSeconds).Ticks / 10));
             }
-            await WriteAsync(batch.Build(), abort);
-            foreach (var ack in acks)
+            var built = batch.Build();
+            await storing;
+            // On its own thread: a provider whose async calls complete synchronously (SQLite) would otherwise store
+            // the whole batch before the next one is collected.
+            storing = Task.Run(() => StoreAsync(built, acks, abort), CancellationToken.None);
+            if (completed)
             {
-                try { await ack(); }
-                catch (Exception e) { logger.LogWarning(e, "Could not acknowledge a message"); }
+                await storing;
+                return;
             }
-            if (completed) return;
-            if (Now >= _nextReload) await ReloadAsync(abort);
+            if (Now >= _nextReload)
+            {
+                // The sink is not used concurrently: a reload waits for the batch being stored.
+                await storing;
+                await ReloadAsync(abort);
+            }
+        }
+    }
+
+    private async Task StoreAsync(Batch batch, List<Func<Task>> acks, CancellationToken abort)
+    {
+        await WriteAsync(batch, abort);
+        foreach (var ack in acks)
+        {
+            try { await ack(); }
+            catch (Exception e) { logger.LogWarning(e, "Could not acknowledge a message"); }
         }
     }
 
