@@ -50,7 +50,6 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
 
     public async Task WriteAsync(Batch batch, CancellationToken cancellationToken)
     {
-        Prof.Begin();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (db.Database.IsSqlite())
         {
@@ -88,17 +87,11 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
             }
         }
         await db.SaveChangesAsync(cancellationToken);
-        Prof.Lap(0);
         if (!readingsStored) await WriteReadingsAsync(batch.Readings, cancellationToken);
-        Prof.Lap(1);
         await WriteRollupsAsync(readingsStored ? [] : batch.Readings, newlyClosed, cancellationToken);
-        Prof.Lap(2);
         await WriteDeadLettersAsync(batch, cancellationToken);
         await WriteRunStatesAsync(batch.RunStates, cancellationToken);
-        Prof.Lap(3);
         await transaction.CommitAsync(cancellationToken);
-        Prof.Lap(4);
-        Prof.Done(batch);
     }
 
     /// <summary>
@@ -319,17 +312,3 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
     private static DateTime Utc(DateTime t) => DateTime.SpecifyKind(t, DateTimeKind.Utc);
 }
 
-internal static class Prof
-{
-    private static long _t;
-    private static readonly long[] Laps = new long[5];
-    private static long _readings, _runStates, _batches, _opened, _closed;
-    public static void Begin() => _t = System.Diagnostics.Stopwatch.GetTimestamp();
-    public static void Lap(int i) { var now = System.Diagnostics.Stopwatch.GetTimestamp(); Laps[i] += now - _t; _t = now; }
-    public static void Done(Batch b)
-    {
-        _readings += b.Readings.Count; _runStates += b.RunStates.Count; _batches++; _opened += b.Opened.Count; _closed += b.Closed.Count;
-        if (_batches % 10 == 0)
-            Console.Error.WriteLine($"PROF batches {_batches} readings {_readings} runstates {_runStates} opened {_opened} closed {_closed} ms: sessions {Laps[0] / 1e6:0} readings {Laps[1] / 1e6:0} rollups {Laps[2] / 1e6:0} runstates {Laps[3] / 1e6:0} commit {Laps[4] / 1e6:0}");
-    }
-}

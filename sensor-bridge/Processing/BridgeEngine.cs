@@ -35,6 +35,11 @@ public sealed class BridgeEngine(AdapterRegistry adapters, DeadLetterStore deadL
     public void Accept(IncomingMessage message, BatchBuilder batch)
     {
         metrics.Received();
+        if (message.Refused is { } refused)
+        {
+            DeadLetter(message, refused.Reason, refused.Detail, batch);
+            return;
+        }
         if (!Topics.TryParseSensorId(message.Topic, out var sensorId))
         {
             DeadLetter(message, DeadLetterReasons.BadTopic, "not dxyq/v1/sensors/{sensorId}/telemetry", batch);
