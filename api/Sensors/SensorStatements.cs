@@ -39,7 +39,7 @@ internal sealed partial class SensorStatement : IAsyncDisposable
             var mapping = property.GetRelationalTypeMapping();
             var name = $"p{i}";
             text = text.Replace($"@{name}", sqlHelper.GenerateParameterNamePlaceholder(name), StringComparison.Ordinal);
-            // Created once with a sample of its CLR type so the provider types it; values change per row.
+            // Created once, typed by the mapping (e.g. a Guid as TEXT on SQLite); only the values change per row.
             var parameter = mapping.CreateParameter(_command, sqlHelper.GenerateParameterName(name), null, nullable: true);
             _command.Parameters.Add(parameter);
             var converter = mapping.Converter;
