@@ -29,6 +29,11 @@ public sealed class SensorBridgeOptions
     public int BatchSize { get; set; } = 5000;
     /// <summary>How long a batch waits to fill; the bound on what batching adds to a reading's way to storage.</summary>
     public int BatchDelayMilliseconds { get; set; } = 250;
+    /// <summary>
+    /// A sensor's (and its instrument's) last-seen time is passed to the sink at most this often; a change of run state
+    /// goes at once. 0: with every batch.
+    /// </summary>
+    public int RunStateIntervalSeconds { get; set; } = 5;
     /// <summary>How often the sensor list (formats, heartbeats, secrets) is reloaded from the host.</summary>
     public int SensorReloadSeconds { get; set; } = 60;
     /// <summary>Another vendor file instead of the embedded <c>Vendors/vendors.json</c>.</summary>

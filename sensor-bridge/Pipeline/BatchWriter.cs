@@ -25,6 +25,9 @@ public sealed class BatchWriter(
 {
     private DateTime _nextReload;
     private DateTime _nextAdvance;
+    private DateTime _nextRunStates;
+    private readonly Dictionary<string, RunStateUpdate> _heldRunStates = [];
+    private readonly Dictionary<string, RunStateKind?> _storedStates = [];
 
     public async Task LoadSensorsAsync(CancellationToken cancellationToken)
     {
@@ -57,7 +60,7 @@ public sealed class BatchWriter(
                 engine.Advance(completed ? now + TimeSpan.FromSeconds(options.ReorderWindowSeconds) : now, batch);
                 _nextAdvance = now + TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, TimeSpan.FromSeconds(options.ReorderWindowSeconds).Ticks / 10));
             }
-            var built = batch.Build();
+            var built = HoldRunStates(batch.Build(), now, completed);
             await storing;
             // On its own thread: a provider whose async calls complete synchronously (SQLite) would otherwise store
             // the whole batch before the next one is collected.
@@ -74,6 +77,33 @@ public sealed class BatchWriter(
                 await ReloadAsync(abort);
             }
         }
+    }
+
+    /// <summary>
+    /// Run states go to the sink when they change (a sensor's first, or a state other than the one last passed on) and
+    /// otherwise, for last-seen times only, every <c>RunStateIntervalSeconds</c>: a busy sensor does not cost a
+    /// row update per batch. Everything held is passed on with the last batch.
+    /// </summary>
+    private Batch HoldRunStates(Batch batch, DateTime now, bool completed)
+    {
+        if (batch.RunStates.Count == 0 && _heldRunStates.Count == 0) return batch;
+        foreach (var update in batch.RunStates) _heldRunStates[update.SensorId] = update;
+        List<RunStateUpdate> passed;
+        if (completed || now >= _nextRunStates)
+        {
+            passed = [.. _heldRunStates.Values];
+            _nextRunStates = now + TimeSpan.FromSeconds(options.RunStateIntervalSeconds);
+        }
+        else
+        {
+            passed = [.. _heldRunStates.Values.Where(u => !_storedStates.TryGetValue(u.SensorId, out var stored) || stored != u.State)];
+        }
+        foreach (var update in passed)
+        {
+            _heldRunStates.Remove(update.SensorId);
+            _storedStates[update.SensorId] = update.State;
+        }
+        return batch with { RunStates = passed };
     }
 
     private async Task StoreAsync(Batch batch, List<Func<Task>> acks, CancellationToken abort)
