@@ -58,11 +58,4 @@ public sealed class ExternalBrokerOptions
     public string? ClientId { get; set; }
     /// <summary>How long the broker keeps this bridge's session and queues its messages while it is away.</summary>
     public uint SessionExpirySeconds { get; set; } = 86_400;
-    /// <summary>
-    /// MQTT 5 Receive Maximum: QoS 1 messages the broker may have sent and not yet had acknowledged. Messages are
-    /// acknowledged only once stored, so this bounds what waits in the bridge (channel, batch being built, batch being
-    /// stored) — without it a broker faster than the bridge piles its whole queue into the client's memory. Keep it
-    /// above <c>ChannelCapacity</c> + 2 × <c>BatchSize</c> (20,000 with the defaults) or it caps the rate.
-    /// </summary>
-    public ushort ReceiveMaximum { get; set; } = 25_000;
 }

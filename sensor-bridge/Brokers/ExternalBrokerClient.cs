@@ -74,7 +74,6 @@ public sealed class ExternalBrokerClient(
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithCleanStart(false)
             .WithSessionExpiryInterval(options.SessionExpirySeconds)
-            .WithReceiveMaximum(options.ReceiveMaximum)
             .WithTimeout(TimeSpan.FromSeconds(10));
         if (options.Username is not null) builder = builder.WithCredentials(options.Username, options.Password);
         if (options.UseTls) builder = builder.WithTlsOptions(tls => tls.UseTls());
