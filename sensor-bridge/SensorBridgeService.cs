@@ -47,7 +47,7 @@ public sealed class SensorBridgeService(
         await using IBrokerConnection broker = settings.Broker switch
         {
             BrokerMode.External => new ExternalBrokerClient(settings.External, channel.Writer, clock, loggers.CreateLogger<ExternalBrokerClient>(), status.MarkReceiving),
-            _ => new EmbeddedBroker(settings.Embedded.Port, directory, channel.Writer, deadLetters, metrics, clock, loggers.CreateLogger<EmbeddedBroker>()),
+            _ => new EmbeddedBroker(settings.Embedded.Port, directory, channel.Writer, clock, loggers.CreateLogger<EmbeddedBroker>()),
         };
         using var abort = new CancellationTokenSource();
         var writing = writer.RunAsync(abort.Token);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.UsageSessions;
 using DxyqOpenData.SensorBridge.Pipeline;
 using DxyqOpenData.SensorBridge.Processing;
@@ -50,11 +51,19 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
     public async Task WriteAsync(Batch batch, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (db.Database.IsSqlite())
+        {
+            // Readings land all over the (sensor_id, ts) index, a page per sensor: a page cache that holds the pages
+            // every active sensor writes to (SQLite's default is 2 MB), and checkpoints that write a page back once
+            // per many batches rather than once per batch. Both stay with the pooled connection.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16384;", cancellationToken);
+        }
         var units = await UnitsOfAsync(batch, cancellationToken);
+        var sessions = await SessionsOfAsync(batch, cancellationToken);
 
         foreach (var opened in batch.Opened)
         {
-            if (await SessionAsync(opened.SensorId, opened.InstrumentId, opened.StartedAt, units, cancellationToken) is { } session)
+            if (SessionOf(opened.SensorId, opened.InstrumentId, opened.StartedAt, units, sessions) is { } session)
             {
                 session.EndReason = SessionEnd.Open;
             }
@@ -69,7 +78,7 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
         var newlyClosed = new List<SessionClosed>();
         foreach (var closed in batch.Closed)
         {
-            if (await SessionAsync(closed.SensorId, closed.InstrumentId, closed.StartedAt, units, cancellationToken) is { } session)
+            if (SessionOf(closed.SensorId, closed.InstrumentId, closed.StartedAt, units, sessions) is { } session)
             {
                 if (session.EndedAt != closed.EndedAt) newlyClosed.Add(closed);
                 session.EndedAt = closed.EndedAt;
@@ -78,28 +87,60 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
             }
         }
         await db.SaveChangesAsync(cancellationToken);
-
         if (!readingsStored) await WriteReadingsAsync(batch.Readings, cancellationToken);
         await WriteRollupsAsync(readingsStored ? [] : batch.Readings, newlyClosed, cancellationToken);
         await WriteDeadLettersAsync(batch, cancellationToken);
-
-        foreach (var update in batch.RunStates)
-        {
-            await db.Sensors.Where(s => s.Id == update.SensorId)
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastSeenAt, update.LastSeenAt), cancellationToken);
-            if (Guid.TryParse(update.InstrumentId, out var instrumentId))
-            {
-                var state = ToRunState(update.State);
-                await db.Instruments.IgnoreQueryFilters().Where(i => i.Id == instrumentId)
-                    .ExecuteUpdateAsync(i => i.SetProperty(x => x.RunState, state).SetProperty(x => x.LastSeenAt, update.LastSeenAt), cancellationToken);
-            }
-        }
+        await WriteRunStatesAsync(batch.RunStates, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Each sensor's last-seen time, and each instrument's run state and last-seen time from the latest of its
+    /// sensors' updates in the batch (one statement per sensor and per instrument, not per reading).
+    /// </summary>
+    private async Task WriteRunStatesAsync(IReadOnlyList<RunStateUpdate> updates, CancellationToken cancellationToken)
+    {
+        if (updates.Count == 0) return;
+        await using (var sensors = new SensorStatement(db, typeof(Sensor),
+            "UPDATE {table} SET {LastSeenAt} = @p0 WHERE {Id} = @p1", nameof(Sensor.LastSeenAt), nameof(Sensor.Id)))
+        {
+            foreach (var update in updates) await sensors.RunAsync(cancellationToken, update.LastSeenAt, update.SensorId);
+        }
+        var latest = new Dictionary<Guid, RunStateUpdate>();
+        foreach (var update in updates)
+        {
+            if (!Guid.TryParse(update.InstrumentId, out var instrument)) continue;
+            if (!latest.TryGetValue(instrument, out var known) || update.LastSeenAt > known.LastSeenAt) latest[instrument] = update;
+        }
+        if (latest.Count == 0) return;
+        await using var instruments = new SensorStatement(db, typeof(Instrument),
+            "UPDATE {table} SET {RunState} = @p0, {LastSeenAt} = @p1 WHERE {Id} = @p2",
+            nameof(Instrument.RunState), nameof(Instrument.LastSeenAt), nameof(Instrument.Id));
+        foreach (var (instrument, update) in latest)
+        {
+            await instruments.RunAsync(cancellationToken, ToRunState(update.State), update.LastSeenAt, instrument);
+        }
     }
 
     private async Task WriteReadingsAsync(IReadOnlyList<NormalizedReading> readings, CancellationToken cancellationToken)
     {
         if (readings.Count == 0) return;
+        if (db.Database.IsSqlite())
+        {
+            // One prepared INSERT run per row inside the batch's transaction: SQLite's fastest way in (no SQL to
+            // parse per row, no multi-row statements to build), several times the rows/s of multi-row INSERTs.
+            await using var insert = new SensorStatement(db, typeof(SensorReading),
+                "INSERT INTO {table} ({SensorId}, {InstrumentId}, {Ts}, {State}, {PowerW}, {Seq}) VALUES (@p0, @p1, @p2, @p3, @p4, @p5)",
+                nameof(SensorReading.SensorId), nameof(SensorReading.InstrumentId), nameof(SensorReading.Ts),
+                nameof(SensorReading.State), nameof(SensorReading.PowerW), nameof(SensorReading.Seq));
+            // In index order: neighbours in the (sensor_id, ts) index are written one after the other.
+            foreach (var r in readings.OrderBy(r => r.SensorId, StringComparer.Ordinal).ThenBy(r => r.Timestamp))
+            {
+                await insert.RunAsync(cancellationToken, r.SensorId, Guid.TryParse(r.InstrumentId, out var instrument) ? instrument : null,
+                    r.Timestamp, ToRunState(r.State), r.PowerW, r.Seq);
+            }
+            return;
+        }
         LinqToDBForEFTools.Initialize();
         var rows = readings.Select(r => new SensorReading
         {
@@ -112,7 +153,7 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
         });
         var bulk = new BulkCopyOptions
         {
-            // PostgreSQL takes binary COPY; SQLite multi-row INSERTs inside the batch's transaction.
+            // PostgreSQL takes binary COPY.
             BulkCopyType = db.Database.IsNpgsql() ? BulkCopyType.ProviderSpecific : BulkCopyType.MultipleRows,
             MaxBatchSize = 5_000,
         };
@@ -121,7 +162,8 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
 
     /// <summary>
     /// Adds the batch to <c>instrument_daily_usage</c>: its readings per instrument and day, and the hours of the sessions
-    /// it closes, split over the days they cover. Rows are read, changed and saved through EF: one query, one save.
+    /// it closes, split over the days they cover: one upsert per row on SQLite and PostgreSQL, else read, changed and saved
+    /// through EF (one query, one save).
     /// </summary>
     private async Task WriteRollupsAsync(IReadOnlyList<NormalizedReading> readings, IReadOnlyList<SessionClosed> closedSessions, CancellationToken cancellationToken)
     {
@@ -144,6 +186,18 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
         }
         if (delta.Count == 0) return;
 
+        if (db.Database.IsSqlite() || db.Database.IsNpgsql())
+        {
+            // One upsert per (instrument, day) on the databases that have ON CONFLICT; no rows read back.
+            await using var upsert = new SensorStatement(db, typeof(InstrumentDailyUsage),
+                "INSERT INTO {table} ({InstrumentId}, {Day}, {RunningHours}, {Readings}) VALUES (@p0, @p1, @p2, @p3) "
+                + "ON CONFLICT ({InstrumentId}, {Day}) DO UPDATE SET {RunningHours} = {table}.{RunningHours} + excluded.{RunningHours}, "
+                + "{Readings} = {table}.{Readings} + excluded.{Readings}",
+                nameof(InstrumentDailyUsage.InstrumentId), nameof(InstrumentDailyUsage.Day),
+                nameof(InstrumentDailyUsage.RunningHours), nameof(InstrumentDailyUsage.Readings));
+            foreach (var ((instrument, day), (hours, count)) in delta) await upsert.RunAsync(cancellationToken, instrument, day, hours, count);
+            return;
+        }
         var instruments = delta.Keys.Select(k => k.Item1).Distinct().ToList();
         var days = delta.Keys.Select(k => k.Item2).Distinct().ToList();
         var existing = await db.InstrumentDailyUsage.AsTracking()
@@ -213,15 +267,23 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
         _ => RunState.Unknown,
     };
 
+    /// <summary>The sessions the batch opens or closes that are stored already, tracked, in one query.</summary>
+    private async Task<Dictionary<Guid, UsageSession>> SessionsOfAsync(Batch batch, CancellationToken cancellationToken)
+    {
+        var ids = batch.Opened.Select(o => SessionId(o.SensorId, o.StartedAt))
+            .Concat(batch.Closed.Select(c => SessionId(c.SensorId, c.StartedAt))).Distinct().ToList();
+        if (ids.Count == 0) return [];
+        // Tracked: the context does not track queries by default, and these sessions are changed and saved.
+        return await db.UsageSessions.IgnoreQueryFilters().AsTracking().Where(s => ids.Contains(s.Id))
+            .ToDictionaryAsync(s => s.Id, cancellationToken);
+    }
+
     /// <summary>The session (SensorId, StartedAt), found or added; none for a sensor without an instrument.</summary>
-    private async Task<UsageSession?> SessionAsync(string sensorId, string? instrument, DateTime startedAt, IReadOnlyDictionary<Guid, string> units, CancellationToken cancellationToken)
+    private UsageSession? SessionOf(string sensorId, string? instrument, DateTime startedAt, IReadOnlyDictionary<Guid, string> units, Dictionary<Guid, UsageSession> sessions)
     {
         if (!Guid.TryParse(instrument, out var instrumentId) || !units.TryGetValue(instrumentId, out var unitId)) return null;
         var id = SessionId(sensorId, startedAt);
-        var session = db.UsageSessions.Local.FirstOrDefault(s => s.Id == id)
-            // Tracked: the context does not track queries by default, and this session is changed and saved.
-            ?? await db.UsageSessions.IgnoreQueryFilters().AsTracking().FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
-        if (session is null)
+        if (!sessions.TryGetValue(id, out var session))
         {
             session = new UsageSession
             {
@@ -229,6 +291,7 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
                 StartedAt = startedAt, Source = SessionSource.Sensor, EndReason = SessionEnd.Open,
             };
             db.UsageSessions.Add(session);
+            sessions[id] = session;
         }
         return session;
     }
@@ -248,3 +311,4 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
 
     private static DateTime Utc(DateTime t) => DateTime.SpecifyKind(t, DateTimeKind.Utc);
 }
+

@@ -24,6 +24,10 @@ public sealed class BatchWriter(
     ILogger logger)
 {
     private DateTime _nextReload;
+    private DateTime _nextAdvance;
+    private DateTime _nextRunStates;
+    private readonly Dictionary<string, RunStateUpdate> _heldRunStates = [];
+    private readonly Dictionary<string, RunStateKind?> _storedStates = [];
 
     public async Task LoadSensorsAsync(CancellationToken cancellationToken)
     {
@@ -34,24 +38,81 @@ public sealed class BatchWriter(
         _nextReload = Now + TimeSpan.FromSeconds(options.SensorReloadSeconds);
     }
 
-    /// <summary>Runs until the channel is completed and drained; <paramref name="abort"/> stops it without draining.</summary>
+    /// <summary>
+    /// Runs until the channel is completed and drained; <paramref name="abort"/> stops it without draining. One batch
+    /// is stored (and then acknowledged) while the next is collected and run through the engine, so parsing and the
+    /// database overlap; batches are still stored one at a time, in order.
+    /// </summary>
     public async Task RunAsync(CancellationToken abort)
     {
+        var storing = Task.CompletedTask;
         while (true)
         {
             var batch = new BatchBuilder();
             var acks = new List<Func<Task>>();
             var completed = await CollectAsync(batch, acks, abort);
-            // On the way out, readings still inside the reorder window are passed on rather than lost.
-            engine.Advance(completed ? Now + TimeSpan.FromSeconds(options.ReorderWindowSeconds) : Now, batch);
-            await WriteAsync(batch.Build(), abort);
-            foreach (var ack in acks)
+            // On the way out, readings still inside the reorder window are passed on rather than lost. Otherwise the
+            // windows move at most every tenth of the window (at most 1 s): readings are in the batch already, and
+            // moving 11,000 sensors' windows for every batch of a busy stream costs more than it brings.
+            var now = Now;
+            if (completed || now >= _nextAdvance)
             {
-                try { await ack(); }
-                catch (Exception e) { logger.LogWarning(e, "Could not acknowledge a message"); }
+                engine.Advance(completed ? now + TimeSpan.FromSeconds(options.ReorderWindowSeconds) : now, batch);
+                _nextAdvance = now + TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, TimeSpan.FromSeconds(options.ReorderWindowSeconds).Ticks / 10));
             }
-            if (completed) return;
-            if (Now >= _nextReload) await ReloadAsync(abort);
+            var built = HoldRunStates(batch.Build(), now, completed);
+            await storing;
+            // On its own thread: a provider whose async calls complete synchronously (SQLite) would otherwise store
+            // the whole batch before the next one is collected.
+            storing = Task.Run(() => StoreAsync(built, acks, abort), CancellationToken.None);
+            if (completed)
+            {
+                await storing;
+                return;
+            }
+            if (Now >= _nextReload)
+            {
+                // The sink is not used concurrently: a reload waits for the batch being stored.
+                await storing;
+                await ReloadAsync(abort);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Run states go to the sink when they change (a sensor's first, or a state other than the one last passed on) and
+    /// otherwise, for last-seen times only, every <c>RunStateIntervalSeconds</c>: a busy sensor does not cost a
+    /// row update per batch. Everything held is passed on with the last batch.
+    /// </summary>
+    private Batch HoldRunStates(Batch batch, DateTime now, bool completed)
+    {
+        if (batch.RunStates.Count == 0 && _heldRunStates.Count == 0) return batch;
+        foreach (var update in batch.RunStates) _heldRunStates[update.SensorId] = update;
+        List<RunStateUpdate> passed;
+        if (completed || now >= _nextRunStates)
+        {
+            passed = [.. _heldRunStates.Values];
+            _nextRunStates = now + TimeSpan.FromSeconds(options.RunStateIntervalSeconds);
+        }
+        else
+        {
+            passed = [.. _heldRunStates.Values.Where(u => !_storedStates.TryGetValue(u.SensorId, out var stored) || stored != u.State)];
+        }
+        foreach (var update in passed)
+        {
+            _heldRunStates.Remove(update.SensorId);
+            _storedStates[update.SensorId] = update.State;
+        }
+        return batch with { RunStates = passed };
+    }
+
+    private async Task StoreAsync(Batch batch, List<Func<Task>> acks, CancellationToken abort)
+    {
+        await WriteAsync(batch, abort);
+        foreach (var ack in acks)
+        {
+            try { await ack(); }
+            catch (Exception e) { logger.LogWarning(e, "Could not acknowledge a message"); }
         }
     }
 

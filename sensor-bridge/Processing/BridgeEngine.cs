@@ -7,8 +7,8 @@ using DxyqOpenData.SensorBridge.Readings;
 namespace DxyqOpenData.SensorBridge.Processing;
 
 /// <summary>
-/// Messages in, batches out: topic to sensor, payload to reading through the sensor's adapter, then dedup, reorder
-/// and sessions per sensor. Single-threaded and pure (the clock comes in as arguments), so tests drive it directly.
+/// Messages in, batches out: topic to sensor, payload to reading through the sensor's adapter, then dedup (an
+/// accepted reading goes into the batch at once), reorder and sessions per sensor. Single-threaded and pure (the clock comes in as arguments), so tests drive it directly.
 /// </summary>
 public sealed class BridgeEngine(AdapterRegistry adapters, DeadLetterStore deadLetters, BridgeMetrics metrics, TimeSpan reorderWindow, TimeSpan maxClockSkew)
 {
@@ -35,6 +35,11 @@ public sealed class BridgeEngine(AdapterRegistry adapters, DeadLetterStore deadL
     public void Accept(IncomingMessage message, BatchBuilder batch)
     {
         metrics.Received();
+        if (message.Refused is { } refused)
+        {
+            DeadLetter(message, refused.Reason, refused.Detail, batch);
+            return;
+        }
         if (!Topics.TryParseSensorId(message.Topic, out var sensorId))
         {
             DeadLetter(message, DeadLetterReasons.BadTopic, "not dxyq/v1/sensors/{sensorId}/telemetry", batch);
@@ -73,6 +78,9 @@ public sealed class BridgeEngine(AdapterRegistry adapters, DeadLetterStore deadL
         switch (StreamOf(sensor).Offer(reading, message.ReceivedAt))
         {
             case OfferResult.Accepted:
+                // Stored now, in arrival order; only the sessions wait for the reorder window (they need the order,
+                // storage does not), so the window adds nothing to a reading's way from publish to the database.
+                batch.Add(reading);
                 metrics.Reading();
                 break;
             case OfferResult.Duplicate:

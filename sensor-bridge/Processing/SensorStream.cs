@@ -14,7 +14,8 @@ public enum OfferResult
 /// One sensor's readings through dedup and a reorder window into its <see cref="Sessionizer"/>. A reading waits
 /// until the watermark (the later of the newest reading and the clock, less the window) passes it, then readings
 /// go on in timestamp order, so any arrival order within the window gives what the ordered stream gives.
-/// Duplicates are by seq, or by timestamp when a reading has none.
+/// Duplicates are by seq, or by timestamp when a reading has none. The window orders the readings for the
+/// sessions only: a reading <see cref="OfferResult.Accepted"/> is passed on to storage by the engine at once.
 /// </summary>
 public sealed class SensorStream(SensorInfo sensor, TimeSpan window)
 {
@@ -59,7 +60,6 @@ public sealed class SensorStream(SensorInfo sensor, TimeSpan window)
             if (key.Timestamp > watermark) break;
             _waiting.Remove(key);
             _lastPassed = reading.Timestamp;
-            batch.Add(reading);
             Sessions.Feed(reading, batch);
         }
         if (_waiting.Count == 0 && now - _lastReceivedAt > Sessions.Sensor.HeartbeatTimeout + window) Sessions.GoOffline(batch);

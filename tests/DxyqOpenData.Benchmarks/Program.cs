@@ -17,6 +17,8 @@ internal static class BenchmarkMain
 
     public static async Task<int> Main(string[] args)
     {
+        // The sensors benchmark's simulated devices, as its child process (stdout is their protocol: no header).
+        if (args is ["sensors-devices", ..]) return await Sensors.Devices.RunAsync(args[1..]);
         if (args.Length == 0 || !Benchmarks.TryGetValue(args[0], out var run))
         {
             Console.Error.WriteLine($"usage: dotnet run -c Release --project tests/DxyqOpenData.Benchmarks -- <{string.Join('|', Benchmarks.Keys)}> [options]");

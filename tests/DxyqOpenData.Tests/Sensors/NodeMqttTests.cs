@@ -215,6 +215,13 @@ public sealed class NodeMqttTests(BridgeNode node) : IClassFixture<BridgeNode>
             return list["value"]!.AsArray().Select(v => v!.AsObject()).FirstOrDefault(v => v["topic"]!.GetValue<string>() == Topics.Telemetry(sensor));
         }, "the garbage payload among the dead letters");
         Assert.Equal("malformed", letter["reason"]!.GetValue<string>());
+        // The refused publish too: stored like any other dead letter, under the topic it tried.
+        var forbidden = await EventuallyAsync(async () =>
+        {
+            var list = await admin.GetJsonAsync("/api/v1/sensors/dead-letters?top=50");
+            return list["value"]!.AsArray().Select(v => v!.AsObject()).FirstOrDefault(v => v["topic"]!.GetValue<string>() == Topics.Telemetry(other));
+        }, "the refused publish among the dead letters");
+        Assert.Equal("forbiddenTopic", forbidden["reason"]!.GetValue<string>());
         Assert.Equal(Convert.ToBase64String(garbage), letter["payload"]!.GetValue<string>());
         Assert.NotNull(letter["receivedAt"]);
         await EventuallyAsync(async () => await node.ScalarAsync<long>($"SELECT COUNT(*) FROM sensor_readings WHERE sensor_id = '{sensor}'") == 1 ? "" : null, "the good reading after the garbage");

@@ -12,8 +12,11 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace DxyqOpenData.Tests.Sensors;
 
-/// <summary>The host's sink for the sensor bridge, on the demo database.</summary>
-public sealed class SensorSinkTests(SqliteNode node) : IClassFixture<SqliteNode>
+/// <summary>
+/// The host's sink for the sensor bridge, on the demo database — SQLite and PostgreSQL (their write paths differ:
+/// prepared INSERTs against binary COPY; the run-state UPDATEs and rollup upserts run on both).
+/// </summary>
+public abstract class SensorSinkTests(NodeFactory node)
 {
     [Fact]
     public async Task A_batch_becomes_a_usage_session_and_the_instruments_run_state_idempotently()
@@ -116,3 +119,7 @@ public sealed class SensorSinkTests(SqliteNode node) : IClassFixture<SqliteNode>
         Assert.Equal(["retention-new"], await db.SensorReadings.Where(r => r.SensorId.StartsWith("retention-")).Select(r => r.SensorId).ToListAsync());
     }
 }
+
+public sealed class SqliteSensorSinkTests(SqliteNode node) : SensorSinkTests(node), IClassFixture<SqliteNode>;
+
+public sealed class PostgreSqlSensorSinkTests(PostgreSqlNode node) : SensorSinkTests(node), IClassFixture<PostgreSqlNode>;
