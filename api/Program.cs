@@ -47,6 +47,7 @@ app.MapOperations();
 app.MapSchemas();
 app.MapFederation();
 app.MapPush();
+app.MapPushDelete();
 app.MapSensors();
 app.MapImports();
 

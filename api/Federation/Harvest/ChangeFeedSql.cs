@@ -46,9 +46,12 @@ public static class ChangeFeedSql
 
     public static IEnumerable<string> Sqlite()
     {
+        // Delete, then insert: not INSERT OR REPLACE, whose conflict policy a foreign key action (SET NULL, CASCADE)
+        // firing the trigger overrides with its own ABORT.
         static string Log(string set, string id) => $"""
               UPDATE catalog_change_counter SET value = value + 1 WHERE id = 1;
-              INSERT OR REPLACE INTO catalog_changes (entity_set, row_id, seq) SELECT '{set}', {id}, value FROM catalog_change_counter WHERE id = 1;
+              DELETE FROM catalog_changes WHERE entity_set = '{set}' AND row_id = {id};
+              INSERT INTO catalog_changes (entity_set, row_id, seq) SELECT '{set}', {id}, value FROM catalog_change_counter WHERE id = 1;
             """;
         foreach (var (table, set) in Tables)
         {
@@ -60,7 +63,8 @@ public static class ChangeFeedSql
         yield return """
             CREATE TRIGGER instruments_changes_publish AFTER UPDATE OF is_confidential ON instruments
             WHEN NEW.is_confidential IS NOT OLD.is_confidential BEGIN
-              INSERT OR REPLACE INTO catalog_changes (entity_set, row_id, seq)
+              DELETE FROM catalog_changes WHERE entity_set = 'ServiceOfferings' AND row_id IN (SELECT id FROM service_offerings WHERE instrument_id = NEW.id);
+              INSERT INTO catalog_changes (entity_set, row_id, seq)
                 SELECT 'ServiceOfferings', s.id, (SELECT value FROM catalog_change_counter WHERE id = 1) + ROW_NUMBER() OVER (ORDER BY s.id)
                 FROM service_offerings s WHERE s.instrument_id = NEW.id;
               UPDATE catalog_change_counter SET value = value + (SELECT COUNT(*) FROM service_offerings WHERE instrument_id = NEW.id) WHERE id = 1;
