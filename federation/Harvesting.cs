@@ -174,6 +174,7 @@ public sealed class Harvester(
                     .ApplyAsync(peer.Code, set, changes, cursor, more ? null : time.GetUtcNow(), cancellation);
             }
             applied += changes.Count;
+            logger.LogDebug("Harvest of {Peer} {Set}: page {Page} with {Changes} changes applied (more: {More})", peer.Code, set, page, changes.Count, more);
             if (!more)
             {
                 break;

@@ -165,7 +165,7 @@ public sealed class ReplicaStore(CatalogDbContext db, FeedRows rows) : IReplicaS
                 };
             }
             db.AddRange(entities);
-            var state = await db.ReplicaCursors.SingleOrDefaultAsync(c => c.Node == node && c.EntitySet == set, cancellation);
+            var state = await db.ReplicaCursors.AsTracking().SingleOrDefaultAsync(c => c.Node == node && c.EntitySet == set, cancellation);
             if (state is null)
             {
                 state = new ReplicaCursor { Node = node, EntitySet = set };

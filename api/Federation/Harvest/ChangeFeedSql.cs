@@ -91,15 +91,15 @@ public static class ChangeFeedSql
     public static IEnumerable<string> PostgreSql()
     {
         yield return """
-            CREATE FUNCTION catalog_changes_log(entity_set text, ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+            CREATE FUNCTION catalog_changes_log(p_set text, p_ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
             DECLARE
-              n bigint := COALESCE(array_length(ids, 1), 0);
+              n bigint := COALESCE(array_length(p_ids, 1), 0);
               base bigint;
             BEGIN
               IF n = 0 THEN RETURN; END IF;
-              UPDATE catalog_change_counter SET value = value + n WHERE id = 1 RETURNING value - n INTO base;
-              INSERT INTO catalog_changes (entity_set, row_id, seq)
-              SELECT entity_set, t.id, base + t.ord FROM unnest(ids) WITH ORDINALITY AS t(id, ord)
+              UPDATE catalog_change_counter c SET value = c.value + n WHERE c.id = 1 RETURNING c.value - n INTO base;
+              INSERT INTO catalog_changes AS l (entity_set, row_id, seq)
+              SELECT p_set, t.row_id, base + t.ord FROM unnest(p_ids) WITH ORDINALITY AS t(row_id, ord)
               ON CONFLICT (entity_set, row_id) DO UPDATE SET seq = excluded.seq;
             END $$;
             """;
