@@ -72,6 +72,8 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
     {
         if (executed.Result is ObjectResult { Value: IQueryable query } result && query.Provider is Microsoft.EntityFrameworkCore.Query.IAsyncQueryProvider)
         {
+            // PostgreSQL orders nulls last ascending; OData (and the federated merge) wants them first.
+            query = NullsFirstOrdering.Apply(query, executed.HttpContext.RequestServices.GetRequiredService<Data.CatalogDbContext>());
             var toList = ToListAsyncMethod.MakeGenericMethod(query.ElementType);
             var task = (Task)toList.Invoke(null, [query, executed.HttpContext.RequestAborted])!;
             await task;
