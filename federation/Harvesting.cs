@@ -160,19 +160,37 @@ public sealed class Harvester(
     private async Task<long> HarvestSetAsync(PeerOptions peer, string set, CancellationToken cancellation)
     {
         long applied = 0;
+        string? since;
+        using (var scope = scopes.CreateScope())
+        {
+            since = (await scope.ServiceProvider.GetRequiredService<IReplicaStore>().GetAsync(peer.Code, set, cancellation))?.Cursor;
+        }
+        var restarted = false;
         for (var page = 0; page < harvest.MaxPages; page++)
         {
-            ReplicaState? state;
-            using (var scope = scopes.CreateScope())
+            IReadOnlyList<FeedChange> changes;
+            string cursor;
+            bool more;
+            try
             {
-                state = await scope.ServiceProvider.GetRequiredService<IReplicaStore>().GetAsync(peer.Code, set, cancellation);
+                (changes, cursor, more) = await FetchAsync(peer, set, since, cancellation);
             }
-            var (changes, cursor, more) = await FetchAsync(peer, set, state?.Cursor, cancellation);
+            catch (HttpRequestException e) when (e.StatusCode == HttpStatusCode.BadRequest && since is not null && !restarted)
+            {
+                // The peer no longer knows our cursor (it changed its link key): read its feed again from the start.
+                // The feed keeps tombstones, so the replica still loses what the peer deleted meanwhile.
+                logger.LogWarning("{Peer} refused our cursor of {Set}; harvesting it again from the start", peer.Code, set);
+                since = null;
+                restarted = true;
+                page--;
+                continue;
+            }
             using (var scope = scopes.CreateScope())
             {
                 await scope.ServiceProvider.GetRequiredService<IReplicaStore>()
                     .ApplyAsync(peer.Code, set, changes, cursor, more ? null : time.GetUtcNow(), cancellation);
             }
+            since = cursor;
             applied += changes.Count;
             logger.LogDebug("Harvest of {Peer} {Set}: page {Page} with {Changes} changes applied (more: {More})", peer.Code, set, page, changes.Count, more);
             if (!more)

@@ -40,6 +40,20 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
 
     public override async Task OnActionExecutionAsync(ActionExecutingContext context, ActionExecutionDelegate next)
     {
+        // PostgreSQL orders nulls last ascending; OData (and the federated merge) wants them first (NullsFirstOrdering).
+        NullsFirstOrdering.Active.Value = true;
+        try
+        {
+            await ExecuteAsync(context, next);
+        }
+        finally
+        {
+            NullsFirstOrdering.Active.Value = false;
+        }
+    }
+
+    private async Task ExecuteAsync(ActionExecutingContext context, ActionExecutionDelegate next)
+    {
         OnActionExecuting(context);
         if (context.Result is not null)
         {
@@ -72,8 +86,6 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
     {
         if (executed.Result is ObjectResult { Value: IQueryable query } result && query.Provider is Microsoft.EntityFrameworkCore.Query.IAsyncQueryProvider)
         {
-            // PostgreSQL orders nulls last ascending; OData (and the federated merge) wants them first.
-            query = NullsFirstOrdering.Apply(query, executed.HttpContext.RequestServices.GetRequiredService<Data.CatalogDbContext>());
             var toList = ToListAsyncMethod.MakeGenericMethod(query.ElementType);
             var task = (Task)toList.Invoke(null, [query, executed.HttpContext.RequestAborted])!;
             await task;

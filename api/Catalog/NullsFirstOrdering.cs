@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using System.Reflection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace DxyqOpenData.Api.Catalog;
@@ -12,20 +13,22 @@ namespace DxyqOpenData.Api.Catalog;
 /// <c>x == null ? 0 : 1</c> key in the same direction. A federated merge relies on this: every node's stream must be in
 /// the order its comparer uses (null first), whatever the node's database.
 /// </summary>
-internal static class NullsFirstOrdering
+internal sealed class NullsFirstOrdering : IQueryExpressionInterceptor
 {
+    public static readonly NullsFirstOrdering Instance = new();
+
+    /// <summary>Set while a catalog query (<see cref="CatalogQueryAttribute"/>) builds and runs its queries.</summary>
+    public static readonly AsyncLocal<bool> Active = new();
+
     private static readonly HashSet<string> OrderMethods =
         [nameof(Queryable.OrderBy), nameof(Queryable.OrderByDescending), nameof(Queryable.ThenBy), nameof(Queryable.ThenByDescending)];
 
-    public static IQueryable Apply(IQueryable query, DbContext db)
-    {
-        if (!db.Database.IsNpgsql())
-        {
-            return query;
-        }
-        var rewritten = new Visitor(db.Model).Visit(query.Expression);
-        return ReferenceEquals(rewritten, query.Expression) ? query : query.Provider.CreateQuery(rewritten);
-    }
+    /// <summary>
+    /// Registered on PostgreSQL only. Rewrites the LINQ tree before EF compiles it — after OData built it, wherever it is
+    /// run (OData materializes paged results itself) — and only for catalog queries.
+    /// </summary>
+    public Expression QueryCompilationStarting(Expression queryExpression, QueryExpressionEventData eventData) =>
+        Active.Value && eventData.Context is { } context ? new Visitor(context.Model).Visit(queryExpression) : queryExpression;
 
     private sealed class Visitor(IModel model) : ExpressionVisitor
     {

@@ -19,7 +19,9 @@ public abstract class FederationStorageTests(DatabaseProvider provider)
     {
         var settings = new Dictionary<string, string?> { ["Node:Code"] = "ZJ" };
         string link, cursor, connection;
-        using (var first = new NodeFactory(provider, settings))
+        // The second node opens the first one's database with its own (new) options, as a restarted process would; the
+        // first stays up (a SQLite test database goes with the node that made it).
+        using var first = new NodeFactory(provider, settings);
         {
             connection = first.ConnectionString;
             var http = first.CreateClient();
