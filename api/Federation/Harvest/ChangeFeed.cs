@@ -216,7 +216,18 @@ public static class FederationLinkKey
         }
         using var scope = services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
-        var stored = await db.NodeSettings.AsNoTracking().SingleOrDefaultAsync(s => s.Name == SettingName, cancellation);
+        NodeSetting? stored;
+        try
+        {
+            stored = await db.NodeSettings.AsNoTracking().SingleOrDefaultAsync(s => s.Name == SettingName, cancellation);
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            // Not migrated yet (Database:MigrateOnStartup off, /health/ready says so): a key for this process only.
+            scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FederationLinkKey))
+                .LogWarning("No stored federation link key ({Message}); nextLinks of this process die with it", e.Message);
+            return;
+        }
         if (stored is null)
         {
             db.NodeSettings.Add(new NodeSetting { Name = SettingName, Value = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), CreatedAt = DateTime.UtcNow });

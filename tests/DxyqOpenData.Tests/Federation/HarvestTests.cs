@@ -27,6 +27,8 @@ public sealed class HarvestTests
             settings[$"Federation:Peers:{i}:BaseUrl"] = peers.BaseUrl(codes[i]);
             settings[$"Federation:Peers:{i}:ClientId"] = "zj";
             settings[$"Federation:Peers:{i}:ClientSecret"] = "secret";
+            // Twelve peers at once on a busy 2-core CI machine: the checks, not the clock, are under test.
+            settings[$"Federation:Peers:{i}:Timeout"] = "00:00:15";
         }
         using var zj = new NodeFactory(DatabaseProvider.Sqlite, settings);
         var http = zj.CreateClient();
