@@ -3,6 +3,7 @@ using DxyqOpenData.Api.Commands;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Demo;
 using DxyqOpenData.Api.Federation;
+using DxyqOpenData.Api.Federation.Harvest;
 using DxyqOpenData.Api.Imports;
 using DxyqOpenData.Api.OpenApi;
 using DxyqOpenData.Api.Operations;
@@ -46,6 +47,7 @@ app.MapOperations();
 app.MapSchemas();
 app.MapFederation();
 app.MapPush();
+app.MapPushDelete();
 app.MapSensors();
 app.MapImports();
 
@@ -58,6 +60,7 @@ if (app.Services.GetRequiredService<DatabaseOptions>().MigrateOnStartup)
 {
     await DatabaseSetup.MigrateAsync(app.Services);
 }
+await FederationLinkKey.LoadAsync(app.Services);
 await DemoData.LoadIfEmptyAsync(app.Services);
 
 app.Run();

@@ -37,12 +37,23 @@ public sealed partial record FederatedQuery
     [JsonPropertyName("t")] public long? Top { get; init; }
     /// <summary>Per node, how many of its rows (in its order) were consumed; null on a first page (every node from 0).</summary>
     [JsonPropertyName("p")] public Dictionary<string, long>? Positions { get; init; }
+    /// <summary><c>replica</c>: peers answered from this node's replicas; null: live.</summary>
+    [JsonPropertyName("m")] [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Mode { get; init; }
+
+    public const string LiveMode = "live";
+    public const string ReplicaMode = "replica";
 
     private static readonly HashSet<string> Passed = ["$filter", "$expand", "$select", "$orderby", "$count", "$skip", "$top", "$skiptoken"];
 
     /// <summary>Reads the client's query options; a <c>$skiptoken</c> (from a nextLink) replaces all of them.</summary>
-    public static FederatedQuery Parse(string set, IEnumerable<KeyValuePair<string, string?>> options, EntitySetSchema schema, byte[] linkKey)
+    public static FederatedQuery Parse(string set, IEnumerable<KeyValuePair<string, string?>> options, EntitySetSchema schema, byte[] linkKey, string? mode = null)
     {
+        var replica = mode switch
+        {
+            null or LiveMode => false,
+            ReplicaMode => true,
+            _ => throw new FederationQueryException($"mode is '{LiveMode}' (the default: ask the peers now) or '{ReplicaMode}' (answer from this node's replicas of them).", "mode"),
+        };
         var given = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in options)
         {
@@ -71,6 +82,10 @@ public sealed partial record FederatedQuery
                 throw new FederationQueryException("The nextLink belongs to another entity set.", "$skiptoken");
             }
             query.Orders(schema);
+            if (mode is not null && (query.Mode == ReplicaMode) != replica)
+            {
+                throw new FederationQueryException("The nextLink belongs to a query of another mode.", "mode");
+            }
             return query;
         }
         var parsed = new FederatedQuery
@@ -83,7 +98,12 @@ public sealed partial record FederatedQuery
             Count = given.TryGetValue("$count", out var count) && Bool(count),
             Skip = Number(given, "$skip", MaxSkip) ?? 0,
             Top = Number(given, "$top", MaxTop),
+            Mode = replica ? ReplicaMode : null,
         };
+        if (replica && parsed.Expand is not null)
+        {
+            throw new FederationQueryException("$expand is not available in replica mode (replicas hold each set on its own); use mode=live.", "$expand");
+        }
         parsed.Orders(schema);
         foreach (var (option, text) in new[] { ("$filter", parsed.Filter), ("$expand", parsed.Expand), ("$select", parsed.Select) })
         {

@@ -26,8 +26,13 @@ public sealed class FederationOptions
     public double CircuitFailureRatio { get; init; } = 0.5;
     /// <summary>Largest response body read from a node; larger is an error.</summary>
     public int MaxResponseBytes { get; init; } = 4 * 1024 * 1024;
-    /// <summary>Key of the nextLink HMAC; when empty, a random key per process (links die with the process).</summary>
-    public byte[] LinkKey { get; init; } = [];
+    /// <summary>
+    /// Key of the nextLink (and change feed cursor) HMAC. When <c>Federation:LinkKey</c> is not configured, the host
+    /// replaces this random one at start with a key generated once and kept in its database (<see cref="LinkKeyConfigured"/>).
+    /// </summary>
+    public byte[] LinkKey { get; set; } = [];
+    /// <summary>Whether <c>Federation:LinkKey</c> was configured.</summary>
+    public bool LinkKeyConfigured { get; init; }
     /// <summary>The budget of the in-process query to this node.</summary>
     public TimeSpan LocalTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -69,6 +74,7 @@ public sealed class FederationOptions
             CircuitFailureRatio = section.GetValue<double?>("CircuitFailureRatio") ?? 0.5,
             MaxResponseBytes = section.GetValue<int?>("MaxResponseBytes") ?? 4 * 1024 * 1024,
             LocalTimeout = section.GetValue<TimeSpan?>("LocalTimeout") ?? TimeSpan.FromSeconds(10),
+            LinkKeyConfigured = !string.IsNullOrEmpty(linkKey),
             LinkKey = string.IsNullOrEmpty(linkKey)
                 ? System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)
                 : System.Text.Encoding.UTF8.GetBytes(linkKey),

@@ -10,7 +10,8 @@ namespace DxyqOpenData.Federation;
 /// their ordered streams with a typed k-way merge, applies $skip and $top to the merged stream, sums the counts and
 /// tags every row with its node. See docs/federation.md.
 /// </summary>
-public sealed class FederationService(FederationOptions options, FederatedSchema schema, LocalNodeSource local, IReadOnlyList<PeerNodeSource> peers)
+public sealed class FederationService(FederationOptions options, FederatedSchema schema, LocalNodeSource local, IReadOnlyList<PeerNodeSource> peers,
+    IReadOnlyList<ReplicaNodeSource> replicas)
 {
     /// <summary>Rounds of fetching within one request (each node answers at most 100 rows per request).</summary>
     public const int MaxRounds = 15;
@@ -21,16 +22,17 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
 
     /// <summary>One page of the federated answer; <paramref name="nextLink"/> makes the absolute link from a skiptoken.</summary>
     public async Task<JsonObject> QueryAsync(string set, IEnumerable<KeyValuePair<string, string?>> queryOptions,
-        Func<string, string> nextLink, CancellationToken cancellation)
+        Func<string, string> nextLink, CancellationToken cancellation, string? mode = null)
     {
         var entitySet = schema.Sets[set];
-        var query = FederatedQuery.Parse(set, queryOptions, entitySet, options.LinkKey);
+        var query = FederatedQuery.Parse(set, queryOptions, entitySet, options.LinkKey, mode);
+        var replica = query.Mode == FederatedQuery.ReplicaMode;
         var orders = query.Orders(entitySet);
         var (_, added) = query.SelectItems(entitySet);
         var comparer = new RowComparer(orders, entitySet);
 
         var nodes = new List<NodeState>();
-        foreach (var source in new NodeSource[] { local }.Concat(peers))
+        foreach (var source in new NodeSource[] { local }.Concat(replica ? replicas : peers))
         {
             if (query.Positions is null)
             {
@@ -102,13 +104,22 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
         {
             result["@odata.count"] = nodes.Where(n => n.Status == SourceStatus.Ok).Sum(n => n.Count ?? 0);
         }
-        result["sources"] = new JsonArray(nodes.Select(n => (JsonNode)new JsonObject
+        result["sources"] = new JsonArray(nodes.Select(n =>
         {
-            ["node"] = n.Source.Code,
-            ["status"] = n.Status,
-            ["ms"] = n.Ms,
-            ["count"] = n.Status == SourceStatus.Ok ? n.Count : null,
-            ["error"] = n.Error,
+            var source = new JsonObject
+            {
+                ["node"] = n.Source.Code,
+                ["status"] = n.Status,
+                ["ms"] = n.Ms,
+                ["count"] = n.Status == SourceStatus.Ok ? n.Count : null,
+                ["error"] = n.Error,
+            };
+            if (replica)
+            {
+                // This node answers from its own tables (null); a peer from its replica, harvested that long ago.
+                source["replicaAgeSeconds"] = n.ReplicaAgeSeconds;
+            }
+            return (JsonNode)source;
         }).ToArray());
         var value = new JsonArray();
         foreach (var (row, node) in emitted)
@@ -187,6 +198,7 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
             return;
         }
         node.Count ??= answer.Count;
+        node.ReplicaAgeSeconds ??= answer.ReplicaAgeSeconds;
         // A node that says it has more but gave nothing is not asked again (no endless rounds).
         node.HasMore = answer.HasMore && answer.Rows.Count > 0 && size > 0;
     }
@@ -228,6 +240,7 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
         public string? Error { get; private set; }
         public long Ms { get; set; }
         public long? Count { get; set; }
+        public long? ReplicaAgeSeconds { get; set; }
 
         public void Fail(string status, string? error)
         {

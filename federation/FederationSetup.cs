@@ -52,15 +52,24 @@ public static class FederationSetup
                 });
         }
 
+        services.AddSingleton(HarvestOptions.From(configuration));
+        services.AddSingleton<Harvester>();
+        services.AddHostedService(sp => sp.GetRequiredService<Harvester>());
+
         services.AddSingleton(sp =>
         {
             var factory = sp.GetRequiredService<IHttpClientFactory>();
+            var scopes = sp.GetRequiredService<IServiceScopeFactory>();
+            var time = sp.GetService<TimeProvider>() ?? TimeProvider.System;
             var tokens = sp.GetRequiredService<PeerTokenCache>();
             var local = new LocalNodeSource(options.NodeCode, () => factory.CreateClient(LocalClient), options);
             var peers = options.Peers
                 .Select(p => new PeerNodeSource(p, () => factory.CreateClient(PeerClient(p.Code)), tokens, health.For(p.Code), options))
                 .ToList();
-            return new FederationService(options, sp.GetRequiredService<FederatedSchema>(), local, peers);
+            var replicas = options.Peers
+                .Select(p => new ReplicaNodeSource(p.Code, () => factory.CreateClient(LocalClient), scopes, time, options))
+                .ToList();
+            return new FederationService(options, sp.GetRequiredService<FederatedSchema>(), local, peers, replicas);
         });
         return services;
     }

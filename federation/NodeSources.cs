@@ -19,6 +19,8 @@ public sealed class NodeAnswer
     public string? Error { get; init; }
     /// <summary>This node (the local one) refused the query itself: the query is wrong, the answer is 400.</summary>
     public string? BadQuery { get; init; }
+    /// <summary>Replica mode: seconds since the peer's set was last harvested up to the end of its feed.</summary>
+    public long? ReplicaAgeSeconds { get; init; }
 }
 
 /// <summary>A node the federation asks: this node in process, or a peer over HTTP.</summary>

@@ -10,6 +10,8 @@ public static class SourceStatus
     public const string Error = "error";
     public const string CircuitOpen = "circuit-open";
     public const string Unauthorized = "unauthorized";
+    /// <summary>Replica mode: the peer's set was never harvested (completely) on this node.</summary>
+    public const string NoReplica = "no-replica";
 }
 
 /// <summary>What <c>GET /federation/peers</c> shows of one peer.</summary>

@@ -36,6 +36,10 @@ public static class CatalogEdmModel
         builder.EntitySet<Sensor>("Sensors").EntityType.Ignore(s => s.SecretHash);
         builder.EntitySet<UsageSession>("UsageSessions");
         builder.EntitySet<Alert>("Alerts");
+        // The replica types derive from the public ones only to share their columns: not part of the model.
+        builder.Ignore<Federation.Harvest.ReplicaInstrument>();
+        builder.Ignore<Federation.Harvest.ReplicaServiceOffering>();
+        builder.Ignore<Federation.Harvest.ReplicaDataset>();
 
         // Money is CNY with two decimals (stored as integer fen, see Data/Money.cs).
         foreach (var property in builder.StructuralTypes.SelectMany(t => t.Properties).OfType<DecimalPropertyConfiguration>())

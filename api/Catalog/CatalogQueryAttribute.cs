@@ -40,6 +40,20 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
 
     public override async Task OnActionExecutionAsync(ActionExecutingContext context, ActionExecutionDelegate next)
     {
+        // PostgreSQL orders nulls last ascending; OData (and the federated merge) wants them first (NullsFirstOrdering).
+        NullsFirstOrdering.Active.Value = true;
+        try
+        {
+            await ExecuteAsync(context, next);
+        }
+        finally
+        {
+            NullsFirstOrdering.Active.Value = false;
+        }
+    }
+
+    private async Task ExecuteAsync(ActionExecutingContext context, ActionExecutionDelegate next)
+    {
         OnActionExecuting(context);
         if (context.Result is not null)
         {

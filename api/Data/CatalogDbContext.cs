@@ -1,6 +1,7 @@
 using DxyqOpenData.Api.Alerts;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Datasets;
+using DxyqOpenData.Api.Federation.Harvest;
 using DxyqOpenData.Api.Imports;
 using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.Security;
@@ -33,6 +34,13 @@ public abstract class CatalogDbContext(DbContextOptions options) : DbContext(opt
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
     public DbSet<Push.IdempotencyKey> IdempotencyKeys => Set<Push.IdempotencyKey>();
     public DbSet<ImportJob> Imports => Set<ImportJob>();
+    public DbSet<CatalogChange> CatalogChanges => Set<CatalogChange>();
+    public DbSet<CatalogChangeCounter> CatalogChangeCounter => Set<CatalogChangeCounter>();
+    public DbSet<ReplicaInstrument> ReplicaInstruments => Set<ReplicaInstrument>();
+    public DbSet<ReplicaServiceOffering> ReplicaServiceOfferings => Set<ReplicaServiceOffering>();
+    public DbSet<ReplicaDataset> ReplicaDatasets => Set<ReplicaDataset>();
+    public DbSet<ReplicaCursor> ReplicaCursors => Set<ReplicaCursor>();
+    public DbSet<NodeSetting> NodeSettings => Set<NodeSetting>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -49,6 +57,8 @@ public abstract class CatalogDbContext(DbContextOptions options) : DbContext(opt
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(CatalogDbContext).Assembly, t => t.Namespace?.StartsWith("DxyqOpenData.Api") == true);
+        // Peers' public sets, harvested through their change feeds (Federation/Harvest).
+        ReplicaModel.Configure(modelBuilder);
         // OAuth clients (applications) and OpenIddict's other stores, beside the catalog.
         modelBuilder.UseTokenServerTables();
         SnakeCaseNames.Apply(modelBuilder);

@@ -59,7 +59,9 @@ public static class DatabaseSetup
 
     public static void ConfigurePostgreSql(DbContextOptionsBuilder o, string connectionString)
     {
-        o.UseNpgsql(connectionString, s => s.CommandTimeout(60).UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery));
+        o.UseNpgsql(connectionString, s => s.CommandTimeout(60).UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery))
+            // OData's null ordering (nulls first ascending) on catalog queries, as SQLite and SQL Server do it.
+            .AddInterceptors(Catalog.NullsFirstOrdering.Instance);
         Common(o);
     }
 

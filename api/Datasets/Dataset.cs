@@ -4,7 +4,7 @@ using DxyqOpenData.Api.Instruments;
 namespace DxyqOpenData.Api.Datasets;
 
 /// <summary>科学数据: a dataset produced with a shared instrument (DCAT-style metadata).</summary>
-public sealed class Dataset
+public class Dataset
 {
     public Guid Id { get; set; }
     public required string UnitId { get; set; }

@@ -10,8 +10,21 @@ namespace DxyqOpenData.Api.Federation;
 /// <c>/federation</c>: live federated queries over this node and its configured peers (docs/federation.md). The
 /// merging lives in the federation library; this file gives it the model, the local pipeline and the routes.
 /// </summary>
-/// <summary>This node's code and the health of each configured peer.</summary>
-public sealed record FederationPeers(string Node, IReadOnlyList<PeerHealthView> Peers);
+/// <summary>This node's code and, per configured peer, its health and its replica.</summary>
+public sealed record FederationPeers(string Node, IReadOnlyList<FederationPeer> Peers);
+
+/// <summary>
+/// One peer: the live calls' health (circuit, last success, latency, failures), the last harvest (since the process
+/// started) and, per set, the replica: rows, cursor, when it last caught up and its age.
+/// </summary>
+public sealed record FederationPeer(
+    string Node, string BaseUrl, string Circuit, DateTimeOffset? LastSuccessAt, long? LastLatencyMs,
+    DateTimeOffset? LastFailureAt, string? LastStatus, string? LastError, int ConsecutiveFailures, long Failures, long Successes,
+    DateTimeOffset? LastHarvestAt, DateTimeOffset? LastHarvestSuccessAt, string? LastHarvestError, long? LastHarvestMs,
+    long? ReplicaAgeSeconds, long ReplicaRows, IReadOnlyList<ReplicaSetView> Replica);
+
+/// <summary>The outcome of <c>POST /federation/harvest</c> for one peer.</summary>
+public sealed record HarvestResult(string Node, string Status, DateTimeOffset? LastSuccessAt, string? Error, long? Ms, long Changes);
 
 public static class FederationApi
 {
@@ -22,6 +35,9 @@ public static class FederationApi
     {
         builder.Services.AddSingleton<LocalPipeline>();
         builder.Services.AddTransient<LocalPipelineHandler>();
+        builder.Services.AddScoped<Harvest.FeedRows>();
+        builder.Services.AddScoped<Harvest.ChangeFeed>();
+        builder.Services.AddScoped<IReplicaStore, Harvest.ReplicaStore>();
         builder.Services.AddFederation(builder.Configuration, Schema,
             local => local.ConfigurePrimaryHttpMessageHandler<LocalPipelineHandler>());
         return builder;
@@ -84,7 +100,13 @@ public static class FederationApi
                     var request = context.Request;
                     var self = $"{request.Scheme}://{request.Host}{request.PathBase}/federation/odata/{set}?$skiptoken=";
                     var options = request.Query.SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)));
-                    var result = await service.QueryAsync(set, options, token => self + Uri.EscapeDataString(token), context.RequestAborted);
+                    var modes = request.Query["mode"];
+                    if (modes.Count > 1)
+                    {
+                        throw new FederationQueryException("mode is given twice.", "mode");
+                    }
+                    var result = await service.QueryAsync(set, options, token => self + Uri.EscapeDataString(token), context.RequestAborted,
+                        modes.Count == 1 ? modes[0] : null);
                     return TypedResults.Content(result.ToJsonString(), "application/json; charset=utf-8");
                 }
                 catch (FederationQueryException e)
@@ -99,13 +121,78 @@ public static class FederationApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("FederatedQuery")
-            .WithSummary("A federated OData query over this node and every configured peer: merged order, $skip/$top, summed @odata.count, each item tagged with its node, and per-node sources (ok|timeout|error|circuit-open|unauthorized).");
+            .WithSummary("A federated OData query over this node and every configured peer: merged order, $skip/$top, summed @odata.count, each item tagged with its node, and per-node sources (ok|timeout|error|circuit-open|unauthorized|no-replica).")
+            .WithDescription("`mode=live` (the default) asks the peers now; `mode=replica` answers from this node's replicas of them " +
+                "(harvested through their change feeds; `sources` gives each peer's `replicaAgeSeconds`). Any other mode is 400. " +
+                "nextLinks keep the mode.");
 
-        federation.MapGet("/peers", (PeerHealthRegistry health, FederationOptions options) =>
-                TypedResults.Ok(new FederationPeers(options.NodeCode, health.All())))
+        federation.MapGet("/peers", async (PeerHealthRegistry health, FederationOptions options, Harvester harvester, IReplicaStore replicas,
+                TimeProvider time, CancellationToken cancellation) =>
+            {
+                var now = time.GetUtcNow();
+                var peers = new List<FederationPeer>();
+                foreach (var h in health.All())
+                {
+                    var harvest = harvester.View(h.Node);
+                    var sets = await replicas.ViewAsync(h.Node, now, cancellation);
+                    // The peer's replica is as old as its least recently harvested set (null until every set was harvested).
+                    long? age = sets.All(s => s.ReplicaAgeSeconds is not null) ? sets.Max(s => s.ReplicaAgeSeconds) : null;
+                    peers.Add(new FederationPeer(h.Node, h.BaseUrl, h.Circuit, h.LastSuccessAt, h.LastLatencyMs, h.LastFailureAt, h.LastStatus,
+                        h.LastError, h.ConsecutiveFailures, h.Failures, h.Successes,
+                        harvest?.LastAttemptAt, harvest?.LastSuccessAt ?? sets.Min(s => s.HarvestedAt), harvest?.LastError, harvest?.LastMs,
+                        age, sets.Sum(s => s.Rows), sets));
+                }
+                return TypedResults.Ok(new FederationPeers(options.NodeCode, peers));
+            })
             .RequireAuthorization(Policies.Operations)
             .WithName("FederationPeers")
-            .WithSummary("Each configured peer's health: last success, last latency, circuit state, failures.");
+            .WithSummary("Each configured peer: circuit state, last success, latency and failures of live calls; last harvest, replica age, rows per set and cursor.");
+
+        federation.MapPost("/harvest", async (Harvester harvester, CancellationToken cancellation) =>
+            {
+                var results = await harvester.HarvestAllAsync(cancellation);
+                return TypedResults.Ok(results.Select(r => new HarvestResult(r.Node, r.View.LastError is null ? "ok" : "error",
+                    r.View.LastSuccessAt, r.View.LastError, r.View.LastMs, r.View.Changes)).ToList());
+            })
+            .RequireAuthorization(Policies.Scope(Scopes.Admin))
+            .WithName("FederationHarvest")
+            .WithSummary("Harvests every peer now (each until caught up with its change feed, or failed) and says how each went.");
+
+        federation.MapGet("/changes/{set}", async Task<IResult> (string set, string? since, int? max, HttpContext context, Harvest.ChangeFeed feed) =>
+            {
+                if (!Sets.Contains(set, StringComparer.Ordinal))
+                {
+                    return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
+                        detail: $"No change feed for '{set}'. Change feeds: {string.Join(", ", Sets)}.", type: ProblemTypes.NotFound);
+                }
+                if (max is < 1 or > ChangeFeedLimits.MaxPage)
+                {
+                    return FeedProblem($"max is 1 to {ChangeFeedLimits.MaxPage}.", "max");
+                }
+                var buffer = new MemoryStream();
+                try
+                {
+                    await feed.WriteAsync(set, since, max ?? ChangeFeedLimits.DefaultPage, buffer, context.RequestAborted);
+                }
+                catch (Harvest.FeedCursorException e)
+                {
+                    return FeedProblem(e.Message, "since");
+                }
+                return TypedResults.Bytes(buffer.ToArray(), "application/json; charset=utf-8");
+            })
+            .RequireAuthorization(Policies.Scope(Scopes.Federation))
+            .Produces(StatusCodes.Status200OK, typeof(object), "application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("ChangeFeed")
+            .WithSummary("This node's public rows changed after a cursor, in commit order: upserts (the row's public columns) and tombstones (deleted, or no longer public). For peers (federation scope).")
+            .WithDescription("`since`: the `cursor` of the previous page (none: from the start); `max`: 1–1000 changes (default 500). " +
+                "Answer: `{\"node\",\"set\",\"changes\":[{\"seq\",\"id\",\"op\":\"upsert\",\"row\":{…}} | {\"seq\",\"id\",\"op\":\"delete\"}],\"cursor\",\"more\"}`. " +
+                "A row appears once, at its latest change. A changed or foreign cursor is 400.");
         return app;
     }
+
+    private static ProblemHttpResult FeedProblem(string detail, string target) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid change feed request", detail: detail,
+            type: ProblemTypes.Validation, extensions: new Dictionary<string, object?> { ["target"] = target });
 }

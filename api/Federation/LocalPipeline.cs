@@ -59,6 +59,11 @@ public sealed class LocalPipelineHandler(LocalPipeline pipeline, IHttpContextFac
         features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = cancellationToken });
         features.Set<IHttpConnectionFeature>(new HttpConnectionFeature { RemoteIpAddress = IPAddress.Loopback, LocalIpAddress = IPAddress.Loopback });
 
+        if (request.Options.TryGetValue(DxyqOpenData.Federation.ReplicaNodeSource.ReplicaNode, out var replicaNode))
+        {
+            // Only an in-process request can carry this: read that peer's replica instead of this node's own rows.
+            features.Set(new Harvest.ReplicaReadFeature(replicaNode));
+        }
         var context = contexts.Create(features);
         try
         {

@@ -6,7 +6,7 @@ using DxyqOpenData.Api.Units;
 namespace DxyqOpenData.Api.Instruments;
 
 /// <summary>大型科研仪器: a research instrument with a unit price of at least 300,000 CNY.</summary>
-public sealed class Instrument
+public class Instrument
 {
     public const decimal MinimumPriceCny = 300_000m;
     /// <summary>The query filter that hides confidential instruments.</summary>

@@ -4,7 +4,7 @@ using DxyqOpenData.Api.Instruments;
 namespace DxyqOpenData.Api.ServiceOfferings;
 
 /// <summary>共享服务: a service offered to others on an instrument, with its fee standard.</summary>
-public sealed class ServiceOffering
+public class ServiceOffering
 {
     public Guid Id { get; set; }
     public required string UnitId { get; set; }

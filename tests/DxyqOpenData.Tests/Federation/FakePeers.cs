@@ -46,6 +46,13 @@ public sealed class FakePeers : IDisposable
             .RespondWith(Response.Create().WithCallback(request => Json(200, Serve(rows, request.Url))));
     }
 
+    /// <summary>A peer whose change feed of <paramref name="set"/> answers <paramref name="body"/> (one page, whatever the cursor).</summary>
+    public void Feed(string code, string set, string body, int status = 200)
+    {
+        Server.Given(Request.Create().WithPath($"/{code}/federation/changes/{set}").UsingGet().WithHeader("Authorization", $"Bearer token-{code}"))
+            .RespondWith(Response.Create().WithCallback(_ => Json(status, body)));
+    }
+
     /// <summary>A peer whose OData answer is <paramref name="body"/> with <paramref name="status"/>, after <paramref name="delay"/>.</summary>
     public void Faulty(string code, int status, string body, TimeSpan? delay = null, string set = "Instruments")
     {

@@ -35,6 +35,8 @@ public class NodeFactory(DatabaseProvider provider, IReadOnlyDictionary<string, 
         ["Demo:Seed"] = "42",
         ["Demo:Scale"] = "0.02",
         ["SensorBridge:Enabled"] = "false",
+        // Tests harvest when they say so (POST /federation/harvest), not in the background.
+        ["Federation:Harvest:Enabled"] = "false",
         // Test output shows warnings and errors only, one line each: the node's JSON request logs would drown it.
         ["Logging:Console:FormatterName"] = "simple",
         ["Logging:Console:FormatterOptions:TimestampFormat"] = "HH:mm:ss.fff ",

@@ -1,0 +1,347 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace DxyqOpenData.Federation;
+
+/// <summary>One entry of a peer's change feed, checked: an upsert (<see cref="Row"/> set) or a tombstone.</summary>
+public sealed record FeedChange(Guid Id, JsonElement? Row);
+
+/// <summary>Where the replica of one peer's set stands.</summary>
+public sealed record ReplicaState(string? Cursor, DateTimeOffset? HarvestedAt);
+
+/// <summary>What <c>/federation/peers</c> shows of one replicated set.</summary>
+public sealed record ReplicaSetView(string Set, long Rows, string? Cursor, DateTimeOffset? HarvestedAt, long? ReplicaAgeSeconds);
+
+/// <summary>
+/// The replica tables, implemented by the host (the library knows no database). <see cref="ApplyAsync"/> writes a page
+/// and the cursor after it in one transaction: a crash between pages resumes from the last applied one, without loss or
+/// duplicates. A row the host cannot store (wrong shape, value too long) is an <see cref="InvalidDataException"/>, and
+/// nothing of the page is written.
+/// </summary>
+public interface IReplicaStore
+{
+    Task<ReplicaState?> GetAsync(string node, string set, CancellationToken cancellation);
+
+    Task ApplyAsync(string node, string set, IReadOnlyList<FeedChange> changes, string cursor, DateTimeOffset? caughtUpAt, CancellationToken cancellation);
+
+    Task<IReadOnlyList<ReplicaSetView>> ViewAsync(string node, DateTimeOffset now, CancellationToken cancellation);
+}
+
+/// <summary><c>Federation:Harvest:*</c>; see docs/federation.md.</summary>
+public sealed class HarvestOptions
+{
+    /// <summary>Whether the background harvest runs (a harvest can still be asked for: <c>POST /federation/harvest</c>).</summary>
+    public bool Enabled { get; init; } = true;
+    /// <summary>Time between the end of one harvest and the start of the next; the first runs when the node starts.</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>Changes asked per page (the feed gives at most 1000).</summary>
+    public int PageSize { get; init; } = 500;
+    /// <summary>The largest page read from a peer.</summary>
+    public int MaxResponseBytes { get; init; } = 16 * 1024 * 1024;
+    /// <summary>Pages per set and harvest at most (a harvest that stops there continues next time).</summary>
+    public int MaxPages { get; init; } = 10_000;
+
+    public static HarvestOptions From(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Federation:Harvest");
+        var options = new HarvestOptions
+        {
+            Enabled = section.GetValue<bool?>("Enabled") ?? true,
+            Interval = section.GetValue<TimeSpan?>("Interval") ?? TimeSpan.FromMinutes(5),
+            PageSize = section.GetValue<int?>("PageSize") ?? 500,
+            MaxResponseBytes = section.GetValue<int?>("MaxResponseBytes") ?? 16 * 1024 * 1024,
+            MaxPages = section.GetValue<int?>("MaxPages") ?? 10_000,
+        };
+        if (options.Interval <= TimeSpan.Zero || options.PageSize is < 1 or > ChangeFeedLimits.MaxPage || options.MaxResponseBytes < 1024 || options.MaxPages < 1)
+        {
+            throw new InvalidOperationException($"Federation:Harvest: Interval > 0, PageSize 1..{ChangeFeedLimits.MaxPage}, MaxResponseBytes >= 1024, MaxPages >= 1.");
+        }
+        return options;
+    }
+}
+
+public static class ChangeFeedLimits
+{
+    public const int MaxPage = 1000;
+    public const int DefaultPage = 500;
+    public const int MaxCursorLength = 1024;
+}
+
+/// <summary>What <c>/federation/peers</c> shows of a peer's last harvest (since the process started).</summary>
+public sealed record HarvestView(DateTimeOffset? LastAttemptAt, DateTimeOffset? LastSuccessAt, string? LastError, long? LastMs, long Changes);
+
+/// <summary>
+/// Mirrors each peer's public sets into local replica tables through the peer's change feed
+/// (<c>GET {peer}/federation/changes/{set}?since=…&amp;max=…</c>), with the cached <c>federation</c> token and the
+/// peer's HttpClient (circuit breaker, timeout). A peer that fails leaves its replica as it was.
+/// </summary>
+public sealed class Harvester(
+    FederationOptions options, HarvestOptions harvest, FederatedSchema schema, IHttpClientFactory clients, PeerTokenCache tokens,
+    IServiceScopeFactory scopes, TimeProvider time, ILogger<Harvester> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, HarvestView> _views = new(StringComparer.Ordinal);
+
+    public HarvestView? View(string node) => _views.GetValueOrDefault(node);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!harvest.Enabled || options.Peers.Count == 0)
+        {
+            return;
+        }
+        await Task.Yield();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await HarvestAllAsync(stoppingToken);
+                await Task.Delay(harvest.Interval, time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Harvest failed");
+                await Task.Delay(harvest.Interval, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>Harvests every peer (in parallel) until each is caught up or fails; returns each peer's outcome.</summary>
+    public async Task<IReadOnlyList<(string Node, HarvestView View)>> HarvestAllAsync(CancellationToken cancellation)
+    {
+        var results = await Task.WhenAll(options.Peers.Select(async p => (p.Code, await HarvestAsync(p, cancellation))));
+        return results;
+    }
+
+    /// <summary>One peer, all its sets; one at a time per peer (a second call waits, then harvests again).</summary>
+    public async Task<HarvestView> HarvestAsync(PeerOptions peer, CancellationToken cancellation)
+    {
+        var gate = _gates.GetOrAdd(peer.Code, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellation);
+        try
+        {
+            var watch = Stopwatch.StartNew();
+            var started = time.GetUtcNow();
+            var previous = _views.GetValueOrDefault(peer.Code);
+            long changes = 0;
+            string? error = null;
+            try
+            {
+                foreach (var set in schema.Sets.Keys.Order(StringComparer.Ordinal))
+                {
+                    changes += await HarvestSetAsync(peer, set, cancellation);
+                }
+            }
+            catch (Exception e) when (!cancellation.IsCancellationRequested && e is not OutOfMemoryException)
+            {
+                error = Describe(e, peer);
+                logger.LogWarning("Harvest of {Peer} failed: {Error}", peer.Code, error);
+            }
+            var view = new HarvestView(started, error is null ? time.GetUtcNow() : previous?.LastSuccessAt, error, watch.ElapsedMilliseconds, changes);
+            _views[peer.Code] = view;
+            return view;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<long> HarvestSetAsync(PeerOptions peer, string set, CancellationToken cancellation)
+    {
+        long applied = 0;
+        string? since;
+        using (var scope = scopes.CreateScope())
+        {
+            since = (await scope.ServiceProvider.GetRequiredService<IReplicaStore>().GetAsync(peer.Code, set, cancellation))?.Cursor;
+        }
+        var restarted = false;
+        for (var page = 0; page < harvest.MaxPages; page++)
+        {
+            IReadOnlyList<FeedChange> changes;
+            string cursor;
+            bool more;
+            try
+            {
+                (changes, cursor, more) = await FetchAsync(peer, set, since, cancellation);
+            }
+            catch (HttpRequestException e) when (e.StatusCode == HttpStatusCode.BadRequest && since is not null && !restarted)
+            {
+                // The peer no longer knows our cursor (it changed its link key): read its feed again from the start.
+                // The feed keeps tombstones, so the replica still loses what the peer deleted meanwhile.
+                logger.LogWarning("{Peer} refused our cursor of {Set}; harvesting it again from the start", peer.Code, set);
+                since = null;
+                restarted = true;
+                page--;
+                continue;
+            }
+            using (var scope = scopes.CreateScope())
+            {
+                await scope.ServiceProvider.GetRequiredService<IReplicaStore>()
+                    .ApplyAsync(peer.Code, set, changes, cursor, more ? null : time.GetUtcNow(), cancellation);
+            }
+            since = cursor;
+            applied += changes.Count;
+            logger.LogDebug("Harvest of {Peer} {Set}: page {Page} with {Changes} changes applied (more: {More})", peer.Code, set, page, changes.Count, more);
+            if (!more)
+            {
+                break;
+            }
+        }
+        return applied;
+    }
+
+    /// <summary>One page of the peer's feed, size-limited and shape-checked before anything of it is used.</summary>
+    private async Task<(IReadOnlyList<FeedChange> Changes, string Cursor, bool More)> FetchAsync(PeerOptions peer, string set, string? since, CancellationToken cancellation)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        deadline.CancelAfter(peer.Timeout);
+        var http = clients.CreateClient(FederationSetup.PeerClient(peer.Code));
+        var token = await tokens.GetAsync(peer, http, deadline.Token);
+        var query = $"federation/changes/{set}?max={harvest.PageSize}" + (since is null ? "" : $"&since={Uri.EscapeDataString(since)}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(peer.BaseUrl, query));
+        request.Headers.Authorization = new("Bearer", token);
+        request.Headers.Accept.ParseAdd("application/json");
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            tokens.Invalidate(peer.Code);
+            throw new PeerUnauthorizedException($"The peer refused our token ({(int)response.StatusCode}).");
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"HTTP {(int)response.StatusCode}.", null, response.StatusCode);
+        }
+        var body = await BoundedJson.ReadAsync(response.Content, harvest.MaxResponseBytes, deadline.Token);
+        return ParsePage(body, harvest.PageSize);
+    }
+
+    /// <summary>
+    /// A feed page: <c>{"changes":[{"id":GUID,"op":"upsert","row":{…}} | {"id":GUID,"op":"delete"}, …],
+    /// "cursor":"…","more":bool}</c>, at most <paramref name="max"/> changes, each id once.
+    /// </summary>
+    public static (IReadOnlyList<FeedChange> Changes, string Cursor, bool More) ParsePage(JsonElement body, int max)
+    {
+        if (body.ValueKind != JsonValueKind.Object
+            || !body.TryGetProperty("changes", out var items) || items.ValueKind != JsonValueKind.Array
+            || !body.TryGetProperty("cursor", out var cursorElement) || cursorElement.ValueKind != JsonValueKind.String
+            || !body.TryGetProperty("more", out var moreElement) || moreElement.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            throw new InvalidDataException("The answer is not a change feed page (an object with 'changes', 'cursor' and 'more').");
+        }
+        var cursor = cursorElement.GetString()!;
+        if (cursor.Length is 0 or > ChangeFeedLimits.MaxCursorLength)
+        {
+            throw new InvalidDataException("The page's cursor is empty or too long.");
+        }
+        if (items.GetArrayLength() > max)
+        {
+            throw new InvalidDataException($"The page has {items.GetArrayLength()} changes where at most {max} were asked for.");
+        }
+        var changes = new List<FeedChange>(items.GetArrayLength());
+        var seen = new HashSet<Guid>();
+        foreach (var item in items.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object
+                || !item.TryGetProperty("id", out var idElement) || idElement.ValueKind != JsonValueKind.String || !Guid.TryParse(idElement.GetString(), out var id)
+                || !item.TryGetProperty("op", out var op) || op.ValueKind != JsonValueKind.String)
+            {
+                throw new InvalidDataException("A change has no valid 'id' (a GUID) or 'op'.");
+            }
+            if (!seen.Add(id))
+            {
+                throw new InvalidDataException($"The page names {id} twice.");
+            }
+            switch (op.GetString())
+            {
+                case "delete":
+                    changes.Add(new FeedChange(id, null));
+                    break;
+                case "upsert" when item.TryGetProperty("row", out var row) && row.ValueKind == JsonValueKind.Object:
+                    changes.Add(new FeedChange(id, row));
+                    break;
+                default:
+                    throw new InvalidDataException($"Change {id}: 'op' is upsert (with a 'row' object) or delete.");
+            }
+        }
+        var more = moreElement.GetBoolean();
+        if (more && changes.Count == 0)
+        {
+            throw new InvalidDataException("The page says there is more but has no changes.");
+        }
+        return (changes, cursor, more);
+    }
+
+    private static string Describe(Exception e, PeerOptions peer) => e switch
+    {
+        Polly.CircuitBreaker.BrokenCircuitException => "The circuit to this peer is open after recent failures.",
+        Polly.Timeout.TimeoutRejectedException or OperationCanceledException => $"No answer within {peer.Timeout.TotalMilliseconds:0} ms.",
+        HttpRequestException { StatusCode: { } code } => $"HTTP {(int)code}.",
+        HttpRequestException => "The peer could not be reached.",
+        _ => e.Message,
+    };
+}
+
+/// <summary>
+/// A peer answered from its replica: the query runs in process through this node's own <c>/odata</c> pipeline, told
+/// (by a request option no client can set) to read the peer's replica tables. Never harvested: <c>no-replica</c>.
+/// </summary>
+public sealed class ReplicaNodeSource(string code, Func<HttpClient> http, IServiceScopeFactory scopes, TimeProvider time, FederationOptions options)
+    : NodeSource(code)
+{
+    /// <summary>The request option that makes the local pipeline read the replica of this node.</summary>
+    public static readonly HttpRequestOptionsKey<string> ReplicaNode = new("dxyq.federation.replica-node");
+
+    public override async Task<NodeAnswer> FetchAsync(string set, string query, CancellationToken cancellation)
+    {
+        var watch = Stopwatch.StartNew();
+        ReplicaState? state;
+        using (var scope = scopes.CreateScope())
+        {
+            state = await scope.ServiceProvider.GetRequiredService<IReplicaStore>().GetAsync(Code, set, cancellation);
+        }
+        if (state?.HarvestedAt is not { } harvestedAt)
+        {
+            return new NodeAnswer { Status = SourceStatus.NoReplica, Ms = watch.ElapsedMilliseconds, Error = "This peer's set has not been harvested yet." };
+        }
+        var age = (long)Math.Max(0, (time.GetUtcNow() - harvestedAt).TotalSeconds);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        deadline.CancelAfter(options.LocalTimeout);
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"odata/{set}?{query}");
+            request.Options.Set(ReplicaNode, Code);
+            using var response = await http().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+            var body = await BoundedJson.ReadAsync(response.Content, int.MaxValue, deadline.Token);
+            if (response.StatusCode == HttpStatusCode.BadRequest)
+            {
+                var message = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("error", out var error)
+                    && error.TryGetProperty("message", out var m) ? m.GetString() : "The query is not valid.";
+                return new NodeAnswer { Status = SourceStatus.Error, Ms = watch.ElapsedMilliseconds, BadQuery = message, Error = message };
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                return new NodeAnswer { Status = SourceStatus.Error, Ms = watch.ElapsedMilliseconds, Error = $"The replica query answered {(int)response.StatusCode}." };
+            }
+            var answer = Parse(body, int.MaxValue, QueryText.Skip(query), watch.ElapsedMilliseconds);
+            return new NodeAnswer
+            {
+                Status = answer.Status, Ms = answer.Ms, Rows = answer.Rows, Count = answer.Count, HasMore = answer.HasMore, ReplicaAgeSeconds = age,
+            };
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            return new NodeAnswer { Status = SourceStatus.Timeout, Ms = watch.ElapsedMilliseconds, Error = "The replica query took too long." };
+        }
+    }
+}
