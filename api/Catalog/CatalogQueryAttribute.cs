@@ -54,6 +54,12 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
         }
         try
         {
+            // A plain entity-set page takes the lean path (LeanPages.cs); anything else the library's.
+            if (LeanPages.TryPlan(executed.HttpContext, executed.HttpContext.Items[QueryOptionsKey] as ODataQueryOptions, executed.Result, QuerySettings(), PageSize) is { } lean)
+            {
+                executed.Result = await LeanPages.ExecuteAsync(lean);
+                return;
+            }
             OnActionExecuted(executed);
             await MaterializeAsync(executed);
         }
@@ -90,7 +96,20 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
     {
         base.ValidateQuery(request, queryOptions);
         RestrictedProperties.ValidateQuery(request, queryOptions);
+        request.HttpContext.Items[QueryOptionsKey] = queryOptions;
     }
+
+    private static readonly object QueryOptionsKey = new();
+
+    /// <summary>The settings the library applies the query with, less the page size (the lean path pages itself).</summary>
+    private ODataQuerySettings QuerySettings() => new()
+    {
+        EnsureStableOrdering = EnsureStableOrdering,
+        EnableConstantParameterization = EnableConstantParameterization,
+        EnableCorrelatedSubqueryBuffering = EnableCorrelatedSubqueryBuffering,
+        HandleNullPropagation = HandleNullPropagation,
+        HandleReferenceNavigationPropertyExpandFilter = HandleReferenceNavigationPropertyExpandFilter,
+    };
 
     private static readonly MethodInfo ToListAsyncMethod = typeof(EntityFrameworkQueryableExtensions)
         .GetMethod(nameof(EntityFrameworkQueryableExtensions.ToListAsync))!;
