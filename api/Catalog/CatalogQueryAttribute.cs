@@ -55,9 +55,9 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
         try
         {
             // A plain entity-set page takes the lean path (LeanPages.cs); anything else the library's.
-            if (LeanPages.TryPlan(executed.HttpContext, executed.HttpContext.Items[QueryOptionsKey] as ODataQueryOptions, executed.Result, QuerySettings(), PageSize) is { } lean)
+            if (PrepareLeanPage(executed) is { } lean)
             {
-                executed.Result = await LeanPages.ExecuteAsync(lean);
+                executed.Result = await lean.ExecuteAsync();
                 return;
             }
             OnActionExecuted(executed);
@@ -71,6 +71,23 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
         if (executed.Result is not null)
         {
             executed.Result = ODataErrors.FromLibraryResult(executed.Result);
+        }
+    }
+
+    private LeanPages.Prepared? PrepareLeanPage(ActionExecutedContext executed)
+    {
+        if (LeanPages.TryPlan(executed.HttpContext, executed.HttpContext.Items[QueryOptionsKey] as ODataQueryOptions, executed.Result, QuerySettings(), PageSize) is not { } plan)
+        {
+            return null;
+        }
+        try
+        {
+            return LeanPages.Prepare(plan);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A query option the library would refuse (a malformed skip token, say): let it refuse it, in its words.
+            return null;
         }
     }
 

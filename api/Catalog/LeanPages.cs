@@ -21,7 +21,17 @@ using Microsoft.OData.UriParser;
 namespace DxyqOpenData.Api.Catalog;
 
 /// <summary>Whether plain entity-set pages take the lean path (<c>OData:LeanPages</c>, default on). See docs/odata.md.</summary>
-public sealed record LeanPagesSwitch(bool Enabled);
+public sealed class LeanPagesSwitch(bool enabled)
+{
+    private long _served;
+
+    public bool Enabled { get; } = enabled;
+
+    /// <summary>How many pages the lean path has written since the node started.</summary>
+    public long Served => Interlocked.Read(ref _served);
+
+    internal void Count() => Interlocked.Increment(ref _served);
+}
 
 /// <summary>
 /// The lean path for the most common catalog request: a page of one entity set, filtered, sorted and counted, with
@@ -45,7 +55,7 @@ internal static class LeanPages
     private const string ContentType = "application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8";
 
     private static readonly ConcurrentDictionary<(IEdmEntityType Type, IEdmNavigationSource? Source), TypePlan?> TypePlans = new();
-    private static readonly ConcurrentDictionary<Type, Func<Request, Task<IActionResult>>> Executors = new();
+    private static readonly ConcurrentDictionary<Type, Func<Request, Prepared>> Preparers = new();
 
     /// <summary>What one lean request needs, decided before anything runs.</summary>
     internal sealed record Request(
@@ -66,37 +76,114 @@ internal static class LeanPages
     /// </summary>
     public static Request? TryPlan(HttpContext http, ODataQueryOptions? options, object? actionResult, ODataQuerySettings settings, int pageSize)
     {
-        if (options is null || actionResult is not ObjectResult { Value: IQueryable source } || source.Provider is not Microsoft.EntityFrameworkCore.Query.IAsyncQueryProvider
-            || !HttpMethods.IsGet(http.Request.Method) || !http.RequestServices.GetRequiredService<LeanPagesSwitch>().Enabled)
+        var reason = Decline(http, options, actionResult);
+        Request? request = null;
+        if (reason is null)
         {
-            return null;
+            var set = (IEdmEntitySet)((EntitySetSegment)options!.Context.Path.FirstSegment).EntitySet;
+            var shape = Shape(options.Context.Model, set.EntityType, set, options.SelectExpand?.SelectExpandClause, nested: false, RestrictedProperties.IsHiddenFromAny(http));
+            request = shape is null ? null : new Request(http, options, settings, (IQueryable)((ObjectResult)actionResult!).Value!, set, shape, pageSize);
+            reason = shape is null ? "$select/$expand" : null;
         }
-        var raw = options.RawValues;
-        if (raw.Apply is not null || raw.Compute is not null || raw.Search is not null || raw.Format is not null || raw.DeltaToken is not null
-            || !HeadersAllowLeanPage(http.Request.Headers) || !TimeZoneInfo.Utc.Equals(http.Request.GetTimeZoneInfo()))
+        if (reason is not null && options is not null)
         {
-            return null;
+            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LeanPages)).LogDebug("Lean page declined ({Reason}): the library answers", reason);
         }
-        if (options.Context.Path is not { Count: 1 } path || path.FirstSegment is not EntitySetSegment { EntitySet: { } set }
-            || options.Context.ElementClrType != source.ElementType)
-        {
-            return null;
-        }
-        var clause = options.SelectExpand?.SelectExpandClause;
-        var shape = Shape(options.Context.Model, set.EntityType, set, clause, nested: false, RestrictedProperties.IsHiddenFromAny(http));
-        return shape is null ? null : new Request(http, options, settings, source, set, shape, pageSize);
+        return request;
     }
 
-    /// <summary>Runs the count and the page, and returns the result that writes them.</summary>
-    public static Task<IActionResult> ExecuteAsync(Request request) =>
-        Executors.GetOrAdd(request.Source.ElementType, static type =>
-            typeof(LeanPages).GetMethod(nameof(ExecuteTypedAsync), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(type)
-                .CreateDelegate<Func<Request, Task<IActionResult>>>())(request);
+    private static string? Decline(HttpContext http, ODataQueryOptions? options, object? actionResult)
+    {
+        if (options is null || actionResult is not ObjectResult { Value: IQueryable source } || source.Provider is not Microsoft.EntityFrameworkCore.Query.IAsyncQueryProvider)
+        {
+            return "not a queryable";
+        }
+        if (!HttpMethods.IsGet(http.Request.Method) || !http.RequestServices.GetRequiredService<LeanPagesSwitch>().Enabled)
+        {
+            return "off";
+        }
+        var raw = options.RawValues;
+        if (raw.Apply is not null || raw.Compute is not null || raw.Search is not null || raw.Format is not null || raw.DeltaToken is not null)
+        {
+            return "query option";
+        }
+        // The next link's skip token is computed from the last row in memory: only sorts on the row's own properties.
+        for (var order = options.OrderBy?.OrderByClause; order is not null; order = order.ThenBy)
+        {
+            if (order.Expression is not SingleValuePropertyAccessNode { Source: ResourceRangeVariableReferenceNode })
+            {
+                return "$orderby";
+            }
+        }
+        if (!HeadersAllowLeanPage(http.Request.Headers) || !TimeZoneInfo.Utc.Equals(http.Request.GetTimeZoneInfo()))
+        {
+            return "headers";
+        }
+        if (options.Context.Path is not { Count: 1 } path || path.FirstSegment is not EntitySetSegment { EntitySet: not null }
+            || options.Context.ElementClrType != source.ElementType)
+        {
+            return "path";
+        }
+        return null;
+    }
 
-    private static async Task<IActionResult> ExecuteTypedAsync<T>(Request request) where T : class
+    /// <summary>
+    /// Applies the query options to the queryable (no database work yet). Whatever this throws, the caller leaves the
+    /// request to the library, which refuses the query in its own words.
+    /// </summary>
+    public static Prepared Prepare(Request request) =>
+        Preparers.GetOrAdd(request.Source.ElementType, static type =>
+            typeof(LeanPages).GetMethod(nameof(PrepareTyped), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(type)
+                .CreateDelegate<Func<Request, Prepared>>())(request);
+
+    /// <summary>The count query (if <c>$count=true</c>) and the page query, ready to run.</summary>
+    public abstract class Prepared
+    {
+        /// <summary>Runs the count and the page on one open connection and returns the result that writes them.</summary>
+        public abstract Task<IActionResult> ExecuteAsync();
+    }
+
+    private sealed class Prepared<T>(Request request, IQueryable<T>? count, IQueryable<T> page) : Prepared where T : class
+    {
+        public override async Task<IActionResult> ExecuteAsync()
+        {
+            var cancel = request.Http.RequestAborted;
+            long? total = null;
+            List<T> rows;
+            var db = count is not null ? request.Http.RequestServices.GetRequiredService<CatalogDbContext>() : null;
+            if (db is not null)
+            {
+                await db.Database.OpenConnectionAsync(cancel);
+            }
+            try
+            {
+                if (count is not null)
+                {
+                    total = await count.LongCountAsync(cancel);
+                }
+                rows = await page.ToListAsync(cancel);
+            }
+            finally
+            {
+                if (db is not null)
+                {
+                    await db.Database.CloseConnectionAsync();
+                }
+            }
+
+            string? nextLink = null;
+            if (rows.Count > request.PageSize)
+            {
+                rows.RemoveAt(rows.Count - 1);
+                nextLink = NextLink(request, rows[^1]);
+            }
+            return new PageResult<T>(request, total, rows, nextLink);
+        }
+    }
+
+    private static Prepared PrepareTyped<T>(Request request) where T : class
     {
         var options = request.Options;
-        var cancel = request.Http.RequestAborted;
         var query = (IQueryable<T>)request.Source;
         // The order the library applies them in: filter, count, then order, skip token, skip, top (no $apply,
         // $compute or $search here); the page size last, one row over to know whether there is a next page.
@@ -130,37 +217,7 @@ internal static class LeanPages
             paged = paged.Include(navigation.ClrName);
         }
         paged = paged.Take(request.PageSize + 1);
-
-        long? count = null;
-        List<T> rows;
-        var db = counted ? request.Http.RequestServices.GetRequiredService<CatalogDbContext>() : null;
-        if (db is not null)
-        {
-            await db.Database.OpenConnectionAsync(cancel);
-        }
-        try
-        {
-            if (counted)
-            {
-                count = await query.LongCountAsync(cancel);
-            }
-            rows = await paged.ToListAsync(cancel);
-        }
-        finally
-        {
-            if (db is not null)
-            {
-                await db.Database.CloseConnectionAsync();
-            }
-        }
-
-        string? nextLink = null;
-        if (rows.Count > request.PageSize)
-        {
-            rows.RemoveAt(rows.Count - 1);
-            nextLink = NextLink(request, rows[^1]);
-        }
-        return new PageResult<T>(request, count, rows, nextLink);
+        return new Prepared<T>(request, counted ? query : null, paged);
     }
 
     /// <summary>The library's own next link (skip token from the last row, or $skip).</summary>
@@ -192,6 +249,7 @@ internal static class LeanPages
         public async Task ExecuteResultAsync(ActionContext context)
         {
             var http = request.Http;
+            http.RequestServices.GetRequiredService<LeanPagesSwitch>().Count();
             var response = http.Response;
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = ContentType;
@@ -374,7 +432,7 @@ internal static class LeanPages
                         wildcard = true;
                         break;
                     case PathSelectItem path when path.SelectedPath.Count == 1 && path.SelectedPath.FirstSegment is PropertySegment { Property: IEdmStructuralProperty property }
-                        && path.SelectAndExpand is null && path.FilterOption is null && path.OrderByOption is null && path.TopOption is null
+                        && (path.SelectAndExpand is null || !path.SelectAndExpand.SelectedItems.Any()) && path.FilterOption is null && path.OrderByOption is null && path.TopOption is null
                         && path.SkipOption is null && path.CountOption is null && path.SearchOption is null && path.ComputeOption is null:
                         if (!clause.AllSelected)
                         {
