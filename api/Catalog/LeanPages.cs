@@ -269,9 +269,12 @@ internal static class LeanPages
                 foreach (var row in rows)
                 {
                     WriteEntity(writer, request.Shape, row, etags, timeZone);
+                    // Hand the socket ~16 KB at a time, as System.Text.Json does: a whole page left in the pipe goes over
+                    // Kestrel's response buffer limit and the final flush has to wait for the socket.
                     if (writer.BytesPending > 16 * 1024)
                     {
-                        await writer.FlushAsync(http.RequestAborted);
+                        writer.Flush();
+                        await response.BodyWriter.FlushAsync(http.RequestAborted);
                     }
                 }
                 writer.WriteEndArray();
