@@ -269,8 +269,8 @@ internal static class LeanPages
                 foreach (var row in rows)
                 {
                     WriteEntity(writer, request.Shape, row, etags, timeZone);
-                    // Hand the socket ~16 KB at a time, as System.Text.Json does: a whole page left in the pipe goes over
-                    // Kestrel's response buffer limit and the final flush has to wait for the socket.
+                    // Hand the socket ~16 KB at a time, as System.Text.Json does, rather than a whole page (which can be
+                    // more than Kestrel's response buffer) in one final flush.
                     if (writer.BytesPending > 16 * 1024)
                     {
                         writer.Flush();
