@@ -68,6 +68,12 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
         }
         try
         {
+            // A plain entity-set page takes the lean path (LeanPages.cs); anything else the library's.
+            if (PrepareLeanPage(executed) is { } lean)
+            {
+                executed.Result = await lean.ExecuteAsync();
+                return;
+            }
             OnActionExecuted(executed);
             await MaterializeAsync(executed);
         }
@@ -79,6 +85,23 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
         if (executed.Result is not null)
         {
             executed.Result = ODataErrors.FromLibraryResult(executed.Result);
+        }
+    }
+
+    private LeanPages.Prepared? PrepareLeanPage(ActionExecutedContext executed)
+    {
+        if (LeanPages.TryPlan(executed.HttpContext, executed.HttpContext.Items[QueryOptionsKey] as ODataQueryOptions, executed.Result, QuerySettings(), PageSize) is not { } plan)
+        {
+            return null;
+        }
+        try
+        {
+            return LeanPages.Prepare(plan);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A query option the library would refuse (a malformed skip token, say): let it refuse it, in its words.
+            return null;
         }
     }
 
@@ -104,7 +127,20 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
     {
         base.ValidateQuery(request, queryOptions);
         RestrictedProperties.ValidateQuery(request, queryOptions);
+        request.HttpContext.Items[QueryOptionsKey] = queryOptions;
     }
+
+    private static readonly object QueryOptionsKey = new();
+
+    /// <summary>The settings the library applies the query with, less the page size (the lean path pages itself).</summary>
+    private ODataQuerySettings QuerySettings() => new()
+    {
+        EnsureStableOrdering = EnsureStableOrdering,
+        EnableConstantParameterization = EnableConstantParameterization,
+        EnableCorrelatedSubqueryBuffering = EnableCorrelatedSubqueryBuffering,
+        HandleNullPropagation = HandleNullPropagation,
+        HandleReferenceNavigationPropertyExpandFilter = HandleReferenceNavigationPropertyExpandFilter,
+    };
 
     private static readonly MethodInfo ToListAsyncMethod = typeof(EntityFrameworkQueryableExtensions)
         .GetMethod(nameof(EntityFrameworkQueryableExtensions.ToListAsync))!;

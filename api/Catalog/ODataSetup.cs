@@ -13,6 +13,7 @@ public static class ODataSetup
 {
     public static IHostApplicationBuilder AddCatalogOData(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton(new LeanPagesSwitch(builder.Configuration.GetValue("OData:LeanPages", true)));
         builder.Services.AddControllers(o => o.Conventions.Add(new MetadataIsPublic()))
             .AddOData(o =>
             {

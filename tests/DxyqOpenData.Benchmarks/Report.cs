@@ -38,4 +38,12 @@ public sealed class Samples
     }
 
     public double PerSecond => _requests / _busy.Elapsed.TotalSeconds;
+
+    /// <summary>
+    /// CPU time of this whole process (node and its clients) while these samples were taken. Unlike wall-clock
+    /// throughput it does not drop when other processes take the cores.
+    /// </summary>
+    public TimeSpan Cpu { get; set; }
+
+    public double CpuMillisecondsPerRequest => Cpu.TotalMilliseconds / _requests;
 }
