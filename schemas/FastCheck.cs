@@ -11,11 +11,11 @@ namespace DxyqOpenData.Schemas;
 
 /// <summary>
 /// A quick, allocation-light check of a <see cref="JsonElement"/> against one schema, compiled from the schema as
-/// NJsonSchema parsed it. It answers only "certainly valid" (true) or "not sure" (false): on every keyword it is at
-/// least as strict as NJsonSchema's validator (a string's length must hold in UTF-16 units and in text elements, a
-/// pattern must match with .NET's and with ECMAScript's rules, a format must satisfy every validator registered for
-/// it, a number must be one Newtonsoft reads exactly, nulls and duplicate property names are never "certain"), so
-/// whatever it accepts NJsonSchema accepts too. Anything else goes to NJsonSchema, which alone produces errors: the
+/// NJsonSchema parsed it. It answers only "certainly valid" (true) or "not sure" (false): on every keyword it applies
+/// NJsonSchema's own rule (patterns through .NET Regex with default options, lengths in UTF-16 units, formats through the
+/// same format validators, numbers as decimals) or a stricter one (a number must be one Newtonsoft reads exactly; nulls,
+/// duplicate property names and schemas on non-matching kinds of values are never "certain"), so whatever it accepts
+/// NJsonSchema accepts too. Anything else goes to NJsonSchema, which alone produces errors: the
 /// verdicts and error paths are NJsonSchema's. A schema using a keyword this check does not know gets no fast check.
 /// </summary>
 internal sealed class FastCheck
@@ -43,8 +43,8 @@ internal sealed class FastCheck
                 return null;
             }
         }
-        // Every validator NJsonSchema could run for a format: the configured ones and its own defaults.
-        var formats = settings.FormatValidators.Concat(new JsonSchemaValidatorSettings().FormatValidators)
+        // The validators NJsonSchema runs for a format: those of the settings it validates with.
+        var formats = settings.FormatValidators
             .GroupBy(v => v.Format, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
         var built = new Dictionary<JsonSchema, Node>(ReferenceEqualityComparer.Instance);
@@ -238,7 +238,8 @@ internal sealed class FastCheck
             {
                 try
                 {
-                    _patterns = [new Regex(s.Pattern, RegexOptions.CultureInvariant), new Regex(s.Pattern, RegexOptions.ECMAScript | RegexOptions.CultureInvariant)];
+                    // What NJsonSchema runs (Regex.IsMatch(value, pattern), default options), compiled once.
+                    _patterns = [new Regex(s.Pattern, RegexOptions.Compiled)];
                 }
                 catch (ArgumentException)
                 {
@@ -331,24 +332,24 @@ internal sealed class FastCheck
             {
                 return false;
             }
-            if (_minLength is { } min && min > 0)
+            if (_minLength is { } min)
             {
                 if (value.Length < min)
                 {
                     return false;
                 }
-                // UTF-16 units >= code points >= text elements: the smallest measure must reach the minimum.
-                if (min > 1 && !System.Text.Ascii.IsValid(value) && new StringInfo(value).LengthInTextElements < min)
-                {
-                    return false;
-                }
             }
-            foreach (var format in _formats)
+            // NJsonSchema: valid when any validator registered for the format accepts the text.
+            if (_formats.Length > 0)
             {
-                if (!format.IsValid(value, JTokenType.String))
+                foreach (var format in _formats)
                 {
-                    return false;
+                    if (format.IsValid(value, JTokenType.String))
+                    {
+                        return true;
+                    }
                 }
+                return false;
             }
             return true;
         }
