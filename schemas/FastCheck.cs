@@ -76,9 +76,11 @@ internal sealed class FastCheck
             case JsonValueKind.Number:
                 return PlainNumber(JsonMarshal.GetRawUtf8Value(element), out _);
             case JsonValueKind.Object:
+                // A repeated name: Newtonsoft keeps the last value, System.Text.Json sees both; leave it to NJsonSchema.
+                var names = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var property in element.EnumerateObject())
                 {
-                    if (!NewtonsoftReadsAlike(property.Value, depth + 1))
+                    if (!names.Add(property.Name) || !NewtonsoftReadsAlike(property.Value, depth + 1))
                     {
                         return false;
                     }
@@ -168,7 +170,7 @@ internal sealed class FastCheck
         public bool Supported { get; private set; } = true;
 
         private JsonObjectType _type;
-        private Dictionary<string, (int Index, Node[] Schemas, bool Required)> _properties = [];
+        private Dictionary<string, (Node[] Schemas, bool Required)> _properties = [];
         private string[] _required = [];
         private int _requiredCount;
         private bool _allowAdditional = true;
@@ -212,14 +214,13 @@ internal sealed class FastCheck
             }
             _type = s.Type;
             _allowAdditional = s.AllowAdditionalProperties;
-            var index = 0;
             foreach (var (name, property) in s.Properties)
             {
                 // NJsonSchema validates a property against its ActualSchema; the property's own keywords are checked too.
                 var schemas = ReferenceEquals(property.ActualSchema, property)
                     ? new[] { Build(property, formats, built) }
                     : [Build(property.ActualSchema, formats, built), Build(property, formats, built)];
-                _properties[name] = (index++, schemas, property.IsRequired || s.RequiredProperties.Contains(name));
+                _properties[name] = (schemas, property.IsRequired || s.RequiredProperties.Contains(name));
             }
             _requiredCount = _properties.Values.Count(p => p.Required);
             _required = [.. s.RequiredProperties.Where(r => !_properties.ContainsKey(r))];
@@ -391,23 +392,37 @@ internal sealed class FastCheck
                 // String keywords do not apply to objects in NJsonSchema either, but a schema mixing them is not ours.
                 return false;
             }
-            ulong seen = 0;
-            HashSet<string>? others = null;
-            var requiredSeen = 0;
-            if (_properties.Count > 64)
+            // Property names are unique here (checked once for the whole document before any node runs).
+            if (_allowAdditional)
             {
-                return false;
-            }
-            foreach (var property in e.EnumerateObject())
-            {
-                if (_properties.TryGetValue(property.Name, out var known))
+                // Only the named properties matter: look them up (no pass over every property of the object).
+                foreach (var (name, known) in _properties)
                 {
-                    var bit = 1UL << known.Index;
-                    if ((seen & bit) != 0)
+                    if (e.TryGetProperty(name, out var value))
                     {
-                        return false; // a duplicate name: Newtonsoft keeps the last, STJ both; leave it to NJsonSchema
+                        foreach (var schema in known.Schemas)
+                        {
+                            if (!schema.Accepts(value))
+                            {
+                                return false;
+                            }
+                        }
                     }
-                    seen |= bit;
+                    else if (known.Required)
+                    {
+                        return false;
+                    }
+                }
+            }
+            else
+            {
+                var requiredSeen = 0;
+                foreach (var property in e.EnumerateObject())
+                {
+                    if (!_properties.TryGetValue(property.Name, out var known))
+                    {
+                        return false;
+                    }
                     if (known.Required)
                     {
                         requiredSeen++;
@@ -420,14 +435,10 @@ internal sealed class FastCheck
                         }
                     }
                 }
-                else if (!_allowAdditional || !(others ??= new HashSet<string>(StringComparer.Ordinal)).Add(property.Name))
+                if (requiredSeen != _requiredCount)
                 {
                     return false;
                 }
-            }
-            if (requiredSeen != _requiredCount)
-            {
-                return false;
             }
             foreach (var name in _required)
             {

@@ -39,21 +39,31 @@ internal abstract class PushHandler<TDoc>(PushBatch batch) : IPushHandler where 
 
     public async Task CheckAsync(CancellationToken cancellationToken)
     {
-        var firstIndexOfKey = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var i in Batch.ValidIndexes())
+        // Reading the documents is independent per item: both cores share it.
+        var valid = Batch.ValidIndexes().ToArray();
+        var unreadable = new PushItemError?[Batch.Count];
+        Parallel.For(0, valid.Length, new ParallelOptions { CancellationToken = cancellationToken }, k =>
         {
-            TDoc doc;
+            var i = valid[k];
             try
             {
-                doc = Batch.Items[i].Deserialize<TDoc>(Options)!;
+                Docs[i] = Batch.Items[i].Deserialize<TDoc>(Options)!;
             }
             catch (JsonException e)
             {
                 // The schema passed it, so this is a value beyond what the node stores (e.g. an integer past 2^31).
-                Batch.Fail(i, PointerOf(e.Path), "The value cannot be stored: " + e.Message.Split(" Path:")[0]);
+                unreadable[i] = new PushItemError(PointerOf(e.Path), "The value cannot be stored: " + e.Message.Split(" Path:")[0]);
+            }
+        });
+        var firstIndexOfKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var i in valid)
+        {
+            if (unreadable[i] is { } error)
+            {
+                Batch.Fail(i, error.Path, error.Message);
                 continue;
             }
-            Docs[i] = doc;
+            var doc = Docs[i]!;
             if (doc.UnitId is { } unitId)
             {
                 if (!CreditCode.IsValid(unitId))
