@@ -15,12 +15,14 @@ public sealed partial class DocumentSchema
     private static readonly JsonSchemaValidatorSettings Settings = CreateSettings();
 
     private readonly JsonSchema _schema;
+    private readonly FastCheck? _fastCheck;
 
     private DocumentSchema(SchemaInfo info, byte[] content, JsonSchema schema)
     {
         Info = info;
         Content = content;
         _schema = schema;
+        _fastCheck = FastCheck.TryCreate(schema, content, Settings);
     }
 
     public SchemaInfo Info { get; }
@@ -37,10 +39,21 @@ public sealed partial class DocumentSchema
             : [];
     }
 
-    /// <summary>Every reason <paramref name="document"/> fails the schema; empty when it is valid.</summary>
-    public IReadOnlyList<SchemaError> Validate(JsonElement document) => Validate(document.GetRawText());
+    /// <summary>
+    /// Every reason <paramref name="document"/> fails the schema; empty when it is valid. Exactly NJsonSchema's verdict
+    /// and errors: a document the compiled fast check (<see cref="IsCertainlyValid"/>) accepts is one NJsonSchema
+    /// accepts, and every other document is validated by NJsonSchema itself.
+    /// </summary>
+    public IReadOnlyList<SchemaError> Validate(JsonElement document) =>
+        IsCertainlyValid(document) ? [] : Validate(document.GetRawText());
 
-    /// <inheritdoc cref="Validate(JsonElement)"/>
+    /// <summary>Whether the fast check alone can tell that <paramref name="document"/> is valid (no NJsonSchema run needed).</summary>
+    public bool IsCertainlyValid(JsonElement document) => _fastCheck?.Accepts(document) == true;
+
+    /// <summary>Whether this schema has a fast check at all (it uses only keywords the check knows).</summary>
+    public bool HasFastCheck => _fastCheck is not null;
+
+    /// <summary>Every reason the JSON text fails the schema, by NJsonSchema alone (no fast check).</summary>
     public IReadOnlyList<SchemaError> Validate(string json)
     {
         JToken token;
@@ -61,6 +74,13 @@ public sealed partial class DocumentSchema
         catch (Exception e) when (e is JsonReaderException or OverflowException)
         {
             return [new SchemaError("", $"Not a JSON document: {e.Message}", "json")];
+        }
+        // NJsonSchema cannot compare an integer beyond 64 bits (Newtonsoft reads it as a BigInteger) and throws: such a
+        // number is refused here, where it stands, before NJsonSchema sees the document.
+        var huge = (token is JContainer container ? container.DescendantsAndSelf() : [token]).OfType<JValue>().Where(v => v.Value is System.Numerics.BigInteger).ToList();
+        if (huge.Count > 0)
+        {
+            return [.. huge.Select(v => new SchemaError(SchemaErrors.Pointer(v.Path), "The number is too large (more than 64 bits): it cannot be checked or stored.", "range"))];
         }
         var errors = new List<SchemaError>();
         foreach (var error in _schema.Validate(token, Settings))

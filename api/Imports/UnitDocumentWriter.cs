@@ -40,7 +40,7 @@ public static class UnitDocumentWrite
         }
         var elements = items.Select(i => JsonSerializer.SerializeToElement(i.Document)).ToList();
         var (rejected, _, _) = await PushWrite.CheckAndWriteAsync(db, pushKind, unitId, elements, cancellationToken);
-        return [.. rejected.SelectMany(r => r.Errors.Select(e => new ItemRejection(items[r.Index].Index, FieldOf(e.Path), e.Message)))];
+        return [.. rejected.SelectMany(r => r.Errors.Select(e => new ItemRejection(items[r.Index].Index, FieldOf(e.Path), RuleMessages.Bilingual(e.Message))))];
     }
 
     /// <summary>The top-level property a JSON Pointer names (<c>/instrumentInnerId</c> → <c>instrumentInnerId</c>), or null for the item.</summary>

@@ -39,21 +39,31 @@ internal abstract class PushHandler<TDoc>(PushBatch batch) : IPushHandler where 
 
     public async Task CheckAsync(CancellationToken cancellationToken)
     {
-        var firstIndexOfKey = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var i in Batch.ValidIndexes())
+        // Reading the documents is independent per item: both cores share it.
+        var valid = Batch.ValidIndexes().ToArray();
+        var unreadable = new PushItemError?[Batch.Count];
+        Parallel.For(0, valid.Length, new ParallelOptions { CancellationToken = cancellationToken }, k =>
         {
-            TDoc doc;
+            var i = valid[k];
             try
             {
-                doc = Batch.Items[i].Deserialize<TDoc>(Options)!;
+                Docs[i] = Batch.Items[i].Deserialize<TDoc>(Options)!;
             }
             catch (JsonException e)
             {
                 // The schema passed it, so this is a value beyond what the node stores (e.g. an integer past 2^31).
-                Batch.Fail(i, PointerOf(e.Path), "The value cannot be stored: " + e.Message.Split(" Path:")[0]);
+                unreadable[i] = new PushItemError(PointerOf(e.Path), "The value cannot be stored: " + e.Message.Split(" Path:")[0]);
+            }
+        });
+        var firstIndexOfKey = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var i in valid)
+        {
+            if (unreadable[i] is { } error)
+            {
+                Batch.Fail(i, error.Path, error.Message);
                 continue;
             }
-            Docs[i] = doc;
+            var doc = Docs[i]!;
             if (doc.UnitId is { } unitId)
             {
                 if (!CreditCode.IsValid(unitId))
@@ -91,7 +101,7 @@ internal abstract class PushHandler<TDoc>(PushBatch batch) : IPushHandler where 
             return [];
         }
         return await Db.Instruments.AsNoTracking()
-            .Where(x => x.UnitId == Unit && keys.Contains(x.InnerId))
+            .Where(x => x.UnitId == Unit && EF.Parameter(keys).Contains(x.InnerId))
             .ToDictionaryAsync(x => x.InnerId, x => x.Id, StringComparer.Ordinal, cancellationToken);
     }
 
@@ -104,9 +114,17 @@ internal abstract class PushHandler<TDoc>(PushBatch batch) : IPushHandler where 
         {
             return;
         }
+        if (Db.Database.IsSqlite() && SqliteRowInserter.Supports<T>(Db))
+        {
+            // SQLite: one prepared single-row INSERT, rebound per row, in the batch's transaction (several times faster
+            // than multi-row statements, and the rows are stored in EF's own formats).
+            await SqliteRowInserter.InsertAsync(Db, rows, cancellationToken);
+            return;
+        }
         var options = new BulkCopyOptions
         {
-            // PostgreSQL takes binary COPY; SQLite (and SQL Server here) multi-row INSERTs, inside the one transaction.
+            // PostgreSQL takes binary COPY; SQL Server (and SQLite for a type the row inserter cannot write) multi-row
+            // INSERTs, inside the one transaction.
             BulkCopyType = Db.Database.IsNpgsql() ? BulkCopyType.ProviderSpecific : BulkCopyType.MultipleRows,
             MaxBatchSize = 1_000,
         };
@@ -163,7 +181,7 @@ internal sealed class InstrumentPushHandler(PushBatch batch) : PushHandler<Instr
     {
         var keys = Valid.Select(v => v.Doc.InnerId).ToList();
         _existing = keys.Count == 0 ? [] : await Db.Instruments.AsTracking()
-            .Where(x => x.UnitId == Unit && keys.Contains(x.InnerId))
+            .Where(x => x.UnitId == Unit && EF.Parameter(keys).Contains(x.InnerId))
             .ToDictionaryAsync(x => x.InnerId, StringComparer.Ordinal, cancellationToken);
     }
 
@@ -257,7 +275,7 @@ internal sealed class ServiceOfferingPushHandler(PushBatch batch) : PushHandler<
         }
         var keys = Valid.Select(v => v.Doc.ExternalId).ToList();
         _existing = keys.Count == 0 ? [] : await Db.ServiceOfferings.AsTracking()
-            .Where(x => x.UnitId == Unit && keys.Contains(x.ExternalId))
+            .Where(x => x.UnitId == Unit && EF.Parameter(keys).Contains(x.ExternalId))
             .ToDictionaryAsync(x => x.ExternalId, StringComparer.Ordinal, cancellationToken);
     }
 
@@ -350,7 +368,7 @@ internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<Se
 
         var keys = Valid.Select(v => v.Doc.ExternalId).ToList();
         _existing = keys.Count == 0 ? [] : await Db.ServiceRecords.AsTracking()
-            .Where(x => x.UnitId == Unit && keys.Contains(x.ExternalId))
+            .Where(x => x.UnitId == Unit && EF.Parameter(keys).Contains(x.ExternalId))
             .ToDictionaryAsync(x => x.ExternalId, StringComparer.Ordinal, cancellationToken);
     }
 
@@ -417,7 +435,7 @@ internal sealed class DatasetPushHandler(PushBatch batch) : PushHandler<DatasetD
         }
         var keys = Valid.Select(v => v.Doc.ExternalId).ToList();
         _existing = keys.Count == 0 ? [] : await Db.Datasets.AsTracking()
-            .Where(x => x.UnitId == Unit && keys.Contains(x.ExternalId))
+            .Where(x => x.UnitId == Unit && EF.Parameter(keys).Contains(x.ExternalId))
             .ToDictionaryAsync(x => x.ExternalId, StringComparer.Ordinal, cancellationToken);
     }
 
@@ -472,7 +490,7 @@ internal sealed class SensorPushHandler(PushBatch batch) : PushHandler<SensorDoc
         // Sensor ids are unique across the platform: look them up in every unit, and refuse another unit's.
         var ids = Valid.Select(v => v.Doc.ExternalId).ToList();
         _existing = ids.Count == 0 ? [] : await Db.Sensors.AsTracking()
-            .Where(x => ids.Contains(x.Id))
+            .Where(x => EF.Parameter(ids).Contains(x.Id))
             .ToDictionaryAsync(x => x.Id, StringComparer.Ordinal, cancellationToken);
         var innerIds = Valid.Select(v => v.Doc.InstrumentInnerId).OfType<string>().Distinct().ToList();
         // The instruments named, and those the batch's sensors are linked to now (one query): links move in memory.

@@ -257,6 +257,8 @@ public abstract class ImportsTests(NodeFactory node)
         var rejected = report["rejected"]!.AsArray().Select(r => (Row: r!["row"]!.GetValue<int>(), Column: r["column"]?.GetValue<string>(), Reason: r["reason"]!.GetValue<string>())).ToList();
         Assert.Contains(rejected, r => r is { Row: 3, Column: "服务费(元)" } && r.Reason.Contains("abc"));
         Assert.Contains(rejected, r => r is { Row: 4, Column: "仪器资产编号" } && r.Reason.Contains("NO-SUCH-INSTRUMENT"));
+        // The rule messages (after the schema) come in Chinese first, for the unit staff who read import reports.
+        Assert.Contains(rejected, r => r.Row == 4 && r.Reason.StartsWith("未知的仪器资产编号 'NO-SUCH-INSTRUMENT'", StringComparison.Ordinal) && r.Reason.Contains(" / Unknown instrument innerId"));
         Assert.Contains(rejected, r => r is { Row: 5, Column: "结束时间" });
         Assert.Contains(rejected, r => r is { Row: 6, Column: "机时(小时)" });
         Assert.Contains(rejected, r => r is { Row: 7, Column: "服务费(元)" });

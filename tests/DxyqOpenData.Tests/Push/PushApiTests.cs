@@ -168,6 +168,55 @@ public abstract class PushApiTests(NodeFactory node, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_pushed_row_is_stored_exactly_as_EF_stores_it()
+    {
+        // The push writes new rows with its own statements (SQLite: a prepared INSERT; PostgreSQL: binary COPY). Every
+        // column must hold what EF's SaveChanges would have written for the same entity: same types, same text forms.
+        var s = await SetupAsync();
+        var innerId = await PushInstrumentAsync(s.WriterA);
+        var (pushed, saved) = (NewKey("REC"), NewKey("REC"));
+        var record = Record(pushed, innerId, 1234.56m);
+        record["samples"] = 3;
+        record["userCreditCode"] = "91330127MA2B7K3P77";
+        record["userRegionCode"] = "330127";
+        record["paymentMethod"] = "voucher";
+        record["voucherNo"] = "ZJKJQ-2026-0001873";
+        record["voucherAmountCny"] = 600.5m;
+        record["rating"] = 4;
+        await JsonOf(await PushAsync(s.WriterA, "service-records", new JsonArray(record)), HttpStatusCode.OK);
+
+        await using (var scope = node.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<DxyqOpenData.Api.Data.CatalogDbContext>();
+            var row = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
+                Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.IgnoreQueryFilters(
+                    Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AsNoTracking(db.ServiceRecords)),
+                r => r.ExternalId == pushed);
+            row.Id = Guid.NewGuid();
+            row.ExternalId = saved;
+            db.ServiceRecords.Add(row);
+            await db.SaveChangesAsync();
+        }
+
+        var rows = await node.RowsAsync($"SELECT * FROM service_records WHERE external_id IN ('{pushed}', '{saved}') ORDER BY external_id = '{saved}'");
+        var columns = await node.RowsAsync(node.Provider == DxyqOpenData.Api.Data.DatabaseProvider.Sqlite
+            ? "SELECT name FROM pragma_table_info('service_records') ORDER BY cid"
+            : "SELECT column_name FROM information_schema.columns WHERE table_name = 'service_records' ORDER BY ordinal_position");
+        Assert.Equal(2, rows.Count);
+        for (var c = 0; c < columns.Count; c++)
+        {
+            var name = columns[c][0]!.ToString();
+            if (name is "id" or "external_id")
+            {
+                continue;
+            }
+            var (a, b) = (rows[0][c], rows[1][c]);
+            Assert.True(Equals(a, b) && a?.GetType() == b?.GetType(),
+                $"{name}: pushed {a} ({a?.GetType().Name}), saved by EF {b} ({b?.GetType().Name})");
+        }
+    }
+
+    [Fact]
     public async Task A_second_push_updates_by_the_units_key_and_counts_right()
     {
         var s = await SetupAsync();
