@@ -56,7 +56,7 @@ public sealed class RegionNode : WebApplicationFactory<DatabaseOptions>
         builder.UseSetting("Logging:Console:FormatterName", "simple");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware", "Warning");
         // A hanging peer is expected in one scenario: its timeouts are the figure, not news.
-        builder.UseSetting("Logging:LogLevel:Polly", "Error");
+        builder.UseSetting("Logging:LogLevel:Polly", "Critical");
         builder.UseSetting("Logging:LogLevel:System.Net.Http.HttpClient", "Error");
         foreach (var (key, value) in _settings)
         {
