@@ -272,7 +272,7 @@ public static class FederationBenchmark
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i + 1 < args.Length; i += 2) values[args[i]] = args[i + 1];
         int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
-        return new Options(Int("--requests", 200), Int("--warmup", 20), Int("--latency", 50), Int("--timeout", 500), Int("--hang-requests", 100),
+        return new Options(Int("--requests", 200), Int("--warmup", 20), Int("--latency", 50), Int("--timeout", 2000), Int("--hang-requests", 50),
             values.TryGetValue("--scale", out var scale) ? double.Parse(scale, CultureInfo.InvariantCulture) : 0.2, Int("--replica-wait", 120));
     }
 }

@@ -15,13 +15,15 @@ internal static class Replicas
     /// <summary>Settings for ZJ's harvester (a build without one ignores them).</summary>
     public static readonly IReadOnlyDictionary<string, string?> Settings = new Dictionary<string, string?>
     {
-        // A first harvest runs at start; should the trigger route below not exist, the next one comes within a minute.
-        ["Federation:Harvest:Interval"] = "00:01:00",
+        // The harvest the scenario needs is asked for (HarvestRoute) or runs at start; no periodic one under the figures.
+        ["Federation:Harvest:Interval"] = "01:00:00",
     };
 
     /// <summary>The admin route that starts a harvest now (POST, <see cref="HarvestScope"/> token); 404/405 is fine.</summary>
     private const string HarvestRoute = "federation/harvest";
     private const string HarvestScope = "admin";
+    /// <summary>While the replicas are not complete, a harvest is asked for again this often (one may have failed).</summary>
+    private static readonly TimeSpan HarvestAgain = TimeSpan.FromSeconds(15);
 
     /// <summary>Whether replica mode exists, and whether the replicas were complete before the live figures began.</summary>
     internal sealed record State(bool Ready, TimeSpan Waited, string? Why);
@@ -38,15 +40,15 @@ internal static class Replicas
         }
         var clock = Stopwatch.StartNew();
         var admin = await RegionNode.TokenAsync(http, new Uri(zj.Origin, "connect/token"), await zj.AddClientAsync(HarvestScope, "基准管理员"), HarvestScope);
-        using (var request = new HttpRequestMessage(HttpMethod.Post, new Uri(zj.Origin, HarvestRoute)))
-        {
-            request.Headers.Authorization = new("Bearer", admin);
-            using var response = await http.SendAsync(request);
-            Console.WriteLine($"# replica: POST /{HarvestRoute} answered {(int)response.StatusCode}");
-        }
         string? why = null;
+        TimeSpan? asked = null;
         while (clock.Elapsed < TimeSpan.FromSeconds(options.ReplicaWaitSeconds))
         {
+            if (asked is null || clock.Elapsed - asked > HarvestAgain)
+            {
+                asked = clock.Elapsed;
+                await AskForHarvestAsync(zj, admin, TimeSpan.FromSeconds(options.ReplicaWaitSeconds) - clock.Elapsed);
+            }
             why = await NotReadyAsync(http, zj, total);
             if (why is null)
             {
@@ -56,6 +58,26 @@ internal static class Replicas
             await Task.Delay(TimeSpan.FromSeconds(1));
         }
         return new State(false, clock.Elapsed, why);
+    }
+
+    /// <summary>Asks for a harvest and waits for it (a harvest of every peer may take a while), at most <paramref name="wait"/>.</summary>
+    private static async Task AskForHarvestAsync(RegionNode zj, string admin, TimeSpan wait)
+    {
+        var clock = Stopwatch.StartNew();
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(zj.Origin, HarvestRoute));
+        request.Headers.Authorization = new("Bearer", admin);
+        using var timeout = new CancellationTokenSource(wait);
+        try
+        {
+            using var response = await http.SendAsync(request, timeout.Token);
+            var body = await response.Content.ReadAsStringAsync(timeout.Token);
+            Console.WriteLine($"# replica: POST /{HarvestRoute} answered {(int)response.StatusCode} after {clock.Elapsed.TotalSeconds:F1} s: {body[..Math.Min(body.Length, 400)]}");
+        }
+        catch (OperationCanceledException)
+        {
+            Console.WriteLine($"# replica: POST /{HarvestRoute} gave no answer within {wait.TotalSeconds:F0} s");
+        }
     }
 
     /// <summary>(c) The replica answer against the same query on ZJ's own <c>/odata</c>, interleaved.</summary>
@@ -124,14 +146,23 @@ internal static class Replicas
     }
 
     /// <summary>
-    /// A peer's entry shows a replica: some property named like <c>replica…</c> with a value (its age, rows, last
-    /// harvest). An entry with no such property at all (a shape not known here) does not hold the wait up.
+    /// A peer's entry shows a complete replica: <c>replicaAgeSeconds</c> has a value (the harvest branch gives it once
+    /// every set was harvested). Without that field, any field named like <c>replica…</c> with a value other than
+    /// null, 0 or empty will do; an entry with no such field at all (a shape not known here) does not hold the wait up.
     /// </summary>
     private static bool PeerHasReplica(JsonElement peer)
     {
-        var replicaFields = peer.EnumerateObject()
-            .Where(p => p.Name.Contains("replica", StringComparison.OrdinalIgnoreCase) || p.Name.Contains("harvest", StringComparison.OrdinalIgnoreCase))
-            .ToList();
-        return replicaFields.Count == 0 || replicaFields.Any(p => p.Value.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined));
+        if (peer.TryGetProperty("replicaAgeSeconds", out var age))
+        {
+            return age.ValueKind == JsonValueKind.Number;
+        }
+        var fields = peer.EnumerateObject().Where(p => p.Name.Contains("replica", StringComparison.OrdinalIgnoreCase)).ToList();
+        return fields.Count == 0 || fields.Any(p => p.Value.ValueKind switch
+        {
+            JsonValueKind.Null or JsonValueKind.Undefined => false,
+            JsonValueKind.Number => p.Value.GetDouble() != 0,
+            JsonValueKind.Array => p.Value.GetArrayLength() > 0,
+            _ => true,
+        });
     }
 }
