@@ -50,7 +50,8 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
         {
             var size = (int)Math.Min(skip + want - emitted.Count, FederatedQuery.PageSize);
             var fetch = nodes.Where(n => n.Active && n.Buffer.Count == 0 && n.HasMore).ToList();
-            var answers = await FetchAllAsync(fetch, n => NodeQuery(query, entitySet, orders, added, n.Position, size), set, cancellation);
+            var answers = await Task.WhenAll(fetch.Select(n =>
+                n.Source.FetchAsync(set, NodeQuery(query, entitySet, orders, added, n.Position, size), cancellation)));
             for (var i = 0; i < fetch.Count; i++)
             {
                 Accept(fetch[i], answers[i], comparer, size);
@@ -135,21 +136,6 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
             result["@odata.nextLink"] = nextLink(NextLinks.Seal(state, options.LinkKey));
         }
         return result;
-    }
-
-    /// <summary>
-    /// Asks the nodes in parallel, the peers first: the local query runs in process and, on SQLite, completes
-    /// synchronously (its "async" I/O is not), so started first it would hold the peers' requests back by its whole
-    /// duration. Started last, it runs while the peers' requests are on the wire.
-    /// </summary>
-    private static async Task<NodeAnswer[]> FetchAllAsync(List<NodeState> fetch, Func<NodeState, string> nodeQuery, string set, CancellationToken cancellation)
-    {
-        var answers = new Task<NodeAnswer>[fetch.Count];
-        foreach (var i in Enumerable.Range(0, fetch.Count).OrderBy(i => fetch[i].Source is LocalNodeSource ? 1 : 0))
-        {
-            answers[i] = fetch[i].Source.FetchAsync(set, nodeQuery(fetch[i]), cancellation);
-        }
-        return await Task.WhenAll(answers);
     }
 
     /// <summary>Removes withheld properties (contacts) at every depth, expanded entities included.</summary>
