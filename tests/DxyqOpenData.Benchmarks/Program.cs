@@ -13,6 +13,7 @@ internal static class BenchmarkMain
         ["catalog"] = CatalogBenchmark.RunAsync,
         ["sensors"] = Sensors.SensorsBenchmark.RunAsync,
         ["push"] = Push.PushBenchmark.RunAsync,
+        ["federation"] = Federation.FederationBenchmark.RunAsync,
     };
 
     public static async Task<int> Main(string[] args)
