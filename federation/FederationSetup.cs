@@ -11,6 +11,12 @@ public static class FederationSetup
     public static string PeerClient(string code) => $"federation:peer:{code}";
 
     /// <summary>
+    /// The harvester's client for a peer: its own deadline (<see cref="HarvestOptions.Timeout"/>, a feed page is bigger
+    /// than a query page) and no share in the live queries' circuit breaker.
+    /// </summary>
+    public static string HarvestClient(string code) => $"federation:harvest:{code}";
+
+    /// <summary>
     /// The federation's services: options, peer health, token cache, one HttpClient per peer (circuit breaker
     /// outside a per-attempt timeout equal to the peer's timeout; no retries), and the local client, whose primary
     /// handler the host supplies (<paramref name="configureLocal"/>) so this library knows nothing of the host.
@@ -30,8 +36,10 @@ public static class FederationSetup
             c.BaseAddress = new Uri("http://localhost/");
             c.Timeout = Timeout.InfiniteTimeSpan;
         }));
+        var harvest = HarvestOptions.From(configuration);
         foreach (var peer in options.Peers)
         {
+            services.AddHttpClient(HarvestClient(peer.Code), c => c.Timeout = harvest.Timeout);
             var state = health.For(peer.Code).Circuit;
             services.AddHttpClient(PeerClient(peer.Code), c => c.Timeout = Timeout.InfiniteTimeSpan)
                 .AddResilienceHandler("federation-peer", builder =>
@@ -52,7 +60,7 @@ public static class FederationSetup
                 });
         }
 
-        services.AddSingleton(HarvestOptions.From(configuration));
+        services.AddSingleton(harvest);
         services.AddSingleton<Harvester>();
         services.AddHostedService(sp => sp.GetRequiredService<Harvester>());
 

@@ -46,6 +46,11 @@ public sealed class HarvestOptions
     public int MaxResponseBytes { get; init; } = 16 * 1024 * 1024;
     /// <summary>Pages per set and harvest at most (a harvest that stops there continues next time).</summary>
     public int MaxPages { get; init; } = 10_000;
+    /// <summary>
+    /// Deadline for one feed page, token included (default 30 s): harvesting is background work, so it waits far
+    /// longer than a live query (whose limit is the peer's <c>Timeout</c>), and its failures do not open the live circuit.
+    /// </summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
     public static HarvestOptions From(IConfiguration configuration)
     {
@@ -57,7 +62,12 @@ public sealed class HarvestOptions
             PageSize = section.GetValue<int?>("PageSize") ?? 500,
             MaxResponseBytes = section.GetValue<int?>("MaxResponseBytes") ?? 16 * 1024 * 1024,
             MaxPages = section.GetValue<int?>("MaxPages") ?? 10_000,
+            Timeout = section.GetValue<TimeSpan?>("Timeout") ?? TimeSpan.FromSeconds(30),
         };
+        if (options.Timeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("Federation:Harvest:Timeout must be > 0.");
+        }
         if (options.Interval <= TimeSpan.Zero || options.PageSize is < 1 or > ChangeFeedLimits.MaxPage || options.MaxResponseBytes < 1024 || options.MaxPages < 1)
         {
             throw new InvalidOperationException($"Federation:Harvest: Interval > 0, PageSize 1..{ChangeFeedLimits.MaxPage}, MaxResponseBytes >= 1024, MaxPages >= 1.");
@@ -205,8 +215,8 @@ public sealed class Harvester(
     private async Task<(IReadOnlyList<FeedChange> Changes, string Cursor, bool More)> FetchAsync(PeerOptions peer, string set, string? since, CancellationToken cancellation)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        deadline.CancelAfter(peer.Timeout);
-        var http = clients.CreateClient(FederationSetup.PeerClient(peer.Code));
+        deadline.CancelAfter(harvest.Timeout);
+        var http = clients.CreateClient(FederationSetup.HarvestClient(peer.Code));
         var token = await tokens.GetAsync(peer, http, deadline.Token);
         var query = $"federation/changes/{set}?max={harvest.PageSize}" + (since is null ? "" : $"&since={Uri.EscapeDataString(since)}");
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(peer.BaseUrl, query));
@@ -285,7 +295,7 @@ public sealed class Harvester(
     private static string Describe(Exception e, PeerOptions peer) => e switch
     {
         Polly.CircuitBreaker.BrokenCircuitException => "The circuit to this peer is open after recent failures.",
-        Polly.Timeout.TimeoutRejectedException or OperationCanceledException => $"No answer within {peer.Timeout.TotalMilliseconds:0} ms.",
+        Polly.Timeout.TimeoutRejectedException or OperationCanceledException => "No answer within the harvest timeout.",
         HttpRequestException { StatusCode: { } code } => $"HTTP {(int)code}.",
         HttpRequestException => "The peer could not be reached.",
         _ => e.Message,
