@@ -58,4 +58,9 @@ public sealed class ExternalBrokerOptions
     public string? ClientId { get; set; }
     /// <summary>How long the broker keeps this bridge's session and queues its messages while it is away.</summary>
     public uint SessionExpirySeconds { get; set; } = 86_400;
+    /// <summary>
+    /// MQTT 5 Receive Maximum: unacknowledged QoS 1 messages the broker may have in flight to this bridge (messages are
+    /// acknowledged once stored). Bounds the bridge's memory when the broker holds a backlog; 0 leaves it to the broker.
+    /// </summary>
+    public ushort ReceiveMaximum { get; set; } = 10_000;
 }

@@ -75,6 +75,7 @@ public sealed class ExternalBrokerClient(
             .WithCleanStart(false)
             .WithSessionExpiryInterval(options.SessionExpirySeconds)
             .WithTimeout(TimeSpan.FromSeconds(10));
+        if (options.ReceiveMaximum > 0) builder = builder.WithReceiveMaximum(options.ReceiveMaximum);
         if (options.Username is not null) builder = builder.WithCredentials(options.Username, options.Password);
         if (options.UseTls) builder = builder.WithTlsOptions(tls => tls.UseTls());
 
