@@ -325,33 +325,10 @@ public sealed class ReplicaNodeSource(string code, Func<HttpClient> http, IServi
             return new NodeAnswer { Status = SourceStatus.NoReplica, Ms = watch.ElapsedMilliseconds, Error = "This peer's set has not been harvested yet." };
         }
         var age = (long)Math.Max(0, (time.GetUtcNow() - harvestedAt).TotalSeconds);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        deadline.CancelAfter(options.LocalTimeout);
-        try
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"odata/{set}?{query}");
-            request.Options.Set(ReplicaNode, Code);
-            using var response = await http().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
-            var body = await BoundedJson.ReadAsync(response.Content, int.MaxValue, deadline.Token);
-            if (response.StatusCode == HttpStatusCode.BadRequest)
-            {
-                var message = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("error", out var error)
-                    && error.TryGetProperty("message", out var m) ? m.GetString() : "The query is not valid.";
-                return new NodeAnswer { Status = SourceStatus.Error, Ms = watch.ElapsedMilliseconds, BadQuery = message, Error = message };
-            }
-            if (!response.IsSuccessStatusCode)
-            {
-                return new NodeAnswer { Status = SourceStatus.Error, Ms = watch.ElapsedMilliseconds, Error = $"The replica query answered {(int)response.StatusCode}." };
-            }
-            var answer = Parse(body, int.MaxValue, QueryText.Skip(query), watch.ElapsedMilliseconds);
-            return new NodeAnswer
-            {
-                Status = answer.Status, Ms = answer.Ms, Rows = answer.Rows, Count = answer.Count, HasMore = answer.HasMore, ReplicaAgeSeconds = age,
-            };
-        }
-        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
-        {
-            return new NodeAnswer { Status = SourceStatus.Timeout, Ms = watch.ElapsedMilliseconds, Error = "The replica query took too long." };
-        }
+        var request = new HttpRequestMessage(HttpMethod.Get, $"odata/{set}?{query}");
+        request.Options.Set(ReplicaNode, Code);
+        var answer = await AskInProcessAsync(http(), request, query, options.LocalTimeout, "replica query", cancellation);
+        // The replica state's lookup counts in the node's time too.
+        return answer with { Ms = watch.ElapsedMilliseconds, ReplicaAgeSeconds = age };
     }
 }

@@ -8,7 +8,7 @@ using Polly.Timeout;
 namespace DxyqOpenData.Federation;
 
 /// <summary>One node's answer to one query, checked before it is trusted.</summary>
-public sealed class NodeAnswer
+public sealed record NodeAnswer
 {
     public required string Status { get; init; }
     public long Ms { get; init; }
@@ -29,6 +29,39 @@ public abstract class NodeSource(string code)
     public string Code => code;
 
     public abstract Task<NodeAnswer> FetchAsync(string set, string query, CancellationToken cancellation);
+
+    /// <summary>
+    /// Asks this node's own <c>/odata</c> pipeline in process (the local part, or a peer's replica) within
+    /// <paramref name="timeout"/>: a 400 keeps the library's message as the query's fault, any other failure is a status.
+    /// </summary>
+    internal static async Task<NodeAnswer> AskInProcessAsync(HttpClient http, HttpRequestMessage request, string query, TimeSpan timeout,
+        string what, CancellationToken cancellation)
+    {
+        using var _ = request;
+        var watch = Stopwatch.StartNew();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+            var body = await BoundedJson.ReadAsync(response.Content, int.MaxValue, deadline.Token);
+            if (response.StatusCode == HttpStatusCode.BadRequest)
+            {
+                var message = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("error", out var error)
+                    && error.TryGetProperty("message", out var m) ? m.GetString() : "The query is not valid.";
+                return new NodeAnswer { Status = SourceStatus.Error, Ms = watch.ElapsedMilliseconds, BadQuery = message, Error = message };
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                return new NodeAnswer { Status = SourceStatus.Error, Ms = watch.ElapsedMilliseconds, Error = $"The {what} answered {(int)response.StatusCode}." };
+            }
+            return Parse(body, int.MaxValue, QueryText.Skip(query), watch.ElapsedMilliseconds);
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            return new NodeAnswer { Status = SourceStatus.Timeout, Ms = watch.ElapsedMilliseconds, Error = $"The {what} took too long." };
+        }
+    }
 
     /// <summary>Shape check: a JSON object with a <c>value</c> array of objects, and a numeric <c>@odata.count</c> if any.</summary>
     internal static NodeAnswer Parse(JsonElement body, int requested, long skip, long ms)
@@ -67,32 +100,8 @@ public abstract class NodeSource(string code)
 /// <summary>This node, asked in process through its own <c>/odata</c> pipeline (the host gives the handler).</summary>
 public sealed class LocalNodeSource(string code, Func<HttpClient> http, FederationOptions options) : NodeSource(code)
 {
-    public override async Task<NodeAnswer> FetchAsync(string set, string query, CancellationToken cancellation)
-    {
-        var watch = Stopwatch.StartNew();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        deadline.CancelAfter(options.LocalTimeout);
-        try
-        {
-            using var response = await http().GetAsync($"odata/{set}?{query}", HttpCompletionOption.ResponseHeadersRead, deadline.Token);
-            var body = await BoundedJson.ReadAsync(response.Content, int.MaxValue, deadline.Token);
-            if (response.StatusCode == HttpStatusCode.BadRequest)
-            {
-                var message = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("error", out var error)
-                    && error.TryGetProperty("message", out var m) ? m.GetString() : "The query is not valid.";
-                return new NodeAnswer { Status = SourceStatus.Error, Ms = watch.ElapsedMilliseconds, BadQuery = message, Error = message };
-            }
-            if (!response.IsSuccessStatusCode)
-            {
-                return new NodeAnswer { Status = SourceStatus.Error, Ms = watch.ElapsedMilliseconds, Error = $"The local query answered {(int)response.StatusCode}." };
-            }
-            return Parse(body, int.MaxValue, QueryText.Skip(query), watch.ElapsedMilliseconds);
-        }
-        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
-        {
-            return new NodeAnswer { Status = SourceStatus.Timeout, Ms = watch.ElapsedMilliseconds, Error = "The local query took too long." };
-        }
-    }
+    public override Task<NodeAnswer> FetchAsync(string set, string query, CancellationToken cancellation) =>
+        AskInProcessAsync(http(), new HttpRequestMessage(HttpMethod.Get, $"odata/{set}?{query}"), query, options.LocalTimeout, "local query", cancellation);
 }
 
 /// <summary>
