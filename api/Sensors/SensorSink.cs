@@ -101,7 +101,7 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
     private async Task WriteRunStatesAsync(IReadOnlyList<RunStateUpdate> updates, CancellationToken cancellationToken)
     {
         if (updates.Count == 0) return;
-        await using (var sensors = new SensorStatement(db, typeof(Sensor),
+        await using (var sensors = new RowStatement(db, typeof(Sensor),
             "UPDATE {table} SET {LastSeenAt} = @p0 WHERE {Id} = @p1", nameof(Sensor.LastSeenAt), nameof(Sensor.Id)))
         {
             foreach (var update in updates) await sensors.RunAsync(cancellationToken, update.LastSeenAt, update.SensorId);
@@ -113,7 +113,7 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
             if (!latest.TryGetValue(instrument, out var known) || update.LastSeenAt > known.LastSeenAt) latest[instrument] = update;
         }
         if (latest.Count == 0) return;
-        await using var instruments = new SensorStatement(db, typeof(Instrument),
+        await using var instruments = new RowStatement(db, typeof(Instrument),
             "UPDATE {table} SET {RunState} = @p0, {LastSeenAt} = @p1 WHERE {Id} = @p2",
             nameof(Instrument.RunState), nameof(Instrument.LastSeenAt), nameof(Instrument.Id));
         foreach (var (instrument, update) in latest)
@@ -129,7 +129,7 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
         {
             // One prepared INSERT run per row inside the batch's transaction: SQLite's fastest way in (no SQL to
             // parse per row, no multi-row statements to build), several times the rows/s of multi-row INSERTs.
-            await using var insert = new SensorStatement(db, typeof(SensorReading),
+            await using var insert = new RowStatement(db, typeof(SensorReading),
                 "INSERT INTO {table} ({SensorId}, {InstrumentId}, {Ts}, {State}, {PowerW}, {Seq}) VALUES (@p0, @p1, @p2, @p3, @p4, @p5)",
                 nameof(SensorReading.SensorId), nameof(SensorReading.InstrumentId), nameof(SensorReading.Ts),
                 nameof(SensorReading.State), nameof(SensorReading.PowerW), nameof(SensorReading.Seq));
@@ -189,7 +189,7 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
         if (db.Database.IsSqlite() || db.Database.IsNpgsql())
         {
             // One upsert per (instrument, day) on the databases that have ON CONFLICT; no rows read back.
-            await using var upsert = new SensorStatement(db, typeof(InstrumentDailyUsage),
+            await using var upsert = new RowStatement(db, typeof(InstrumentDailyUsage),
                 "INSERT INTO {table} ({InstrumentId}, {Day}, {RunningHours}, {Readings}) VALUES (@p0, @p1, @p2, @p3) "
                 + "ON CONFLICT ({InstrumentId}, {Day}) DO UPDATE SET {RunningHours} = {table}.{RunningHours} + excluded.{RunningHours}, "
                 + "{Readings} = {table}.{Readings} + excluded.{Readings}",
