@@ -140,15 +140,7 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
             {
                 (created, updated) = await handler.WriteAsync(cancellationToken);
             }
-            response = Success(new PushResult(items.Count, accepted, created, updated, rejected), continueOnError);
-            if (reserved is not null)
-            {
-                Remember(reserved, response);
-                await db.SaveChangesAsync(cancellationToken);
-            }
-            stages.Mark("write");
-            await transaction.CommitAsync(cancellationToken);
-            stages.Mark("commit");
+            response = await CommitAsync(transaction, new PushResult(items.Count, accepted, created, updated, rejected), continueOnError, reserved, stages, cancellationToken);
         }
         catch (Exception e) when (e is DbUpdateException or DbException && !cancellationToken.IsCancellationRequested)
         {
@@ -272,15 +264,8 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
                 return await RefuseAsync(kind, http, items.Count, rejected, reserved, cancellationToken);
             }
             (created, updated) = await handler.CompleteWriteAsync(cancellationToken);
-            response = Success(new PushResult(items.Count, items.Count - rejected.Count, created, updated, rejected), continueOnError);
-            if (reserved is not null)
-            {
-                Remember(reserved, response);
-                await db.SaveChangesAsync(cancellationToken);
-            }
-            stages.Mark("write");
-            await transaction.CommitAsync(cancellationToken);
-            stages.Mark("commit");
+            response = await CommitAsync(transaction, new PushResult(items.Count, items.Count - rejected.Count, created, updated, rejected),
+                continueOnError, reserved, stages, cancellationToken);
         }
         catch (Exception e) when (e is DbUpdateException or DbException && !cancellationToken.IsCancellationRequested)
         {
@@ -291,6 +276,22 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
         logger.LogInformation("Push {Kind} for unit {Unit}: {Received} received, {Created} created, {Updated} updated, {Rejected} rejected in {Ms} ms (pipelined)",
             kind.Name, batch.UnitId, items.Count, created, updated, rejected.Count, (long)stages.Elapsed.TotalMilliseconds);
         logger.LogDebug("Push {Kind} stages (ms): {Stages}", kind.Name, stages);
+        return response;
+    }
+
+    /// <summary>The 200 answer, stored for an Idempotency-Key in the same transaction as the rows, then the commit.</summary>
+    private async Task<PushResponse> CommitAsync(Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction, PushResult result,
+        bool continueOnError, IdempotencyKey? reserved, PushStages stages, CancellationToken cancellationToken)
+    {
+        var response = Success(result, continueOnError);
+        if (reserved is not null)
+        {
+            Remember(reserved, response);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        stages.Mark("write");
+        await transaction.CommitAsync(cancellationToken);
+        stages.Mark("commit");
         return response;
     }
 
