@@ -24,6 +24,9 @@ internal sealed class PushBatch(CatalogDbContext db, string unitId, DateTime now
     private readonly List<PushItemError>?[] _errors = new List<PushItemError>?[items.Count];
     public string?[] Keys { get; } = new string?[items.Count];
 
+    /// <summary>Where the request's time went (logged at Debug).</summary>
+    public PushStages Stages { get; init; } = new();
+
     public void Fail(int index, string path, string message)
     {
         var list = _errors[index] ??= [];
@@ -47,4 +50,25 @@ internal sealed class PushBatch(CatalogDbContext db, string unitId, DateTime now
 
     public List<PushRejection> Rejections() =>
         [.. Enumerable.Range(0, Count).Where(i => !IsValid(i)).Select(i => new PushRejection(i, Keys[i], _errors[i]!))];
+}
+
+/// <summary>A push's time per stage (read, parse, validate, rules, write, commit), for the Debug log.</summary>
+internal sealed class PushStages
+{
+    private readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
+    private readonly List<(string Stage, double Ms)> _stages = [];
+    private double _last;
+
+    /// <summary>Closes the stage that ran since the previous mark.</summary>
+    public void Mark(string stage)
+    {
+        var now = _watch.Elapsed.TotalMilliseconds;
+        _stages.Add((stage, now - _last));
+        _last = now;
+    }
+
+    public TimeSpan Elapsed => _watch.Elapsed;
+
+    public override string ToString() =>
+        string.Join(", ", _stages.Select(s => $"{s.Stage} {s.Ms:F1}")) + $"; total {_watch.Elapsed.TotalMilliseconds:F1} ms";
 }

@@ -22,6 +22,32 @@ internal interface IPushHandler
     Task<(int Created, int Updated)> WriteAsync(CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// A kind whose items a push checks and writes chunk by chunk inside one transaction: the new rows of a chunk go to the
+/// database (PostgreSQL's COPY, SQLite's prepared INSERT) while the next chunk is validated, so both cores (and the
+/// database server) work at once. Any invalid item without continue-on-error rolls the whole transaction back.
+/// </summary>
+internal interface IStreamingPushHandler : IPushHandler, IAsyncDisposable
+{
+    /// <summary>Loads what the rules need, by the keys and references as the items name them (before they are validated).</summary>
+    Task LoadAsync(CancellationToken cancellationToken);
+
+    /// <summary>Reads schema-valid item <paramref name="index"/> into its document (thread-safe per item), or fails it.</summary>
+    void Read(int index);
+
+    /// <summary>Checks the read items in [<paramref name="from"/>, <paramref name="to"/>), in order, after <see cref="LoadAsync"/>.</summary>
+    void Check(int from, int to);
+
+    /// <summary>Opens the row writer inside the caller's transaction.</summary>
+    Task BeginWriteAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes the new rows of the still-valid items in [<paramref name="from"/>, <paramref name="to"/>) and hands them to the database.</summary>
+    Task WriteNewAsync(int from, int to, CancellationToken cancellationToken);
+
+    /// <summary>Completes the new rows and updates the existing ones: how many rows were created and updated.</summary>
+    Task<(int Created, int Updated)> CompleteWriteAsync(CancellationToken cancellationToken);
+}
+
 internal abstract class PushHandler<TDoc>(PushBatch batch) : IPushHandler where TDoc : class, IPushDocument
 {
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
@@ -41,26 +67,37 @@ internal abstract class PushHandler<TDoc>(PushBatch batch) : IPushHandler where 
     {
         // Reading the documents is independent per item: both cores share it.
         var valid = Batch.ValidIndexes().ToArray();
-        var unreadable = new PushItemError?[Batch.Count];
-        Parallel.For(0, valid.Length, new ParallelOptions { CancellationToken = cancellationToken }, k =>
+        Parallel.For(0, valid.Length, new ParallelOptions { CancellationToken = cancellationToken }, k => Read(valid[k]));
+        Batch.Stages.Mark("read documents");
+        CheckUnitAndKeys(valid);
+        Batch.Stages.Mark("unit and key checks");
+        await CheckRulesAsync(cancellationToken);
+        Batch.Stages.Mark("rules and key lookup");
+    }
+
+    private readonly Dictionary<string, int> _firstIndexOfKey = new(StringComparer.Ordinal);
+
+    /// <summary>Reads schema-valid item <paramref name="i"/> into its document (thread-safe per item), or fails it.</summary>
+    public void Read(int i)
+    {
+        try
         {
-            var i = valid[k];
-            try
-            {
-                Docs[i] = Batch.Items[i].Deserialize<TDoc>(Options)!;
-            }
-            catch (JsonException e)
-            {
-                // The schema passed it, so this is a value beyond what the node stores (e.g. an integer past 2^31).
-                unreadable[i] = new PushItemError(PointerOf(e.Path), "The value cannot be stored: " + e.Message.Split(" Path:")[0]);
-            }
-        });
-        var firstIndexOfKey = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var i in valid)
+            Docs[i] = Batch.Items[i].Deserialize<TDoc>(Options)!;
+        }
+        catch (JsonException e)
         {
-            if (unreadable[i] is { } error)
+            // The schema passed it, so this is a value beyond what the node stores (e.g. an integer past 2^31).
+            Batch.Fail(i, PointerOf(e.Path), "The value cannot be stored: " + e.Message.Split(" Path:")[0]);
+        }
+    }
+
+    /// <summary>The checks every kind has, for the still-valid items among <paramref name="indexes"/>, in order.</summary>
+    protected void CheckUnitAndKeys(IEnumerable<int> indexes)
+    {
+        foreach (var i in indexes)
+        {
+            if (!Batch.IsValid(i))
             {
-                Batch.Fail(i, error.Path, error.Message);
                 continue;
             }
             var doc = Docs[i]!;
@@ -75,16 +112,15 @@ internal abstract class PushHandler<TDoc>(PushBatch batch) : IPushHandler where 
                     Batch.Fail(i, "/unitId", $"The item names unit {unitId}, but the client is bound to unit {Unit}: a unit pushes only its own data.");
                 }
             }
-            if (firstIndexOfKey.TryGetValue(doc.Key, out var first))
+            if (_firstIndexOfKey.TryGetValue(doc.Key, out var first))
             {
                 Batch.Fail(i, KeyPath, $"Key '{doc.Key}' appears twice in the batch (also at index {first}).");
             }
             else
             {
-                firstIndexOfKey[doc.Key] = i;
+                _firstIndexOfKey[doc.Key] = i;
             }
         }
-        await CheckRulesAsync(cancellationToken);
     }
 
     /// <summary>The kind's own rules and the loads they need: one query per table, never one per item.</summary>
@@ -114,21 +150,15 @@ internal abstract class PushHandler<TDoc>(PushBatch batch) : IPushHandler where 
         {
             return;
         }
-        if (Db.Database.IsSqlite() && SqliteRowInserter.Supports<T>(Db))
+        Batch.Stages.Mark("map");
+        await using var writer = await RowWriter<T>.BeginAsync(Db, cancellationToken);
+        foreach (var row in rows)
         {
-            // SQLite: one prepared single-row INSERT, rebound per row, in the batch's transaction (several times faster
-            // than multi-row statements, and the rows are stored in EF's own formats).
-            await SqliteRowInserter.InsertAsync(Db, rows, cancellationToken);
-            return;
+            cancellationToken.ThrowIfCancellationRequested();
+            writer.Write(row);
         }
-        var options = new BulkCopyOptions
-        {
-            // PostgreSQL takes binary COPY; SQL Server (and SQLite for a type the row inserter cannot write) multi-row
-            // INSERTs, inside the one transaction.
-            BulkCopyType = Db.Database.IsNpgsql() ? BulkCopyType.ProviderSpecific : BulkCopyType.MultipleRows,
-            MaxBatchSize = 1_000,
-        };
-        await Db.BulkCopyAsync(options, rows, cancellationToken);
+        await writer.CompleteAsync(cancellationToken);
+        Batch.Stages.Mark("insert");
     }
 
     /// <summary>
@@ -310,7 +340,7 @@ internal sealed class ServiceOfferingPushHandler(PushBatch batch) : PushHandler<
     }
 }
 
-internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<ServiceRecordDocument>(batch)
+internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<ServiceRecordDocument>(batch), IStreamingPushHandler
 {
     /// <summary>How far <c>hours</c> may exceed <c>endedAt - startedAt</c> (rounding of the unit's system): one minute.</summary>
     public const double HoursTolerance = 1.0 / 60;
@@ -318,58 +348,72 @@ internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<Se
     private Dictionary<string, Guid> _instruments = [];
     private Dictionary<string, (Guid Id, Guid InstrumentId)> _offerings = [];
     private Dictionary<string, ServiceRecord> _existing = [];
+    private RowWriter<ServiceRecord>? _writer;
 
     protected override string KeyPath => "/externalId";
 
     protected override async Task CheckRulesAsync(CancellationToken cancellationToken)
     {
-        _instruments = await InstrumentIdsAsync(Valid.Select(v => v.Doc.InstrumentInnerId), cancellationToken);
-        var offeringKeys = Valid.Select(v => v.Doc.ServiceOfferingExternalId).OfType<string>().Distinct().ToList();
-        _offerings = offeringKeys.Count == 0 ? [] : (await Db.ServiceOfferings.AsNoTracking()
-                .Where(x => x.UnitId == Unit && offeringKeys.Contains(x.ExternalId))
+        await LoadReferencesAsync(Valid.Select(v => v.Doc.InstrumentInnerId), Valid.Select(v => v.Doc.ServiceOfferingExternalId), cancellationToken);
+        foreach (var (i, doc) in Valid.ToList())
+        {
+            CheckRules(i, doc);
+        }
+        await LoadExistingAsync(Valid.Select(v => v.Doc.ExternalId), cancellationToken);
+    }
+
+    private async Task LoadReferencesAsync(IEnumerable<string?> innerIds, IEnumerable<string?> offeringKeys, CancellationToken cancellationToken)
+    {
+        _instruments = await InstrumentIdsAsync(innerIds, cancellationToken);
+        var keys = offeringKeys.OfType<string>().Distinct().ToList();
+        _offerings = keys.Count == 0 ? [] : (await Db.ServiceOfferings.AsNoTracking()
+                .Where(x => x.UnitId == Unit && keys.Contains(x.ExternalId))
                 .Select(x => new { x.ExternalId, x.Id, x.InstrumentId })
                 .ToListAsync(cancellationToken))
             .ToDictionary(x => x.ExternalId, x => (x.Id, x.InstrumentId), StringComparer.Ordinal);
+    }
 
-        foreach (var (i, doc) in Valid.ToList())
-        {
-            if (!_instruments.TryGetValue(doc.InstrumentInnerId, out var instrumentId))
-            {
-                UnknownInstrument(i, doc.InstrumentInnerId);
-            }
-            if (doc.ServiceOfferingExternalId is { } offeringKey)
-            {
-                if (!_offerings.TryGetValue(offeringKey, out var offering))
-                {
-                    Batch.Fail(i, "/serviceOfferingExternalId", $"Unknown service offering externalId '{offeringKey}': unit {Unit} has no offering with it.");
-                }
-                else if (instrumentId != Guid.Empty && offering.InstrumentId != instrumentId)
-                {
-                    Batch.Fail(i, "/serviceOfferingExternalId", $"Service offering '{offeringKey}' belongs to another instrument than '{doc.InstrumentInnerId}'.");
-                }
-            }
-            if (doc.EndedAt < doc.StartedAt)
-            {
-                Batch.Fail(i, "/endedAt", $"endedAt ({doc.EndedAt:O}) is before startedAt ({doc.StartedAt:O}).");
-            }
-            else if (doc.Hours > (doc.EndedAt - doc.StartedAt).TotalHours + HoursTolerance)
-            {
-                Batch.Fail(i, "/hours", $"hours ({doc.Hours}) exceeds the time between startedAt and endedAt ({(doc.EndedAt - doc.StartedAt).TotalHours:0.##} h).");
-            }
-            if (doc.VoucherAmountCny is { } voucher && voucher > doc.FeeCny)
-            {
-                Batch.Fail(i, "/voucherAmountCny", $"voucherAmountCny ({voucher}) exceeds feeCny ({doc.FeeCny}).");
-            }
-            if (doc.UserCreditCode is { } code && !CreditCode.IsValid(code))
-            {
-                Batch.Fail(i, "/userCreditCode", $"'{code}' is not a valid unified social credit code: wrong check character.");
-            }
-        }
-
-        var keys = Valid.Select(v => v.Doc.ExternalId).ToList();
+    private async Task LoadExistingAsync(IEnumerable<string?> externalIds, CancellationToken cancellationToken)
+    {
+        var keys = externalIds.OfType<string>().Distinct().ToList();
         _existing = keys.Count == 0 ? [] : await Db.ServiceRecords.AsTracking()
             .Where(x => x.UnitId == Unit && EF.Parameter(keys).Contains(x.ExternalId))
             .ToDictionaryAsync(x => x.ExternalId, StringComparer.Ordinal, cancellationToken);
+    }
+
+    private void CheckRules(int i, ServiceRecordDocument doc)
+    {
+        if (!_instruments.TryGetValue(doc.InstrumentInnerId, out var instrumentId))
+        {
+            UnknownInstrument(i, doc.InstrumentInnerId);
+        }
+        if (doc.ServiceOfferingExternalId is { } offeringKey)
+        {
+            if (!_offerings.TryGetValue(offeringKey, out var offering))
+            {
+                Batch.Fail(i, "/serviceOfferingExternalId", $"Unknown service offering externalId '{offeringKey}': unit {Unit} has no offering with it.");
+            }
+            else if (instrumentId != Guid.Empty && offering.InstrumentId != instrumentId)
+            {
+                Batch.Fail(i, "/serviceOfferingExternalId", $"Service offering '{offeringKey}' belongs to another instrument than '{doc.InstrumentInnerId}'.");
+            }
+        }
+        if (doc.EndedAt < doc.StartedAt)
+        {
+            Batch.Fail(i, "/endedAt", $"endedAt ({doc.EndedAt:O}) is before startedAt ({doc.StartedAt:O}).");
+        }
+        else if (doc.Hours > (doc.EndedAt - doc.StartedAt).TotalHours + HoursTolerance)
+        {
+            Batch.Fail(i, "/hours", $"hours ({doc.Hours}) exceeds the time between startedAt and endedAt ({(doc.EndedAt - doc.StartedAt).TotalHours:0.##} h).");
+        }
+        if (doc.VoucherAmountCny is { } voucher && voucher > doc.FeeCny)
+        {
+            Batch.Fail(i, "/voucherAmountCny", $"voucherAmountCny ({voucher}) exceeds feeCny ({doc.FeeCny}).");
+        }
+        if (doc.UserCreditCode is { } code && !CreditCode.IsValid(code))
+        {
+            Batch.Fail(i, "/userCreditCode", $"'{code}' is not a valid unified social credit code: wrong check character.");
+        }
     }
 
     public override async Task<(int Created, int Updated)> WriteAsync(CancellationToken cancellationToken)
@@ -380,39 +424,118 @@ internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<Se
         {
             if (!_existing.TryGetValue(doc.ExternalId, out var row))
             {
-                row = new ServiceRecord { Id = Guid.NewGuid(), UnitId = Unit, ExternalId = doc.ExternalId, UserName = doc.UserName, UserOrganization = doc.UserOrganization };
+                row = NewRow(doc);
                 created.Add(row);
             }
             else
             {
                 updated++;
             }
-            row.InstrumentId = _instruments[doc.InstrumentInnerId];
-            row.ServiceOfferingId = doc.ServiceOfferingExternalId is { } o ? _offerings[o].Id : null;
-            row.StartedAt = doc.StartedAt.UtcDateTime;
-            row.EndedAt = doc.EndedAt.UtcDateTime;
-            row.Hours = doc.Hours;
-            row.Samples = doc.Samples;
-            row.Content = doc.Content;
-            row.Subject = doc.Subject;
-            row.UserName = doc.UserName;
-            row.UserOrganization = doc.UserOrganization;
-            row.UserCreditCode = doc.UserCreditCode;
-            row.UserRegionCode = doc.UserRegionCode;
-            row.IsExternal = doc.IsExternal;
-            row.IsStatutory = doc.IsStatutory ?? false;
-            row.FeeCny = doc.FeeCny;
-            row.PaymentMethod = Wire<PaymentMethod>(doc.PaymentMethod);
-            row.VoucherNo = doc.VoucherNo;
-            row.VoucherAmountCny = doc.VoucherAmountCny;
-            row.BookedOnPlatform = doc.BookedOnPlatform ?? false;
-            row.Rating = doc.Rating;
-            row.Feedback = doc.Feedback;
-            row.UpdatedAt = Now;
+            Fill(row, doc);
         }
         await InsertAsync(created, cancellationToken);
         await SaveAsync(cancellationToken);
         return (created.Count, updated);
+    }
+
+    // --- the push's pipeline (IStreamingPushHandler) ----------------------------------------------------------------
+
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        // The keys as the items name them, before validation: the rules later look up only the valid items' ones.
+        static string? Text(JsonElement item, string name) =>
+            item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        await LoadReferencesAsync(Batch.Items.Select(e => Text(e, "instrumentInnerId")), Batch.Items.Select(e => Text(e, "serviceOfferingExternalId")), cancellationToken);
+        await LoadExistingAsync(Batch.Keys, cancellationToken);
+    }
+
+    public void Check(int from, int to)
+    {
+        CheckUnitAndKeys(Enumerable.Range(from, to - from));
+        for (var i = from; i < to; i++)
+        {
+            if (Batch.IsValid(i))
+            {
+                CheckRules(i, Docs[i]!);
+            }
+        }
+    }
+
+    public async Task BeginWriteAsync(CancellationToken cancellationToken) =>
+        _writer = await RowWriter<ServiceRecord>.BeginAsync(Db, cancellationToken);
+
+    public async Task WriteNewAsync(int from, int to, CancellationToken cancellationToken)
+    {
+        var writer = _writer ?? throw new InvalidOperationException("BeginWriteAsync first.");
+        for (var i = from; i < to; i++)
+        {
+            if (Batch.IsValid(i) && Docs[i] is { } doc && !_existing.ContainsKey(doc.ExternalId))
+            {
+                var row = NewRow(doc);
+                Fill(row, doc);
+                writer.Write(row);
+            }
+        }
+        await writer.FlushAsync(cancellationToken);
+    }
+
+    public async Task<(int Created, int Updated)> CompleteWriteAsync(CancellationToken cancellationToken)
+    {
+        var created = 0;
+        if (_writer is { } writer)
+        {
+            await writer.CompleteAsync(cancellationToken);
+            created = writer.Rows;
+        }
+        var updated = 0;
+        foreach (var (_, doc) in Valid)
+        {
+            if (_existing.TryGetValue(doc.ExternalId, out var row))
+            {
+                Fill(row, doc);
+                updated++;
+            }
+        }
+        await SaveAsync(cancellationToken);
+        return (created, updated);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_writer is { } writer)
+        {
+            _writer = null;
+            await writer.DisposeAsync();
+        }
+    }
+
+    private ServiceRecord NewRow(ServiceRecordDocument doc) =>
+        new() { Id = Guid.NewGuid(), UnitId = Unit, ExternalId = doc.ExternalId, UserName = doc.UserName, UserOrganization = doc.UserOrganization };
+
+    private void Fill(ServiceRecord row, ServiceRecordDocument doc)
+    {
+        row.InstrumentId = _instruments[doc.InstrumentInnerId];
+        row.ServiceOfferingId = doc.ServiceOfferingExternalId is { } o ? _offerings[o].Id : null;
+        row.StartedAt = doc.StartedAt.UtcDateTime;
+        row.EndedAt = doc.EndedAt.UtcDateTime;
+        row.Hours = doc.Hours;
+        row.Samples = doc.Samples;
+        row.Content = doc.Content;
+        row.Subject = doc.Subject;
+        row.UserName = doc.UserName;
+        row.UserOrganization = doc.UserOrganization;
+        row.UserCreditCode = doc.UserCreditCode;
+        row.UserRegionCode = doc.UserRegionCode;
+        row.IsExternal = doc.IsExternal;
+        row.IsStatutory = doc.IsStatutory ?? false;
+        row.FeeCny = doc.FeeCny;
+        row.PaymentMethod = Wire<PaymentMethod>(doc.PaymentMethod);
+        row.VoucherNo = doc.VoucherNo;
+        row.VoucherAmountCny = doc.VoucherAmountCny;
+        row.BookedOnPlatform = doc.BookedOnPlatform ?? false;
+        row.Rating = doc.Rating;
+        row.Feedback = doc.Feedback;
+        row.UpdatedAt = Now;
     }
 }
 

@@ -21,7 +21,8 @@ internal static class SqliteRowInserter
     /// <summary>Whether <typeparamref name="T"/> can be written this way (every column a plain, writable property).</summary>
     public static bool Supports<T>(CatalogDbContext db) => PlanFor(db, typeof(T)) is not null;
 
-    public static async Task InsertAsync<T>(CatalogDbContext db, IReadOnlyList<T> rows, CancellationToken cancellationToken) where T : class
+    /// <summary>A writer open for rows inside the caller's transaction (the prepared statement lives until it is disposed).</summary>
+    public static async Task<RowWriter<T>> BeginAsync<T>(CatalogDbContext db, CancellationToken cancellationToken) where T : class
     {
         var plan = PlanFor(db, typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} cannot be inserted row by row.");
         if (db.Database.CurrentTransaction is null)
@@ -29,29 +30,57 @@ internal static class SqliteRowInserter
             throw new InvalidOperationException("Rows are inserted inside the caller's transaction.");
         }
         await db.Database.OpenConnectionAsync(cancellationToken);
-        try
+        return new Writer<T>(db, new RowStatement(db, typeof(T), plan.Sql, plan.Properties), plan.Reads);
+    }
+
+    private sealed class Writer<T>(CatalogDbContext db, RowStatement insert, Func<object, object?>[] reads) : RowWriter<T> where T : class
+    {
+        private readonly object?[] _values = new object?[reads.Length];
+
+        public override void Write(T row)
         {
-            await using var insert = new RowStatement(db, typeof(T), plan.Sql, plan.Properties);
-            var values = new object?[plan.Reads.Length];
-            foreach (var row in rows)
+            for (var c = 0; c < _values.Length; c++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                for (var c = 0; c < values.Length; c++)
-                {
-                    values[c] = plan.Reads[c](row);
-                }
-                insert.Run(values);
+                _values[c] = reads[c](row);
             }
+            insert.Run(_values);
+            Rows++;
         }
-        finally
+
+        public override Task CompleteAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override async ValueTask DisposeAsync()
         {
-            await db.Database.CloseConnectionAsync();
+            try
+            {
+                await insert.DisposeAsync();
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
         }
     }
 
     private static Plan? PlanFor(CatalogDbContext db, Type type) => Plans.GetOrAdd((db.Model, type), key =>
     {
-        var entityType = key.Item1.FindEntityType(key.Item2);
+        if (InsertColumns(key.Item1, key.Item2) is not { } columns)
+        {
+            return null;
+        }
+        var names = string.Join(", ", columns.Select(c => "{" + c.Name + "}"));
+        var values = string.Join(", ", columns.Select((_, i) => "@p" + i));
+        return new Plan($"INSERT INTO {{table}} ({names}) VALUES ({values})", [.. columns.Select(c => c.Name)],
+            [.. columns.Select(c => (Func<object, object?>)c.GetGetter().GetClrValueUsingContainingEntity)]);
+    });
+
+    /// <summary>
+    /// The columns a new row of <paramref name="type"/> fills, in the model's order; null when one of them is not a plain
+    /// writable property (computed, defaulted by SQL, generated, shadow), which a row writer would not fill as EF does.
+    /// </summary>
+    internal static List<IProperty>? InsertColumns(IModel model, Type type)
+    {
+        var entityType = model.FindEntityType(type);
         if (entityType?.GetTableName() is not { } tableName)
         {
             return null;
@@ -68,13 +97,10 @@ internal static class SqliteRowInserter
                 || property.GetDefaultValueSql() is not null || property.ValueGenerated != ValueGenerated.Never && !property.IsKey()
                 || property.GetRelationalTypeMapping() is null)
             {
-                return null; // a column this writer would not fill as EF does: leave the type to the bulk copy
+                return null;
             }
             columns.Add(property);
         }
-        var names = string.Join(", ", columns.Select(c => "{" + c.Name + "}"));
-        var values = string.Join(", ", columns.Select((_, i) => "@p" + i));
-        return new Plan($"INSERT INTO {{table}} ({names}) VALUES ({values})", [.. columns.Select(c => c.Name)],
-            [.. columns.Select(c => (Func<object, object?>)c.GetGetter().GetClrValueUsingContainingEntity)]);
-    });
+        return columns;
+    }
 }

@@ -33,7 +33,7 @@ public static class PushBenchmark
     public const string PostgresVariable = "DXYQ_TEST_POSTGRES";
     private const string Prefix = "PB-";
 
-    private sealed record Options(int Rows, int Batch, string[] Providers);
+    private sealed record Options(int Rows, int Batch, string[] Providers, bool PushOnly);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -81,7 +81,8 @@ public static class PushBenchmark
         for (var i = 0; i + 1 < args.Length; i += 2) values[args[i]] = args[i + 1];
         int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         return new Options(Int("--rows", 100_000), Int("--batch", 5_000),
-            values.GetValueOrDefault("--providers", "sqlite,postgresql").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            values.GetValueOrDefault("--providers", "sqlite,postgresql").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            values.GetValueOrDefault("--paths") == "push");
     }
 
     private static async Task<bool> RunOneAsync(DatabaseProvider provider, Options options)
@@ -127,24 +128,33 @@ public static class PushBenchmark
             await node.ExpectAsync(unit, options.Rows);
             await node.ClearAsync(Prefix);
 
-            var push = await Timed(() => PushAsync(http, bodies));
+            // The database server's CPU per path (PostgreSQL's backends do the COPY's and INSERTs' work outside this process).
+            var server = provider == DatabaseProvider.PostgreSql ? Environment.GetEnvironmentVariable(PostgresVariable) : null;
+            var push = await Timed(() => PushAsync(http, bodies), server);
             await node.ExpectAsync(unit, options.Rows);
             await node.ClearAsync(Prefix);
-            var ef = await Timed(() => EfAsync(node, unit, instruments, batches));
+            if (options.PushOnly)
+            {
+                // For a profile of the push alone (dotnet-trace): no baselines, no ratios.
+                Report.Line($"{name}: push API, HTTP + validation (rows/s)", (options.Rows / push.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture),
+                    null, null, $"{push.TotalSeconds:F1} s, {push.Cpu(options.Rows)}");
+                return true;
+            }
+            var ef = await Timed(() => EfAsync(node, unit, instruments, batches), server);
             await node.ExpectAsync(unit, options.Rows);
             await node.ClearAsync(Prefix);
-            var bulk = await Timed(() => BulkAsync(node, unit, instruments, batches));
+            var bulk = await Timed(() => BulkAsync(node, unit, instruments, batches), server);
             await node.ExpectAsync(unit, options.Rows);
             await node.ClearAsync(Prefix);
 
-            double Rate(TimeSpan t) => options.Rows / t.TotalSeconds;
+            double Rate(Timing t) => options.Rows / t.TotalSeconds;
             var (pushRate, efRate, bulkRate) = (Rate(push), Rate(ef), Rate(bulk));
             var vsEf = pushRate / efRate;
             var vsBulk = pushRate / bulkRate;
             static string F(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
-            Report.Line($"{name}: push API, HTTP + validation (rows/s)", F(pushRate), null, null, $"{push.TotalSeconds:F1} s");
-            Report.Line($"{name}: EF AddRange + SaveChanges (rows/s)", F(efRate), null, null, $"{ef.TotalSeconds:F1} s");
-            Report.Line($"{name}: linq2db bulk copy (rows/s)", F(bulkRate), null, null, $"{bulk.TotalSeconds:F1} s");
+            Report.Line($"{name}: push API, HTTP + validation (rows/s)", F(pushRate), null, null, $"{push.TotalSeconds:F1} s, {push.Cpu(options.Rows)}");
+            Report.Line($"{name}: EF AddRange + SaveChanges (rows/s)", F(efRate), null, null, $"{ef.TotalSeconds:F1} s, {ef.Cpu(options.Rows)}");
+            Report.Line($"{name}: linq2db bulk copy (rows/s)", F(bulkRate), null, null, $"{bulk.TotalSeconds:F1} s, {bulk.Cpu(options.Rows)}");
             Report.Line($"{name}: push vs EF", F(pushRate), F(efRate), vsEf.ToString("0.00", CultureInfo.InvariantCulture), ">= 5.00", vsEf >= 5);
             Report.Line($"{name}: push vs bulk copy", F(pushRate), F(bulkRate), vsBulk.ToString("0.00", CultureInfo.InvariantCulture), ">= 0.50", vsBulk >= 0.5);
             return vsEf >= 5 && vsBulk >= 0.5;
@@ -163,11 +173,87 @@ public static class PushBenchmark
         }
     }
 
-    private static async Task<TimeSpan> Timed(Func<Task> run)
+    /// <summary>A path's wall time, and the CPU it took in this process (node and client) and in the PostgreSQL server.</summary>
+    private sealed record Timing(TimeSpan Wall, TimeSpan ProcessCpu, TimeSpan ServerCpu)
     {
+        public double TotalSeconds => Wall.TotalSeconds;
+
+        public string Cpu(int rows) => ServerCpu == TimeSpan.Zero
+            ? $"CPU {ProcessCpu.TotalMilliseconds * 1000 / rows:F0} ms/1,000 rows"
+            : $"CPU {ProcessCpu.TotalMilliseconds * 1000 / rows:F0} + postgres {ServerCpu.TotalMilliseconds * 1000 / rows:F0} ms/1,000 rows";
+    }
+
+    private static async Task<Timing> Timed(Func<Task> run, string? server)
+    {
+        var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var before = server is null ? null : PostgresCpu();
         var watch = Stopwatch.StartNew();
         await run();
-        return watch.Elapsed;
+        var wall = watch.Elapsed;
+        process.Refresh();
+        var serverCpu = TimeSpan.Zero;
+        if (server is not null && before is not null)
+        {
+            // Only this cluster's processes (its backends and background workers), not other engineers' clusters.
+            var after = PostgresCpu();
+            foreach (var pid in await ClusterPidsAsync(server))
+            {
+                if (after.TryGetValue(pid, out var end))
+                {
+                    serverCpu += end - before.GetValueOrDefault(pid);
+                }
+            }
+        }
+        return new Timing(wall, process.TotalProcessorTime - cpu, serverCpu);
+    }
+
+    private static async Task<List<int>> ClusterPidsAsync(string server)
+    {
+        await using var connection = new NpgsqlConnection(server);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT pid FROM pg_stat_activity", connection);
+        var pids = new List<int>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            pids.Add(reader.GetInt32(0));
+        }
+        return pids;
+    }
+
+    /// <summary>CPU time of every <c>postgres</c> process by pid (Linux /proc; empty elsewhere).</summary>
+    private static Dictionary<int, TimeSpan> PostgresCpu()
+    {
+        var cpu = new Dictionary<int, TimeSpan>();
+        if (!OperatingSystem.IsLinux())
+        {
+            return cpu;
+        }
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var close = stat.LastIndexOf(')');
+                if (close < 0 || !stat.AsSpan(0, close).EndsWith("(postgres", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                var fields = stat[(close + 2)..].Split(' ');
+                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                cpu[pid] = TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+                // a process that ended meanwhile
+            }
+        }
+        return cpu;
     }
 
     // --- the three paths ------------------------------------------------------------------------------------------

@@ -514,6 +514,49 @@ public abstract class PushApiTests(NodeFactory node, ITestOutputHelper output)
         Assert.Equal(5_000, (int)updated["updated"]!);
         Assert.Equal(5_000L, await node.ScalarAsync<long>($"SELECT COUNT(*) FROM service_records WHERE external_id LIKE 'BULK-{innerId}-%'"));
     }
+
+    [Fact]
+    public async Task Items_past_the_first_chunks_decide_too_and_nothing_of_a_refused_batch_stays()
+    {
+        // The push checks and writes service records in chunks (PushService.ChunkSize) inside one transaction: an invalid
+        // item in a late chunk must still refuse the rows already sent for the earlier chunks, and with continue-on-error
+        // only it is left out. Updates and creations mix across chunks; an Idempotency-Key replays the 422.
+        var s = await SetupAsync();
+        var innerId = await PushInstrumentAsync(s.WriterA);
+        var prefix = NewKey("CHK");
+        var existing = await JsonOf(await PushAsync(s.WriterA, "service-records",
+            new JsonArray([.. Enumerable.Range(0, 300).Select(i => (JsonNode)Record($"{prefix}-{i * 4}", innerId))])), HttpStatusCode.OK);
+        Assert.Equal(300, (int)existing["created"]!);
+
+        JsonArray Batch() => new([.. Enumerable.Range(0, 1_200).Select(i =>
+        {
+            var record = Record($"{prefix}-{i}", innerId, fee: 900m);
+            if (i == 1_150)
+            {
+                record["voucherAmountCny"] = 1000; // more than the fee, in the third chunk
+            }
+            return (JsonNode)record;
+        })]);
+        var key = Guid.NewGuid().ToString();
+        var problem = await JsonOf(await PushAsync(s.WriterA, "service-records", Batch(), idempotencyKey: key), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(1_150, (int)Assert.Single(problem["rejected"]!.AsArray())!["index"]!);
+        Assert.Equal(300L, await node.ScalarAsync<long>($"SELECT COUNT(*) FROM service_records WHERE external_id LIKE '{prefix}-%'"));
+        Assert.Equal(0L, await node.ScalarAsync<long>($"SELECT COUNT(*) FROM service_records WHERE external_id LIKE '{prefix}-%' AND fee_fen = 90000"));
+        using (var replay = await PushAsync(s.WriterA, "service-records", Batch(), idempotencyKey: key))
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, replay.StatusCode);
+            Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+        }
+
+        var result = await JsonOf(await PushAsync(s.WriterA, "service-records", Batch(), continueOnError: true), HttpStatusCode.OK);
+        Assert.Equal(1_199, (int)result["accepted"]!);
+        Assert.Equal(899, (int)result["created"]!);
+        Assert.Equal(300, (int)result["updated"]!);
+        Assert.Equal(1_150, (int)Assert.Single(result["rejected"]!.AsArray())!["index"]!);
+        Assert.Equal(1_199L, await node.ScalarAsync<long>($"SELECT COUNT(*) FROM service_records WHERE external_id LIKE '{prefix}-%'"));
+        Assert.Equal(1_199L, await node.ScalarAsync<long>($"SELECT COUNT(*) FROM service_records WHERE external_id LIKE '{prefix}-%' AND fee_fen = 90000"));
+        Assert.Equal(0L, await node.ScalarAsync<long>($"SELECT COUNT(*) FROM service_records WHERE external_id = '{prefix}-1150'"));
+    }
 }
 
 public sealed class SqlitePushApiTests(SqliteNode node, ITestOutputHelper output) : PushApiTests(node, output), IClassFixture<SqliteNode>;
