@@ -77,10 +77,13 @@ internal sealed class FastCheck
                 return PlainNumber(JsonMarshal.GetRawUtf8Value(element), out _);
             case JsonValueKind.Object:
                 // A repeated name: Newtonsoft keeps the last value, System.Text.Json sees both; leave it to NJsonSchema.
-                var names = new HashSet<string>(StringComparer.Ordinal);
+                if (!NamesUnique(element))
+                {
+                    return false;
+                }
                 foreach (var property in element.EnumerateObject())
                 {
-                    if (!names.Add(property.Name) || !NewtonsoftReadsAlike(property.Value, depth + 1))
+                    if (!NewtonsoftReadsAlike(property.Value, depth + 1))
                     {
                         return false;
                     }
@@ -98,6 +101,58 @@ internal sealed class FastCheck
             default:
                 return true;
         }
+    }
+
+    /// <summary>
+    /// Whether no property name of the object repeats, compared on the raw UTF-8 names without allocating. A name
+    /// written with an escape (which could spell another name differently) or an object of more than 64 properties is
+    /// not decided here: false, so NJsonSchema decides.
+    /// </summary>
+    private static bool NamesUnique(JsonElement element)
+    {
+        Span<int> hashes = stackalloc int[64];
+        var count = 0;
+        foreach (var property in element.EnumerateObject())
+        {
+            var name = JsonMarshal.GetRawUtf8PropertyName(property);
+            if (count == hashes.Length || name.IndexOf((byte)'\\') >= 0)
+            {
+                return false;
+            }
+            var hash = Fnv1a(name);
+            for (var i = 0; i < count; i++)
+            {
+                if (hashes[i] == hash && SameNameAt(element, i, name))
+                {
+                    return false;
+                }
+            }
+            hashes[count++] = hash;
+        }
+        return true;
+    }
+
+    private static int Fnv1a(ReadOnlySpan<byte> bytes)
+    {
+        var hash = 2166136261u;
+        foreach (var b in bytes)
+        {
+            hash = (hash ^ b) * 16777619u;
+        }
+        return (int)hash;
+    }
+
+    /// <summary>Whether the object's <paramref name="index"/>-th property has the raw name <paramref name="name"/>.</summary>
+    private static bool SameNameAt(JsonElement element, int index, ReadOnlySpan<byte> name)
+    {
+        foreach (var property in element.EnumerateObject())
+        {
+            if (index-- == 0)
+            {
+                return JsonMarshal.GetRawUtf8PropertyName(property).SequenceEqual(name);
+            }
+        }
+        return false;
     }
 
     /// <summary>A number literal without exponent and with at most 18 digits; whether it has a fraction part.</summary>

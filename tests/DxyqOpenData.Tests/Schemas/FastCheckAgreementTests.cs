@@ -130,6 +130,11 @@ public sealed class FastCheckAgreementTests
             // A duplicate name: Newtonsoft keeps the last value, System.Text.Json sees both.
             var first = original.First();
             yield return $"{{\"{first.Key}\":{first.Value!.ToJsonString()},{original.ToJsonString()[1..]}";
+            // The same name again, spelled with an escape, and again last with an invalid value.
+            var escaped = string.Concat(first.Key.Select(c => $"\\u{(int)c:x4}"));
+            yield return $"{{\"{escaped}\":{first.Value!.ToJsonString()},{original.ToJsonString()[1..]}";
+            yield return $"{original.ToJsonString()[..^1]},\"{escaped}\":{{}}}}";
+            yield return $"{original.ToJsonString()[..^1]},\"{first.Key}\":[]}}";
         }
     }
 
