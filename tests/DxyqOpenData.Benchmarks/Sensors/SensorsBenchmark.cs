@@ -28,11 +28,12 @@ public static class SensorsBenchmark
 {
     private const string Secret = "benchmark-secret";
 
-    private sealed record Options(int Sensors, int Seconds, int Workers, int Inflight, string Brokers, int RelaySeconds, double Rate, int WindowSeconds);
+    private sealed record Options(int Sensors, int Seconds, int Workers, int Inflight, string Brokers, int RelaySeconds, double Rate, int WindowSeconds, long SinkRows);
 
     public static async Task<int> RunAsync(string[] args)
     {
         var options = Parse(args);
+        if (options.SinkRows > 0) return await SinkBenchmark.RunAsync(options.Sensors, options.SinkRows);
         Console.WriteLine($"# {options.Sensors} sensors (one MQTT connection each), {options.Seconds} s per broker, {options.Workers} publishing workers x {options.Inflight} in flight, "
             + $"QoS 1, canonical JSON, rate {(options.Rate > 0 ? $"{options.Rate:0}/s" : "as fast as acknowledged")}, reorder window {options.WindowSeconds} s, raw relay {options.RelaySeconds} s");
         Console.WriteLine($"# load average at start: {LoadAverage()}");
@@ -54,7 +55,7 @@ public static class SensorsBenchmark
         var seconds = Int("--duration", Int("--seconds", 300));
         return new Options(Int("--sensors", 11_000), seconds, Int("--workers", 64), Int("--inflight", 16),
             values.GetValueOrDefault("--brokers", "embedded,mosquitto"), Int("--relay-seconds", Math.Min(60, seconds)),
-            Int("--rate", 0), Int("--window", 30));
+            Int("--rate", 0), Int("--window", 30), values.TryGetValue("--sink-rows", out var sinkRows) ? long.Parse(sinkRows, CultureInfo.InvariantCulture) : 0);
     }
 
     private static string LoadAverage()
@@ -181,7 +182,7 @@ public static class SensorsBenchmark
         return sustained >= 20_000 && ratio >= 0.5 && p99 < 2000 && memoryFlat && timing.Persisted == published.Count;
     }
 
-    private static async Task AddSensorsAsync(IServiceProvider services, int count)
+    internal static async Task AddSensorsAsync(IServiceProvider services, int count)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
