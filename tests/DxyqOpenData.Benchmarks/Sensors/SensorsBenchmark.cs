@@ -106,12 +106,14 @@ public static class SensorsBenchmark
         var memory = new MemorySampler();
         var seconds = options.Seconds;
         var cpuAtMark = 0.0;
+        var devicesCpuAtMark = 0.0;
         var marks = Task.Run(async () =>
         {
             await Task.Delay(TimeSpan.FromSeconds(seconds * 0.2));
             memory.Start = MemorySampler.Sample();
             timing.Mark();
             cpuAtMark = CpuSeconds();
+            devicesCpuAtMark = devices.CpuSeconds;
             await Task.Delay(TimeSpan.FromSeconds(seconds * 0.4));
             memory.Mid = MemorySampler.Sample();
             await Task.Delay(TimeSpan.FromSeconds(seconds * 0.4 - 1));
@@ -122,6 +124,7 @@ public static class SensorsBenchmark
         var sustained = timing.SinceMark();
         var persistedSinceMark = timing.PersistedSinceMark;
         var nodeCpuMs = (CpuSeconds() - cpuAtMark) * 1000 / Math.Max(1, persistedSinceMark) * 1000;
+        var devicesCpuMs = (devices.CpuSeconds - devicesCpuAtMark) * 1000 / Math.Max(1, persistedSinceMark) * 1000;
         var loadDuring = LoadAverage();
         // Drain: whatever is still queued (in the channel, or at an external broker) is stored — for at most a fifth
         // of the run (at least 30 s): a backlog at mosquitto that would take longer is reported, not waited for.
@@ -137,7 +140,7 @@ public static class SensorsBenchmark
         await node.DisposeAsync(); // the bridge stops before the relay runs on the same machine
 
         // The raw relay: the same devices through a plain broker of the same kind to a subscriber that only counts.
-        (double Rate, double CpuMsPer1000) relay;
+        (double Rate, double CpuMsPer1000, double DevicesCpuMsPer1000) relay;
         if (embedded)
         {
             var relayPort = FreePort();
@@ -177,6 +180,11 @@ public static class SensorsBenchmark
             (published.Errors > 0 ? $"{published.Errors} publish errors; " : "") + (backlog > 0 ? $"{backlog} still queued when the drain ended" : "all stored"), backlog == 0);
         Console.WriteLine(FormattableString.Invariant($"# {brokerKind}: CPU of this process (node; devices apart) per 1,000 readings: bridge {nodeCpuMs:0} ms, ")
             + FormattableString.Invariant($"raw relay {relay.CpuMsPer1000:0} ms{(embedded ? " (the plain MQTTnet server and the counter)" : " (the counter only; mosquitto is its own process)")}"));
+        // What 2 cores allow at most when nothing else runs: node and devices together may use 2,000 ms of CPU a second.
+        var cores = Environment.ProcessorCount;
+        Console.WriteLine(FormattableString.Invariant($"# {brokerKind}: CPU of the devices' process per 1,000 readings: {devicesCpuMs:0} ms with the bridge, {relay.DevicesCpuMsPer1000:0} ms in the raw relay; ")
+            + FormattableString.Invariant($"node + devices {nodeCpuMs + devicesCpuMs:0} ms, so {cores} cores carry at most {cores * 1_000_000 / Math.Max(1, nodeCpuMs + devicesCpuMs):0} readings/s through the bridge")
+            + (embedded ? FormattableString.Invariant($" and {cores * 1_000_000 / Math.Max(1, relay.CpuMsPer1000 + relay.DevicesCpuMsPer1000):0}/s through the raw relay") : " (mosquitto's own CPU not counted)"));
         Console.WriteLine($"# {brokerKind}: load average during the run {loadDuring}; the sink took {Stopwatch.GetElapsedTime(0, timing.SinkTicks).TotalSeconds:0.0} s "
             + $"for {timing.Batches} batches ({Stopwatch.GetElapsedTime(0, timing.SinkTicks).TotalMilliseconds / Math.Max(1, timing.Persisted) * 1000:0} ms per 1,000 readings)");
         return sustained >= 20_000 && ratio >= 0.5 && p99 < 2000 && memoryFlat && timing.Persisted == published.Count;
@@ -221,21 +229,23 @@ public static class SensorsBenchmark
         public bool IsFlat => End.HeapMb <= Start.HeapMb * 1.2 && End.WorkingSetMb <= Start.WorkingSetMb * 1.2;
     }
 
-    private static async Task<(double Rate, double CpuMsPer1000)> RelayAsync(DevicesProcess devices, int port, bool reconnect, Options options)
+    private static async Task<(double Rate, double CpuMsPer1000, double DevicesCpuMsPer1000)> RelayAsync(DevicesProcess devices, int port, bool reconnect, Options options)
     {
         await using var subscriber = new CountingSubscriber();
         await subscriber.StartAsync(port, "dxyq/v1/sensors/+/telemetry");
         if (reconnect) await devices.ConnectAsync(port, authenticated: false);
         var start = Stopwatch.GetTimestamp();
         var cpu = CpuSeconds();
+        var devicesCpu = devices.CpuSeconds;
         var published = await devices.PublishAsync(options.RelaySeconds, 0);
         var until = DateTime.UtcNow.AddSeconds(15);
         while (subscriber.Count < published.Count && DateTime.UtcNow < until) await Task.Delay(50);
         var count = subscriber.Count;
         var rate = count / Stopwatch.GetElapsedTime(start, subscriber.LastTicks).TotalSeconds;
         var cpuMs = (CpuSeconds() - cpu) * 1000 / Math.Max(1, count) * 1000;
+        var devicesCpuMs = (devices.CpuSeconds - devicesCpu) * 1000 / Math.Max(1, count) * 1000;
         Console.WriteLine(FormattableString.Invariant($"# relay: {published.Count} published ({published.Count / published.Seconds:0}/s), {count} counted by the subscriber"));
-        return (rate, cpuMs);
+        return (rate, cpuMs, devicesCpuMs);
     }
 
     /// <summary>CPU time of this process (user + system): unlike wall time, hardly moved by other processes' load.</summary>

@@ -42,7 +42,7 @@ internal static class SinkBenchmark
         }
         var ids = known.Values.OrderBy(s => s.Id, StringComparer.Ordinal).ToArray();
         Console.WriteLine($"# sink alone on SQLite: {ids.Length} sensors, batches of 5,000 readings, {rows:N0} rows; load average {LoadAverage()}");
-        Console.WriteLine("# rows in table | sink ms per 1,000 readings (this million) | wall readings/s | load average");
+        Console.WriteLine("# rows in table | sink ms per 1,000 readings (this million) | slowest batch ms | wall readings/s | load average");
 
         // Simulated time: readings 50 µs apart (20,000/s), a device toggles running/standby every 50 readings,
         // last-seen times for every sensor every 5 s of simulated time (what the writer passes on).
@@ -51,7 +51,7 @@ internal static class SinkBenchmark
         var running = new bool[ids.Length];
         var since = new DateTime[ids.Length];
         var next = 0;
-        long written = 0, sinceReport = 0, sinkTicksSinceReport = 0;
+        long written = 0, sinceReport = 0, sinkTicksSinceReport = 0, slowestTicks = 0;
         var nextLastSeen = clock;
         var wallSinceReport = Stopwatch.GetTimestamp();
         while (written < rows)
@@ -91,16 +91,19 @@ internal static class SinkBenchmark
             {
                 await scope.ServiceProvider.GetRequiredService<ISensorSink>().WriteAsync(batch, CancellationToken.None);
             }
-            sinkTicksSinceReport += Stopwatch.GetTimestamp() - start;
+            var took = Stopwatch.GetTimestamp() - start;
+            sinkTicksSinceReport += took;
+            slowestTicks = Math.Max(slowestTicks, took);
             written += readings.Count;
             sinceReport += readings.Count;
             if (sinceReport >= 1_000_000 || written >= rows)
             {
                 var ms = Stopwatch.GetElapsedTime(0, sinkTicksSinceReport).TotalMilliseconds / sinceReport * 1000;
                 var wall = sinceReport / Stopwatch.GetElapsedTime(wallSinceReport).TotalSeconds;
-                Console.WriteLine(FormattableString.Invariant($"{written,14:N0} | {ms,8:0.0} | {wall,8:0} | {LoadAverage()}"));
+                Console.WriteLine(FormattableString.Invariant($"{written,14:N0} | {ms,8:0.0} | {Stopwatch.GetElapsedTime(0, slowestTicks).TotalMilliseconds,8:0} | {wall,8:0} | {LoadAverage()}"));
                 sinceReport = 0;
                 sinkTicksSinceReport = 0;
+                slowestTicks = 0;
                 wallSinceReport = Stopwatch.GetTimestamp();
             }
         }
