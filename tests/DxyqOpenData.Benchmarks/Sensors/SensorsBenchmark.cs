@@ -58,7 +58,7 @@ public static class SensorsBenchmark
             Int("--rate", 0), Int("--window", 30), values.TryGetValue("--sink-rows", out var sinkRows) ? long.Parse(sinkRows, CultureInfo.InvariantCulture) : 0);
     }
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
         catch (IOException) { return "?"; }
@@ -71,17 +71,8 @@ public static class SensorsBenchmark
         var brokerPort = embedded ? FreePort() : mosquitto!.Port;
         var sqlite = Path.Combine(Path.GetTempPath(), $"dxyq-bench-sensors-{Guid.NewGuid():N}.db");
         var timing = new TimingSink.Figures();
-        // Outside a test project there is no solution-relative content root: the binaries' folder is it.
-        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_DXYQOPENDATA_API", AppContext.BaseDirectory);
-        var node = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        var node = Node(sqlite, b =>
         {
-            b.UseEnvironment("Production");
-            b.UseSetting("Database:Provider", "Sqlite");
-            b.UseSetting("Database:ConnectionString", $"Data Source={sqlite}");
-            b.UseSetting("Demo:Enabled", "true");
-            b.UseSetting("Demo:Scale", "0.02");
-            b.UseSetting("Logging:LogLevel:Default", "Warning");
-            b.UseSetting("Logging:Console:FormatterName", "simple");
             b.UseSetting("SensorBridge:Enabled", "true");
             b.UseSetting("SensorBridge:Broker", embedded ? "Embedded" : "External");
             b.UseSetting("SensorBridge:Embedded:Port", brokerPort.ToString(CultureInfo.InvariantCulture));
@@ -190,6 +181,24 @@ public static class SensorsBenchmark
         return sustained >= 20_000 && ratio >= 0.5 && p99 < 2000 && memoryFlat && timing.Persisted == published.Count;
     }
 
+    /// <summary>The node in this process on a temp SQLite file, production settings, demo data at scale 0.02.</summary>
+    internal static WebApplicationFactory<Program> Node(string sqlite, Action<IWebHostBuilder> configure)
+    {
+        // Outside a test project there is no solution-relative content root: the binaries' folder is it.
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_DXYQOPENDATA_API", AppContext.BaseDirectory);
+        return new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseEnvironment("Production");
+            b.UseSetting("Database:Provider", "Sqlite");
+            b.UseSetting("Database:ConnectionString", $"Data Source={sqlite}");
+            b.UseSetting("Demo:Enabled", "true");
+            b.UseSetting("Demo:Scale", "0.02");
+            b.UseSetting("Logging:LogLevel:Default", "Warning");
+            b.UseSetting("Logging:Console:FormatterName", "simple");
+            configure(b);
+        });
+    }
+
     internal static async Task AddSensorsAsync(IServiceProvider services, int count)
     {
         await using var scope = services.CreateAsyncScope();
@@ -249,7 +258,7 @@ public static class SensorsBenchmark
     }
 
     /// <summary>CPU time of this process (user + system): unlike wall time, hardly moved by other processes' load.</summary>
-    private static double CpuSeconds()
+    internal static double CpuSeconds()
     {
         using var self = Process.GetCurrentProcess();
         return self.TotalProcessorTime.TotalSeconds;

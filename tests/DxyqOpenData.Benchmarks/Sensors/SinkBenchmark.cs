@@ -7,7 +7,6 @@ using DxyqOpenData.SensorBridge.Pipeline;
 using DxyqOpenData.SensorBridge.Processing;
 using DxyqOpenData.SensorBridge.Readings;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DxyqOpenData.Benchmarks.Sensors;
@@ -23,17 +22,7 @@ internal static class SinkBenchmark
     public static async Task<int> RunAsync(int sensors, long rows)
     {
         var sqlite = Path.Combine(Path.GetTempPath(), $"dxyq-bench-sink-{Guid.NewGuid():N}.db");
-        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_DXYQOPENDATA_API", AppContext.BaseDirectory);
-        await using var node = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
-        {
-            b.UseEnvironment("Production");
-            b.UseSetting("Database:Provider", "Sqlite");
-            b.UseSetting("Database:ConnectionString", $"Data Source={sqlite}");
-            b.UseSetting("Demo:Enabled", "true");
-            b.UseSetting("Demo:Scale", "0.02");
-            b.UseSetting("Logging:LogLevel:Default", "Warning");
-            b.UseSetting("SensorBridge:Enabled", "false");
-        });
+        await using var node = SensorsBenchmark.Node(sqlite, b => b.UseSetting("SensorBridge:Enabled", "false"));
         await SensorsBenchmark.AddSensorsAsync(node.Services, sensors);
         IReadOnlyDictionary<string, SensorInfo> known;
         await using (var scope = node.Services.CreateAsyncScope())
@@ -41,7 +30,7 @@ internal static class SinkBenchmark
             known = await scope.ServiceProvider.GetRequiredService<ISensorSink>().LoadSensorsAsync(CancellationToken.None);
         }
         var ids = known.Values.OrderBy(s => s.Id, StringComparer.Ordinal).ToArray();
-        Console.WriteLine($"# sink alone on SQLite: {ids.Length} sensors, batches of 5,000 readings, {rows:N0} rows; load average {LoadAverage()}");
+        Console.WriteLine($"# sink alone on SQLite: {ids.Length} sensors, batches of 5,000 readings, {rows:N0} rows; load average {SensorsBenchmark.LoadAverage()}");
         Console.WriteLine("# rows in table | sink ms per 1,000 readings (this million) | process CPU ms per 1,000 | slowest batch ms | wall readings/s | load average");
 
         // Simulated time: readings 50 µs apart (20,000/s), a device toggles running/standby every 50 readings,
@@ -54,7 +43,7 @@ internal static class SinkBenchmark
         long written = 0, sinceReport = 0, sinkTicksSinceReport = 0, slowestTicks = 0;
         var nextLastSeen = clock;
         var wallSinceReport = Stopwatch.GetTimestamp();
-        var cpuSinceReport = CpuSeconds();
+        var cpuSinceReport = SensorsBenchmark.CpuSeconds();
         while (written < rows)
         {
             var readings = new List<NormalizedReading>(5000);
@@ -101,9 +90,9 @@ internal static class SinkBenchmark
             {
                 var ms = Stopwatch.GetElapsedTime(0, sinkTicksSinceReport).TotalMilliseconds / sinceReport * 1000;
                 var wall = sinceReport / Stopwatch.GetElapsedTime(wallSinceReport).TotalSeconds;
-                var cpu = (CpuSeconds() - cpuSinceReport) * 1000 / sinceReport * 1000;
-                Console.WriteLine(FormattableString.Invariant($"{written,14:N0} | {ms,8:0.0} | {cpu,8:0.0} | {Stopwatch.GetElapsedTime(0, slowestTicks).TotalMilliseconds,8:0} | {wall,8:0} | {LoadAverage()}"));
-                cpuSinceReport = CpuSeconds();
+                var cpu = (SensorsBenchmark.CpuSeconds() - cpuSinceReport) * 1000 / sinceReport * 1000;
+                Console.WriteLine(FormattableString.Invariant($"{written,14:N0} | {ms,8:0.0} | {cpu,8:0.0} | {Stopwatch.GetElapsedTime(0, slowestTicks).TotalMilliseconds,8:0} | {wall,8:0} | {SensorsBenchmark.LoadAverage()}"));
+                cpuSinceReport = SensorsBenchmark.CpuSeconds();
                 sinceReport = 0;
                 sinkTicksSinceReport = 0;
                 slowestTicks = 0;
@@ -115,18 +104,5 @@ internal static class SinkBenchmark
         Console.WriteLine(FormattableString.Invariant($"# database file {size:0} MB"));
         foreach (var suffix in new[] { "", "-wal", "-shm" }) { try { File.Delete(sqlite + suffix); } catch (IOException) { } }
         return 0;
-    }
-
-    /// <summary>CPU time of this process (user + system): unlike wall time, hardly moved by other processes' load.</summary>
-    private static double CpuSeconds()
-    {
-        using var self = Process.GetCurrentProcess();
-        return self.TotalProcessorTime.TotalSeconds;
-    }
-
-    private static string LoadAverage()
-    {
-        try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
-        catch (IOException) { return "?"; }
     }
 }
