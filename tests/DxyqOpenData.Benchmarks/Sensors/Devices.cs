@@ -257,6 +257,16 @@ internal sealed class DevicesProcess : IAsyncDisposable
 
     public Task CloseAsync() => AskAsync("close");
 
+    /// <summary>CPU time (user + system) the devices' process has used so far.</summary>
+    public double CpuSeconds
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime.TotalSeconds;
+        }
+    }
+
     private async Task<string> AskAsync(string command)
     {
         await _process.StandardInput.WriteLineAsync(command);

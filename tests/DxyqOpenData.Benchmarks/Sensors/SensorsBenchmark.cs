@@ -28,11 +28,12 @@ public static class SensorsBenchmark
 {
     private const string Secret = "benchmark-secret";
 
-    private sealed record Options(int Sensors, int Seconds, int Workers, int Inflight, string Brokers, int RelaySeconds, double Rate, int WindowSeconds);
+    private sealed record Options(int Sensors, int Seconds, int Workers, int Inflight, string Brokers, int RelaySeconds, double Rate, int WindowSeconds, long SinkRows);
 
     public static async Task<int> RunAsync(string[] args)
     {
         var options = Parse(args);
+        if (options.SinkRows > 0) return await SinkBenchmark.RunAsync(options.Sensors, options.SinkRows);
         Console.WriteLine($"# {options.Sensors} sensors (one MQTT connection each), {options.Seconds} s per broker, {options.Workers} publishing workers x {options.Inflight} in flight, "
             + $"QoS 1, canonical JSON, rate {(options.Rate > 0 ? $"{options.Rate:0}/s" : "as fast as acknowledged")}, reorder window {options.WindowSeconds} s, raw relay {options.RelaySeconds} s");
         Console.WriteLine($"# load average at start: {LoadAverage()}");
@@ -54,10 +55,10 @@ public static class SensorsBenchmark
         var seconds = Int("--duration", Int("--seconds", 300));
         return new Options(Int("--sensors", 11_000), seconds, Int("--workers", 64), Int("--inflight", 16),
             values.GetValueOrDefault("--brokers", "embedded,mosquitto"), Int("--relay-seconds", Math.Min(60, seconds)),
-            Int("--rate", 0), Int("--window", 30));
+            Int("--rate", 0), Int("--window", 30), values.TryGetValue("--sink-rows", out var sinkRows) ? long.Parse(sinkRows, CultureInfo.InvariantCulture) : 0);
     }
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
         catch (IOException) { return "?"; }
@@ -70,17 +71,8 @@ public static class SensorsBenchmark
         var brokerPort = embedded ? FreePort() : mosquitto!.Port;
         var sqlite = Path.Combine(Path.GetTempPath(), $"dxyq-bench-sensors-{Guid.NewGuid():N}.db");
         var timing = new TimingSink.Figures();
-        // Outside a test project there is no solution-relative content root: the binaries' folder is it.
-        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_DXYQOPENDATA_API", AppContext.BaseDirectory);
-        var node = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        var node = Node(sqlite, b =>
         {
-            b.UseEnvironment("Production");
-            b.UseSetting("Database:Provider", "Sqlite");
-            b.UseSetting("Database:ConnectionString", $"Data Source={sqlite}");
-            b.UseSetting("Demo:Enabled", "true");
-            b.UseSetting("Demo:Scale", "0.02");
-            b.UseSetting("Logging:LogLevel:Default", "Warning");
-            b.UseSetting("Logging:Console:FormatterName", "simple");
             b.UseSetting("SensorBridge:Enabled", "true");
             b.UseSetting("SensorBridge:Broker", embedded ? "Embedded" : "External");
             b.UseSetting("SensorBridge:Embedded:Port", brokerPort.ToString(CultureInfo.InvariantCulture));
@@ -105,12 +97,14 @@ public static class SensorsBenchmark
         var memory = new MemorySampler();
         var seconds = options.Seconds;
         var cpuAtMark = 0.0;
+        var devicesCpuAtMark = 0.0;
         var marks = Task.Run(async () =>
         {
             await Task.Delay(TimeSpan.FromSeconds(seconds * 0.2));
             memory.Start = MemorySampler.Sample();
             timing.Mark();
             cpuAtMark = CpuSeconds();
+            devicesCpuAtMark = devices.CpuSeconds;
             await Task.Delay(TimeSpan.FromSeconds(seconds * 0.4));
             memory.Mid = MemorySampler.Sample();
             await Task.Delay(TimeSpan.FromSeconds(seconds * 0.4 - 1));
@@ -121,6 +115,7 @@ public static class SensorsBenchmark
         var sustained = timing.SinceMark();
         var persistedSinceMark = timing.PersistedSinceMark;
         var nodeCpuMs = (CpuSeconds() - cpuAtMark) * 1000 / Math.Max(1, persistedSinceMark) * 1000;
+        var devicesCpuMs = (devices.CpuSeconds - devicesCpuAtMark) * 1000 / Math.Max(1, persistedSinceMark) * 1000;
         var loadDuring = LoadAverage();
         // Drain: whatever is still queued (in the channel, or at an external broker) is stored — for at most a fifth
         // of the run (at least 30 s): a backlog at mosquitto that would take longer is reported, not waited for.
@@ -136,7 +131,7 @@ public static class SensorsBenchmark
         await node.DisposeAsync(); // the bridge stops before the relay runs on the same machine
 
         // The raw relay: the same devices through a plain broker of the same kind to a subscriber that only counts.
-        (double Rate, double CpuMsPer1000) relay;
+        (double Rate, double CpuMsPer1000, double DevicesCpuMsPer1000) relay;
         if (embedded)
         {
             var relayPort = FreePort();
@@ -176,12 +171,35 @@ public static class SensorsBenchmark
             (published.Errors > 0 ? $"{published.Errors} publish errors; " : "") + (backlog > 0 ? $"{backlog} still queued when the drain ended" : "all stored"), backlog == 0);
         Console.WriteLine(FormattableString.Invariant($"# {brokerKind}: CPU of this process (node; devices apart) per 1,000 readings: bridge {nodeCpuMs:0} ms, ")
             + FormattableString.Invariant($"raw relay {relay.CpuMsPer1000:0} ms{(embedded ? " (the plain MQTTnet server and the counter)" : " (the counter only; mosquitto is its own process)")}"));
+        // What 2 cores allow at most when nothing else runs: node and devices together may use 2,000 ms of CPU a second.
+        var cores = Environment.ProcessorCount;
+        Console.WriteLine(FormattableString.Invariant($"# {brokerKind}: CPU of the devices' process per 1,000 readings: {devicesCpuMs:0} ms with the bridge, {relay.DevicesCpuMsPer1000:0} ms in the raw relay; ")
+            + FormattableString.Invariant($"node + devices {nodeCpuMs + devicesCpuMs:0} ms, so {cores} cores carry at most {cores * 1_000_000 / Math.Max(1, nodeCpuMs + devicesCpuMs):0} readings/s through the bridge")
+            + (embedded ? FormattableString.Invariant($" and {cores * 1_000_000 / Math.Max(1, relay.CpuMsPer1000 + relay.DevicesCpuMsPer1000):0}/s through the raw relay") : " (mosquitto's own CPU not counted)"));
         Console.WriteLine($"# {brokerKind}: load average during the run {loadDuring}; the sink took {Stopwatch.GetElapsedTime(0, timing.SinkTicks).TotalSeconds:0.0} s "
             + $"for {timing.Batches} batches ({Stopwatch.GetElapsedTime(0, timing.SinkTicks).TotalMilliseconds / Math.Max(1, timing.Persisted) * 1000:0} ms per 1,000 readings)");
         return sustained >= 20_000 && ratio >= 0.5 && p99 < 2000 && memoryFlat && timing.Persisted == published.Count;
     }
 
-    private static async Task AddSensorsAsync(IServiceProvider services, int count)
+    /// <summary>The node in this process on a temp SQLite file, production settings, demo data at scale 0.02.</summary>
+    internal static WebApplicationFactory<Program> Node(string sqlite, Action<IWebHostBuilder> configure)
+    {
+        // Outside a test project there is no solution-relative content root: the binaries' folder is it.
+        Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_DXYQOPENDATA_API", AppContext.BaseDirectory);
+        return new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseEnvironment("Production");
+            b.UseSetting("Database:Provider", "Sqlite");
+            b.UseSetting("Database:ConnectionString", $"Data Source={sqlite}");
+            b.UseSetting("Demo:Enabled", "true");
+            b.UseSetting("Demo:Scale", "0.02");
+            b.UseSetting("Logging:LogLevel:Default", "Warning");
+            b.UseSetting("Logging:Console:FormatterName", "simple");
+            configure(b);
+        });
+    }
+
+    internal static async Task AddSensorsAsync(IServiceProvider services, int count)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
@@ -220,25 +238,27 @@ public static class SensorsBenchmark
         public bool IsFlat => End.HeapMb <= Start.HeapMb * 1.2 && End.WorkingSetMb <= Start.WorkingSetMb * 1.2;
     }
 
-    private static async Task<(double Rate, double CpuMsPer1000)> RelayAsync(DevicesProcess devices, int port, bool reconnect, Options options)
+    private static async Task<(double Rate, double CpuMsPer1000, double DevicesCpuMsPer1000)> RelayAsync(DevicesProcess devices, int port, bool reconnect, Options options)
     {
         await using var subscriber = new CountingSubscriber();
         await subscriber.StartAsync(port, "dxyq/v1/sensors/+/telemetry");
         if (reconnect) await devices.ConnectAsync(port, authenticated: false);
         var start = Stopwatch.GetTimestamp();
         var cpu = CpuSeconds();
+        var devicesCpu = devices.CpuSeconds;
         var published = await devices.PublishAsync(options.RelaySeconds, 0);
         var until = DateTime.UtcNow.AddSeconds(15);
         while (subscriber.Count < published.Count && DateTime.UtcNow < until) await Task.Delay(50);
         var count = subscriber.Count;
         var rate = count / Stopwatch.GetElapsedTime(start, subscriber.LastTicks).TotalSeconds;
         var cpuMs = (CpuSeconds() - cpu) * 1000 / Math.Max(1, count) * 1000;
+        var devicesCpuMs = (devices.CpuSeconds - devicesCpu) * 1000 / Math.Max(1, count) * 1000;
         Console.WriteLine(FormattableString.Invariant($"# relay: {published.Count} published ({published.Count / published.Seconds:0}/s), {count} counted by the subscriber"));
-        return (rate, cpuMs);
+        return (rate, cpuMs, devicesCpuMs);
     }
 
     /// <summary>CPU time of this process (user + system): unlike wall time, hardly moved by other processes' load.</summary>
-    private static double CpuSeconds()
+    internal static double CpuSeconds()
     {
         using var self = Process.GetCurrentProcess();
         return self.TotalProcessorTime.TotalSeconds;

@@ -1367,9 +1367,6 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                     b.HasIndex("Ts")
                         .HasDatabaseName("ix_sensor_readings_ts");
 
-                    b.HasIndex("SensorId", "Ts")
-                        .HasDatabaseName("ix_sensor_readings_sensor_id_ts");
-
                     b.ToTable("sensor_readings");
                 });
 

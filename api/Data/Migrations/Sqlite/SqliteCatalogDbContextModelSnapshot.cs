@@ -1358,9 +1358,6 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.HasIndex("Ts")
                         .HasDatabaseName("ix_sensor_readings_ts");
 
-                    b.HasIndex("SensorId", "Ts")
-                        .HasDatabaseName("ix_sensor_readings_sensor_id_ts");
-
                     b.ToTable("sensor_readings");
                 });
 
