@@ -59,7 +59,8 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
             var answers = fetch.Count == 0 ? []
                 : replica
                 ? await replicas.FetchAsync(set, SharedQuery(query, entitySet, orders, added),
-                    fetch.Select(n => new UnionPart(n.Code, n.Position, size)).ToList(), cancellation)
+                    new UnionRequest(fetch.Select(n => new UnionPart(n.Code, n.Position, size)).ToList(),
+                        nodes.All(n => !n.Active || n.Buffer.Count == 0) ? skip + want - emitted.Count : null), cancellation)
                 : await Task.WhenAll(fetch.Select(n =>
                     n.Source!.FetchAsync(set, NodeQuery(query, entitySet, orders, added, n.Position, size), cancellation)));
             for (var i = 0; i < fetch.Count; i++)

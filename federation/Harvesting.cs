@@ -306,6 +306,13 @@ public sealed class Harvester(
 public sealed record UnionPart(string Node, long Skip, int Top);
 
 /// <summary>
+/// The parts of one replica-mode round, and, when every node still in the query is a part of it (no rows buffered from
+/// an earlier round), how many merged rows the round may consume (<see cref="Consume"/>): the host then returns of each
+/// part only the rows the merge takes, plus the next one (so the merge never waits for more), not the whole window.
+/// </summary>
+public sealed record UnionRequest(IReadOnlyList<UnionPart> Parts, long? Consume);
+
+/// <summary>
 /// Replica mode: this node's public rows and the harvested replicas of its peers, asked as ONE query. The request runs
 /// in process through this node's own <c>/odata</c> pipeline (routing, public policy, query validation and limits,
 /// restricted properties, errors), carrying the parts (node, position, size) in a request option no client can set;
@@ -316,17 +323,18 @@ public sealed record UnionPart(string Node, long Skip, int Top);
 public sealed class ReplicaUnionSource(Func<HttpClient> http, FederationOptions options)
 {
     /// <summary>The request option that makes the local pipeline answer a union of this node and replicas.</summary>
-    public static readonly HttpRequestOptionsKey<IReadOnlyList<UnionPart>> Parts = new("dxyq.federation.replica-union");
+    public static readonly HttpRequestOptionsKey<UnionRequest> Parts = new("dxyq.federation.replica-union");
 
     /// <summary>
-    /// Each part's answer (in the order of <paramref name="parts"/>); <paramref name="query"/> holds the options every
+    /// Each part's answer (in the order of the <paramref name="union"/>'s parts); <paramref name="query"/> holds the options every
     /// part shares ($filter, $select, $orderby with the key).
     /// </summary>
-    public async Task<NodeAnswer[]> FetchAsync(string set, string query, IReadOnlyList<UnionPart> parts, CancellationToken cancellation)
+    public async Task<NodeAnswer[]> FetchAsync(string set, string query, UnionRequest union, CancellationToken cancellation)
     {
         var watch = Stopwatch.StartNew();
+        var parts = union.Parts;
         var request = new HttpRequestMessage(HttpMethod.Get, $"odata/{set}?{query}");
-        request.Options.Set(Parts, parts);
+        request.Options.Set(Parts, union);
         var answer = await NodeSource.AskInProcessRawAsync(http(), request, options.LocalTimeout, "replica query", cancellation);
         if (answer.Body is not { } body)
         {

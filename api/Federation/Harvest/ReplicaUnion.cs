@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OData.Edm;
 using Microsoft.AspNetCore.OData.Query;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.OData.UriParser;
 
 namespace DxyqOpenData.Api.Federation.Harvest;
@@ -19,7 +20,10 @@ namespace DxyqOpenData.Api.Federation.Harvest;
 /// Set on an in-process <c>/odata</c> request of a replica-mode federated query (<see cref="ReplicaUnionSource"/>): answer
 /// the parts (this node, each peer's replica; a position and a size each) from one union query.
 /// </summary>
-public sealed record ReplicaUnionFeature(IReadOnlyList<UnionPart> Parts);
+public sealed record ReplicaUnionFeature(UnionRequest Request)
+{
+    public IReadOnlyList<UnionPart> Parts => Request.Parts;
+}
 
 /// <summary>
 /// Replica mode as one SQL query. The <c>/odata</c> pipeline has parsed and validated the query options as for any
@@ -72,29 +76,43 @@ internal static class ReplicaUnion
         var cancel = http.RequestAborted;
         var localNode = http.RequestServices.GetRequiredService<FederationOptions>().NodeCode;
         var now = (http.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
+        var memoize = http.RequestServices.GetRequiredService<IConfiguration>().GetValue("Federation:ReplicaMemo", true);
         var peers = feature.Parts.Select(p => p.Node).Where(n => n != localNode).ToList();
 
-        Dictionary<string, DateTime> harvested;
-        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        List<TReplica> page = [];
+        Dictionary<string, (DateTime HarvestedAt, DateTime UpdatedAt)> harvested;
+        var answers = new Dictionary<string, (long Count, List<TReplica> Rows)>(StringComparer.Ordinal);
         await db.Database.OpenConnectionAsync(cancel);
         try
         {
             // A peer's set counts as harvested once a harvest read its feed to the end; else it is not in the union.
             harvested = peers.Count == 0 ? [] : await db.ReplicaCursors.AsNoTracking()
                 .Where(c => c.EntitySet == set && peers.Contains(c.Node) && c.HarvestedAt != null)
-                .ToDictionaryAsync(c => c.Node, c => c.HarvestedAt!.Value, StringComparer.Ordinal, cancel);
-            var parts = new List<(UnionPart Part, IQueryable<T> Filtered)>();
+                .ToDictionaryAsync(c => c.Node, c => (c.HarvestedAt!.Value, c.UpdatedAt), StringComparer.Ordinal, cancel);
+            var parts = new List<(UnionPart Part, IQueryable<T> Filtered, ReplicaMemo.Key? Key)>();
             foreach (var part in feature.Parts)
             {
-                var source = part.Node == localNode ? local : harvested.ContainsKey(part.Node) ? replica(part.Node) : null;
-                if (source is not null)
+                ReplicaMemo.Key? key = null;
+                if (part.Node != localNode)
                 {
-                    parts.Add((part, options.Filter is null ? source : (IQueryable<T>)options.Filter.ApplyTo(source, settings)));
+                    if (!harvested.TryGetValue(part.Node, out var state))
+                    {
+                        continue;
+                    }
+                    // A replica changes only when a harvest applies a page (which moves its cursor row's UpdatedAt):
+                    // until then, a part's answer is memoized.
+                    key = new ReplicaMemo.Key(set, part.Node, state.HarvestedAt, state.UpdatedAt, options.RawValues.Filter, options.RawValues.OrderBy, part.Skip, part.Top);
+                    if (memoize && ReplicaMemo.Get<TReplica>(key) is { } memo)
+                    {
+                        answers[part.Node] = memo;
+                        continue;
+                    }
                 }
+                var source = part.Node == localNode ? local : replica(part.Node);
+                parts.Add((part, options.Filter is null ? source : (IQueryable<T>)options.Filter.ApplyTo(source, settings), key));
             }
             if (parts.Count > 0)
             {
+                var counts = new Dictionary<string, long>(StringComparer.Ordinal);
                 if (parts.Count == 1)
                 {
                     counts[parts[0].Part.Node] = await parts[0].Filtered.LongCountAsync(cancel);
@@ -110,15 +128,123 @@ internal static class ReplicaUnion
                 var union = parts
                     .Select(p => Window((IQueryable<T>)order.ApplyTo(p.Filtered, settings), p.Part).Select(Projection<T, TReplica>(db, p.Part.Node)))
                     .Aggregate(Queryable.Concat);
-                page = await outer(union).ToListAsync(cancel);
+                var rows = (await outer(union).ToListAsync(cancel)).ToLookup(NodeOf<TReplica>.Get, StringComparer.Ordinal);
+                foreach (var (part, _, key) in parts)
+                {
+                    var answer = (counts.GetValueOrDefault(part.Node), rows[part.Node].ToList());
+                    answers[part.Node] = answer;
+                    if (memoize && key is not null)
+                    {
+                        ReplicaMemo.Set(key, answer);
+                    }
+                }
             }
         }
         finally
         {
             await db.Database.CloseConnectionAsync();
         }
-        return new UnionResult<TReplica>(feature.Parts, localNode, harvested, counts, page, shape, now);
+        var taken = feature.Request.Consume is { } consume
+            ? Taken(http, set, options, order, feature.Parts, answers, consume)
+            : null;
+        return new UnionResult<TReplica>(feature.Parts, localNode, harvested.ToDictionary(h => h.Key, h => h.Value.HarvestedAt, StringComparer.Ordinal),
+            answers, taken, shape, now);
     }
+
+    /// <summary>
+    /// Per part, how many of its rows to send: the federation's merge run here over the parts' windows (the library's
+    /// own <see cref="RowComparer"/>, keys of the same kinds as it reads them from JSON) until it has consumed
+    /// <paramref name="consume"/> rows or must ask a node again — the rows it took, plus the next one of each part, so
+    /// the merge there takes exactly the same rows without asking again.
+    /// </summary>
+    private static Dictionary<string, int>? Taken<TReplica>(HttpContext http, string set, ODataQueryOptions options, OrderByQueryOption order,
+        IReadOnlyList<UnionPart> parts, Dictionary<string, (long Count, List<TReplica> Rows)> answers, long consume) where TReplica : class
+    {
+        var schema = http.RequestServices.GetRequiredService<FederatedSchema>().Sets[set];
+        var orders = new List<OrderClause>();
+        foreach (var node in order.OrderByNodes)
+        {
+            if (node is not OrderByPropertyNode { Property: var property } byProperty)
+            {
+                return null;
+            }
+            orders.Add(new OrderClause(property.Name, byProperty.Direction == OrderByDirection.Descending));
+        }
+        // The comparer's columns: the $orderby properties up to the key, then the key.
+        var columns = new List<string>();
+        foreach (var clause in orders)
+        {
+            columns.Add(clause.Property);
+            if (clause.Property == schema.Key)
+            {
+                break;
+            }
+        }
+        if (columns[^1] != schema.Key)
+        {
+            columns.Add(schema.Key);
+        }
+        var getters = new List<(Func<object, object?> Get, ValueKind Kind)>();
+        foreach (var column in columns)
+        {
+            if (options.Context.ElementType is not Microsoft.OData.Edm.IEdmStructuredType type
+                || type.FindProperty(column) is not { } edm
+                || typeof(TReplica).GetProperty(options.Context.Model.GetClrPropertyName(edm) ?? column) is not { } clr
+                || !schema.Properties.TryGetValue(column, out var kind))
+            {
+                return null;
+            }
+            getters.Add((clr.GetValue, kind));
+        }
+        var comparer = new RowComparer(orders, schema);
+        var streams = parts.Where(p => answers.ContainsKey(p.Node)).Select(p =>
+        {
+            var (count, rows) = answers[p.Node];
+            var keys = rows.Select(r => getters.Select(g => MergeKey(g.Get(r), g.Kind)).ToArray()).ToList();
+            // As the federation reads an answer: more after these when its count says so; none asked again if it gave none.
+            return (Part: p, Keys: keys, HasMore: p.Skip + rows.Count < count && rows.Count > 0, Next: 0);
+        }).ToArray();
+        for (long consumed = 0; consumed < consume; consumed++)
+        {
+            if (streams.Any(s => s.Next == s.Keys.Count && s.HasMore))
+            {
+                break;
+            }
+            var best = -1;
+            for (var i = 0; i < streams.Length; i++)
+            {
+                if (streams[i].Next < streams[i].Keys.Count && (best < 0
+                    || comparer.Compare(streams[i].Keys[streams[i].Next], streams[i].Part.Node, streams[best].Keys[streams[best].Next], streams[best].Part.Node) < 0))
+                {
+                    best = i;
+                }
+            }
+            if (best < 0)
+            {
+                break;
+            }
+            streams[best].Next++;
+        }
+        return streams.ToDictionary(s => s.Part.Node, s => Math.Min(s.Next + 1, s.Keys.Count), StringComparer.Ordinal);
+    }
+
+    /// <summary>A value as <see cref="RowComparer"/> reads it from the JSON <c>/odata</c> writes (numbers as decimals, instants, dates, GUIDs as text).</summary>
+    private static object? MergeKey(object? value, ValueKind kind) => value switch
+    {
+        null => null,
+        Enum member => EnumWireNames.Of(member),
+        DateTime time when kind == ValueKind.DateTimeOffset =>
+            new DateTimeOffset(time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : DateTime.SpecifyKind(time, DateTimeKind.Utc)),
+        Guid guid => guid.ToString(),
+        double d => decimal.TryParse(d.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.NumberStyles.Float,
+            System.Globalization.CultureInfo.InvariantCulture, out var parsed) ? parsed : null,
+        float f => (decimal)f,
+        int i => (decimal)i,
+        long l => (decimal)l,
+        short s => (decimal)s,
+        byte b => (decimal)b,
+        _ => value,
+    };
 
     /// <summary>The node tag of a part's rows, for the grouped count.</summary>
     internal sealed class NodeTag
@@ -197,13 +323,12 @@ internal static class ReplicaUnion
     /// in the order asked, each row as <c>/odata</c> writes it.
     /// </summary>
     private sealed class UnionResult<TReplica>(IReadOnlyList<UnionPart> parts, string localNode, Dictionary<string, DateTime> harvested,
-        Dictionary<string, long> counts, List<TReplica> rows, LeanPages.EntityShape shape, DateTimeOffset now) : IActionResult
+        Dictionary<string, (long Count, List<TReplica> Rows)> answers, Dictionary<string, int>? taken, LeanPages.EntityShape shape, DateTimeOffset now) : IActionResult
         where TReplica : class
     {
         public async Task ExecuteResultAsync(ActionContext context)
         {
             var http = context.HttpContext;
-            var byNode = rows.GroupBy(NodeOf).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
             http.Response.StatusCode = StatusCodes.Status200OK;
             http.Response.ContentType = "application/json; charset=utf-8";
             await using (var writer = new Utf8JsonWriter(http.Response.BodyWriter, LeanPages.Writer))
@@ -230,9 +355,11 @@ internal static class ReplicaUnion
                     {
                         writer.WriteNumber("replicaAgeSeconds", (long)Math.Max(0, (now - new DateTimeOffset(harvested[part.Node], TimeSpan.Zero)).TotalSeconds));
                     }
-                    writer.WriteNumber("@odata.count", counts.GetValueOrDefault(part.Node));
+                    var (count, rows) = answers.GetValueOrDefault(part.Node, (0, []));
+                    writer.WriteNumber("@odata.count", count);
                     writer.WriteStartArray("value");
-                    foreach (var row in byNode.GetValueOrDefault(part.Node) ?? [])
+                    var send = taken?.GetValueOrDefault(part.Node, rows.Count) ?? rows.Count;
+                    foreach (var row in rows.Take(send))
                     {
                         LeanPages.WriteEntity(writer, shape, row, http);
                     }
@@ -244,13 +371,35 @@ internal static class ReplicaUnion
             }
             await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
         }
-
-        private static readonly Func<TReplica, string> NodeOf = CompileNode();
-
-        private static Func<TReplica, string> CompileNode()
-        {
-            var row = Expression.Parameter(typeof(TReplica), "row");
-            return Expression.Lambda<Func<TReplica, string>>(Expression.Property(row, "Node"), row).Compile();
-        }
     }
+}
+
+/// <summary>The <c>Node</c> of a replica row, read through a compiled getter.</summary>
+internal static class NodeOf<TReplica>
+{
+    public static readonly Func<TReplica, string> Get = Compile();
+
+    private static Func<TReplica, string> Compile()
+    {
+        var row = Expression.Parameter(typeof(TReplica), "row");
+        return Expression.Lambda<Func<TReplica, string>>(Expression.Property(row, "Node"), row).Compile();
+    }
+}
+
+/// <summary>
+/// Replica parts' answers (count and rows), memoized per state of the replica: a harvest that applies a page moves the
+/// replica's cursor row (<c>UpdatedAt</c>), which is part of the key, so a memoized answer is never older than the
+/// replica itself. Bounded by rows held; <c>Federation:ReplicaMemo=false</c> turns it off.
+/// </summary>
+internal static class ReplicaMemo
+{
+    public sealed record Key(string Set, string Node, DateTime HarvestedAt, DateTime UpdatedAt, string? Filter, string? OrderBy, long Skip, int Top);
+
+    private static readonly MemoryCache Cache = new(new MemoryCacheOptions { SizeLimit = 20_000 });
+
+    public static (long Count, List<TReplica> Rows)? Get<TReplica>(Key key) =>
+        Cache.TryGetValue(key, out var value) && value is (long count, List<TReplica> rows) ? (count, rows) : null;
+
+    public static void Set<TReplica>(Key key, (long Count, List<TReplica> Rows) answer) =>
+        Cache.Set(key, answer, new MemoryCacheEntryOptions { Size = answer.Rows.Count + 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
 }
