@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Linq.Expressions;
 using System.Reflection;
 using System.Text.Json;
@@ -85,16 +86,14 @@ internal static class ReplicaUnion
         try
         {
             // A peer's set counts as harvested once a harvest read its feed to the end; else it is not in the union.
-            harvested = peers.Count == 0 ? [] : await db.ReplicaCursors.AsNoTracking()
-                .Where(c => c.EntitySet == set && peers.Contains(c.Node) && c.HarvestedAt != null)
-                .ToDictionaryAsync(c => c.Node, c => (c.HarvestedAt!.Value, c.UpdatedAt), StringComparer.Ordinal, cancel);
+            harvested = peers.Count == 0 ? [] : await ReplicaMemo.StatesAsync(db, set, cancel);
             var parts = new List<(UnionPart Part, IQueryable<T> Filtered, ReplicaMemo.Key? Key)>();
             foreach (var part in feature.Parts)
             {
                 ReplicaMemo.Key? key = null;
                 if (part.Node != localNode)
                 {
-                    if (!harvested.TryGetValue(part.Node, out var state))
+                    if (!harvested.TryGetValue(part.Node, out var state) || !peers.Contains(part.Node))
                     {
                         continue;
                     }
@@ -128,7 +127,8 @@ internal static class ReplicaUnion
                 var union = parts
                     .Select(p => Window((IQueryable<T>)order.ApplyTo(p.Filtered, settings), p.Part).Select(Projection<T, TReplica>(db, p.Part.Node)))
                     .Aggregate(Queryable.Concat);
-                var rows = (await outer(union).ToListAsync(cancel)).ToLookup(NodeOf<TReplica>.Get, StringComparer.Ordinal);
+                // One part alone is already in its order.
+                var rows = (await (parts.Count == 1 ? union : outer(union)).ToListAsync(cancel)).ToLookup(NodeOf<TReplica>.Get, StringComparer.Ordinal);
                 foreach (var (part, _, key) in parts)
                 {
                     var answer = (counts.GetValueOrDefault(part.Node), rows[part.Node].ToList());
@@ -396,6 +396,31 @@ internal static class ReplicaMemo
     public sealed record Key(string Set, string Node, DateTime HarvestedAt, DateTime UpdatedAt, string? Filter, string? OrderBy, long Skip, int Top);
 
     private static readonly MemoryCache Cache = new(new MemoryCacheOptions { SizeLimit = 20_000 });
+
+    private static long _generation;
+    private static readonly ConcurrentDictionary<string, (long Generation, long ReadAt, Dictionary<string, (DateTime HarvestedAt, DateTime UpdatedAt)> States)> Cursors = new(StringComparer.Ordinal);
+
+    /// <summary>A harvest applied a page here (<see cref="ReplicaStore.ApplyAsync"/>): the replicas' states are read again.</summary>
+    public static void ReplicaChanged() => Interlocked.Increment(ref _generation);
+
+    /// <summary>
+    /// Each harvested replica of <paramref name="set"/> (node → its cursor row's <c>HarvestedAt</c> and <c>UpdatedAt</c>):
+    /// read from <c>replica_cursors</c>, again after a harvest on this instance applied a page, and at most a second
+    /// old otherwise (a harvest run by another instance sharing the database).
+    /// </summary>
+    public static async Task<Dictionary<string, (DateTime HarvestedAt, DateTime UpdatedAt)>> StatesAsync(CatalogDbContext db, string set, CancellationToken cancel)
+    {
+        var generation = Interlocked.Read(ref _generation);
+        if (Cursors.TryGetValue(set, out var known) && known.Generation == generation && Environment.TickCount64 - known.ReadAt < 1000)
+        {
+            return known.States;
+        }
+        var states = await db.ReplicaCursors.AsNoTracking()
+            .Where(c => c.EntitySet == set && c.HarvestedAt != null)
+            .ToDictionaryAsync(c => c.Node, c => (c.HarvestedAt!.Value, c.UpdatedAt), StringComparer.Ordinal, cancel);
+        Cursors[set] = (generation, Environment.TickCount64, states);
+        return states;
+    }
 
     public static (long Count, List<TReplica> Rows)? Get<TReplica>(Key key) =>
         Cache.TryGetValue(key, out var value) && value is (long count, List<TReplica> rows) ? (count, rows) : null;
