@@ -77,7 +77,9 @@ internal static class ReplicaUnion
         var cancel = http.RequestAborted;
         var localNode = http.RequestServices.GetRequiredService<FederationOptions>().NodeCode;
         var now = (http.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
-        var memoize = http.RequestServices.GetRequiredService<IConfiguration>().GetValue("Federation:ReplicaMemo", true);
+        // A filter on now() answers differently as time passes, even over a replica that does not change.
+        var memoize = http.RequestServices.GetRequiredService<IConfiguration>().GetValue("Federation:ReplicaMemo", true)
+            && options.RawValues.Filter?.Contains("now(", StringComparison.OrdinalIgnoreCase) != true;
         var peers = feature.Parts.Select(p => p.Node).Where(n => n != localNode).ToList();
 
         Dictionary<string, (DateTime HarvestedAt, DateTime UpdatedAt)> harvested;
