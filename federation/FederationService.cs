@@ -11,7 +11,7 @@ namespace DxyqOpenData.Federation;
 /// tags every row with its node. See docs/federation.md.
 /// </summary>
 public sealed class FederationService(FederationOptions options, FederatedSchema schema, LocalNodeSource local, IReadOnlyList<PeerNodeSource> peers,
-    IReadOnlyList<ReplicaNodeSource> replicas)
+    ReplicaUnionSource replicas)
 {
     /// <summary>Rounds of fetching within one request (each node answers at most 100 rows per request).</summary>
     public const int MaxRounds = 15;
@@ -31,16 +31,20 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
         var (_, added) = query.SelectItems(entitySet);
         var comparer = new RowComparer(orders, entitySet);
 
+        // Replica mode: this node and each peer's replica, all parts of one query (ReplicaUnionSource); live: each asked on its own.
+        var sources = replica
+            ? new[] { (local.Code, (NodeSource?)null) }.Concat(options.Peers.Select(p => (p.Code, (NodeSource?)null)))
+            : new[] { (local.Code, (NodeSource?)local) }.Concat(peers.Select(p => (p.Code, (NodeSource?)p)));
         var nodes = new List<NodeState>();
-        foreach (var source in new NodeSource[] { local }.Concat(replica ? replicas : peers))
+        foreach (var (code, source) in sources)
         {
             if (query.Positions is null)
             {
-                nodes.Add(new NodeState(source, 0));
+                nodes.Add(new NodeState(code, source, 0));
             }
-            else if (query.Positions.TryGetValue(source.Code, out var position))
+            else if (query.Positions.TryGetValue(code, out var position))
             {
-                nodes.Add(new NodeState(source, position));
+                nodes.Add(new NodeState(code, source, position));
             }
         }
 
@@ -52,8 +56,13 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
         {
             var size = (int)Math.Min(skip + want - emitted.Count, FederatedQuery.PageSize);
             var fetch = nodes.Where(n => n.Active && n.Buffer.Count == 0 && n.HasMore).ToList();
-            var answers = await Task.WhenAll(fetch.Select(n =>
-                n.Source.FetchAsync(set, NodeQuery(query, entitySet, orders, added, n.Position, size), cancellation)));
+            var answers = fetch.Count == 0 ? []
+                : replica
+                ? await replicas.FetchAsync(set, SharedQuery(query, entitySet, orders, added),
+                    new UnionRequest(fetch.Select(n => new UnionPart(n.Code, n.Position, size)).ToList(),
+                        nodes.All(n => !n.Active || n.Buffer.Count == 0) ? skip + want - emitted.Count : null), cancellation)
+                : await Task.WhenAll(fetch.Select(n =>
+                    n.Source!.FetchAsync(set, NodeQuery(query, entitySet, orders, added, n.Position, size), cancellation)));
             for (var i = 0; i < fetch.Count; i++)
             {
                 Accept(fetch[i], answers[i], comparer, size);
@@ -72,7 +81,7 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
                 NodeState? next = null;
                 foreach (var n in nodes.Where(n => n.Active && n.Buffer.Count > 0))
                 {
-                    if (next is null || comparer.Compare(n.Buffer.Peek().Key, n.Source.Code, next.Buffer.Peek().Key, next.Source.Code) < 0)
+                    if (next is null || comparer.Compare(n.Buffer.Peek().Key, n.Code, next.Buffer.Peek().Key, next.Code) < 0)
                     {
                         next = n;
                     }
@@ -90,7 +99,7 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
                 }
                 else
                 {
-                    emitted.Add((row, next.Source.Code));
+                    emitted.Add((row, next.Code));
                 }
             }
             if (exhausted || emitted.Count >= want)
@@ -108,7 +117,7 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
         {
             var source = new JsonObject
             {
-                ["node"] = n.Source.Code,
+                ["node"] = n.Code,
                 ["status"] = n.Status,
                 ["ms"] = n.Ms,
                 ["count"] = n.Status == SourceStatus.Ok ? n.Count : null,
@@ -142,7 +151,7 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
             {
                 Skip = skip,
                 Top = remaining,
-                Positions = nodes.Where(n => n.Active).ToDictionary(n => n.Source.Code, n => n.Position),
+                Positions = nodes.Where(n => n.Active).ToDictionary(n => n.Code, n => n.Position),
             };
             result["@odata.nextLink"] = nextLink(NextLinks.Seal(state, options.LinkKey));
         }
@@ -203,8 +212,14 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
         node.HasMore = answer.HasMore && answer.Rows.Count > 0 && size > 0;
     }
 
+    /// <summary>What a node is asked: the shared options, then its position and page size, with its count.</summary>
     private static string NodeQuery(FederatedQuery query, EntitySetSchema set, IReadOnlyList<OrderClause> orders,
-        IReadOnlyList<string> added, long skip, int top)
+        IReadOnlyList<string> added, long skip, int top) =>
+        SharedQuery(query, set, orders, added)
+        + $"&$skip={skip.ToString(CultureInfo.InvariantCulture)}&$top={top.ToString(CultureInfo.InvariantCulture)}&$count=true";
+
+    /// <summary>The options every node is asked with: $filter, $expand, $select (plus what the merge reads), $orderby with the key.</summary>
+    private static string SharedQuery(FederatedQuery query, EntitySetSchema set, IReadOnlyList<OrderClause> orders, IReadOnlyList<string> added)
     {
         var parts = new List<string>();
         void Add(string name, string? value)
@@ -223,15 +238,14 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
             orderBy.Add(set.Key);
         }
         Add("$orderby", string.Join(",", orderBy));
-        Add("$skip", skip.ToString(CultureInfo.InvariantCulture));
-        Add("$top", top.ToString(CultureInfo.InvariantCulture));
-        Add("$count", "true");
         return string.Join("&", parts);
     }
 
-    private sealed class NodeState(NodeSource source, long position)
+    private sealed class NodeState(string code, NodeSource? source, long position)
     {
-        public NodeSource Source => source;
+        public string Code => code;
+        /// <summary>The node asked on its own (live mode); null in replica mode, where all are parts of one query.</summary>
+        public NodeSource? Source => source;
         public long Position { get; set; } = position;
         public Queue<(JsonObject Row, object?[] Key)> Buffer { get; } = new();
         public bool HasMore { get; set; } = true;

@@ -67,16 +67,12 @@ public static class FederationSetup
         services.AddSingleton(sp =>
         {
             var factory = sp.GetRequiredService<IHttpClientFactory>();
-            var scopes = sp.GetRequiredService<IServiceScopeFactory>();
-            var time = sp.GetService<TimeProvider>() ?? TimeProvider.System;
             var tokens = sp.GetRequiredService<PeerTokenCache>();
             var local = new LocalNodeSource(options.NodeCode, () => factory.CreateClient(LocalClient), options);
             var peers = options.Peers
                 .Select(p => new PeerNodeSource(p, () => factory.CreateClient(PeerClient(p.Code)), tokens, health.For(p.Code), options))
                 .ToList();
-            var replicas = options.Peers
-                .Select(p => new ReplicaNodeSource(p.Code, () => factory.CreateClient(LocalClient), scopes, time, options))
-                .ToList();
+            var replicas = new ReplicaUnionSource(() => factory.CreateClient(LocalClient), options);
             return new FederationService(options, sp.GetRequiredService<FederatedSchema>(), local, peers, replicas);
         });
         return services;

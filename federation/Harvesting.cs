@@ -302,33 +302,71 @@ public sealed class Harvester(
     };
 }
 
-/// <summary>
-/// A peer answered from its replica: the query runs in process through this node's own <c>/odata</c> pipeline, told
-/// (by a request option no client can set) to read the peer's replica tables. Never harvested: <c>no-replica</c>.
-/// </summary>
-public sealed class ReplicaNodeSource(string code, Func<HttpClient> http, IServiceScopeFactory scopes, TimeProvider time, FederationOptions options)
-    : NodeSource(code)
-{
-    /// <summary>The request option that makes the local pipeline read the replica of this node.</summary>
-    public static readonly HttpRequestOptionsKey<string> ReplicaNode = new("dxyq.federation.replica-node");
+/// <summary>One node's part of a replica-mode union: its rows from <see cref="Skip"/> (in its own order), at most <see cref="Top"/>.</summary>
+public sealed record UnionPart(string Node, long Skip, int Top);
 
-    public override async Task<NodeAnswer> FetchAsync(string set, string query, CancellationToken cancellation)
+/// <summary>
+/// The parts of one replica-mode round, and, when every node still in the query is a part of it (no rows buffered from
+/// an earlier round), how many merged rows the round may consume (<see cref="Consume"/>): the host then returns of each
+/// part only the rows the merge takes, plus the next one (so the merge never waits for more), not the whole window.
+/// </summary>
+public sealed record UnionRequest(IReadOnlyList<UnionPart> Parts, long? Consume);
+
+/// <summary>
+/// Replica mode: this node's public rows and the harvested replicas of its peers, asked as ONE query. The request runs
+/// in process through this node's own <c>/odata</c> pipeline (routing, public policy, query validation and limits,
+/// restricted properties, errors), carrying the parts (node, position, size) in a request option no client can set;
+/// the host answers it with a single SQL query over the union (and one grouped count), each node's rows in that node's
+/// order: <c>{"parts":[{"node","status","replicaAgeSeconds","@odata.count","value":[…]}]}</c>. A peer whose set was
+/// never harvested to the end is <c>no-replica</c>.
+/// </summary>
+public sealed class ReplicaUnionSource(Func<HttpClient> http, FederationOptions options)
+{
+    /// <summary>The request option that makes the local pipeline answer a union of this node and replicas.</summary>
+    public static readonly HttpRequestOptionsKey<UnionRequest> Parts = new("dxyq.federation.replica-union");
+
+    /// <summary>
+    /// Each part's answer (in the order of the <paramref name="union"/>'s parts); <paramref name="query"/> holds the options every
+    /// part shares ($filter, $select, $orderby with the key).
+    /// </summary>
+    public async Task<NodeAnswer[]> FetchAsync(string set, string query, UnionRequest union, CancellationToken cancellation)
     {
         var watch = Stopwatch.StartNew();
-        ReplicaState? state;
-        using (var scope = scopes.CreateScope())
-        {
-            state = await scope.ServiceProvider.GetRequiredService<IReplicaStore>().GetAsync(Code, set, cancellation);
-        }
-        if (state?.HarvestedAt is not { } harvestedAt)
-        {
-            return new NodeAnswer { Status = SourceStatus.NoReplica, Ms = watch.ElapsedMilliseconds, Error = "This peer's set has not been harvested yet." };
-        }
-        var age = (long)Math.Max(0, (time.GetUtcNow() - harvestedAt).TotalSeconds);
+        var parts = union.Parts;
         var request = new HttpRequestMessage(HttpMethod.Get, $"odata/{set}?{query}");
-        request.Options.Set(ReplicaNode, Code);
-        var answer = await AskInProcessAsync(http(), request, query, options.LocalTimeout, "replica query", cancellation);
-        // The replica state's lookup counts in the node's time too.
-        return answer with { Ms = watch.ElapsedMilliseconds, ReplicaAgeSeconds = age };
+        request.Options.Set(Parts, union);
+        var answer = await NodeSource.AskInProcessRawAsync(http(), request, options.LocalTimeout, "replica query", cancellation);
+        if (answer.Body is not { } body)
+        {
+            return parts.Select(_ => answer.Failure! with { Ms = watch.ElapsedMilliseconds }).ToArray();
+        }
+        var ms = watch.ElapsedMilliseconds;
+        try
+        {
+            if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("parts", out var items) || items.ValueKind != JsonValueKind.Array
+                || items.GetArrayLength() != parts.Count)
+            {
+                throw new InvalidDataException("The replica query's answer has no part per node.");
+            }
+            var answers = new NodeAnswer[parts.Count];
+            var i = 0;
+            foreach (var item in items.EnumerateArray())
+            {
+                var part = parts[i];
+                if (!item.TryGetProperty("node", out var node) || node.GetString() != part.Node)
+                {
+                    throw new InvalidDataException("The replica query's parts are not in the order asked.");
+                }
+                long? age = item.TryGetProperty("replicaAgeSeconds", out var a) && a.ValueKind == JsonValueKind.Number ? a.GetInt64() : null;
+                answers[i++] = item.GetProperty("status").GetString() == SourceStatus.NoReplica
+                    ? new NodeAnswer { Status = SourceStatus.NoReplica, Ms = ms, Error = "This peer's set has not been harvested yet." }
+                    : NodeSource.Parse(item, part.Top, part.Skip, ms) with { ReplicaAgeSeconds = age };
+            }
+            return answers;
+        }
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or KeyNotFoundException)
+        {
+            return parts.Select(_ => new NodeAnswer { Status = SourceStatus.Error, Ms = ms, Error = e.Message }).ToArray();
+        }
     }
 }

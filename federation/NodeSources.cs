@@ -37,6 +37,14 @@ public abstract class NodeSource(string code)
     internal static async Task<NodeAnswer> AskInProcessAsync(HttpClient http, HttpRequestMessage request, string query, TimeSpan timeout,
         string what, CancellationToken cancellation)
     {
+        var answer = await AskInProcessRawAsync(http, request, timeout, what, cancellation);
+        return answer.Body is { } body ? Parse(body, int.MaxValue, QueryText.Skip(query), answer.Ms) : answer.Failure!;
+    }
+
+    /// <summary>The body of a 200 from the in-process pipeline, or the failure (a 400 as the query's fault) as an answer.</summary>
+    internal static async Task<(JsonElement? Body, NodeAnswer? Failure, long Ms)> AskInProcessRawAsync(HttpClient http, HttpRequestMessage request,
+        TimeSpan timeout, string what, CancellationToken cancellation)
+    {
         using var _ = request;
         var watch = Stopwatch.StartNew();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
@@ -49,17 +57,17 @@ public abstract class NodeSource(string code)
             {
                 var message = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("error", out var error)
                     && error.TryGetProperty("message", out var m) ? m.GetString() : "The query is not valid.";
-                return new NodeAnswer { Status = SourceStatus.Error, Ms = watch.ElapsedMilliseconds, BadQuery = message, Error = message };
+                return (null, new NodeAnswer { Status = SourceStatus.Error, Ms = watch.ElapsedMilliseconds, BadQuery = message, Error = message }, watch.ElapsedMilliseconds);
             }
             if (!response.IsSuccessStatusCode)
             {
-                return new NodeAnswer { Status = SourceStatus.Error, Ms = watch.ElapsedMilliseconds, Error = $"The {what} answered {(int)response.StatusCode}." };
+                return (null, new NodeAnswer { Status = SourceStatus.Error, Ms = watch.ElapsedMilliseconds, Error = $"The {what} answered {(int)response.StatusCode}." }, watch.ElapsedMilliseconds);
             }
-            return Parse(body, int.MaxValue, QueryText.Skip(query), watch.ElapsedMilliseconds);
+            return (body, null, watch.ElapsedMilliseconds);
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
-            return new NodeAnswer { Status = SourceStatus.Timeout, Ms = watch.ElapsedMilliseconds, Error = $"The {what} took too long." };
+            return (null, new NodeAnswer { Status = SourceStatus.Timeout, Ms = watch.ElapsedMilliseconds, Error = $"The {what} took too long." }, watch.ElapsedMilliseconds);
         }
     }
 

@@ -68,6 +68,13 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
         }
         try
         {
+            // A replica-mode federated query run in process: one query over this node's rows and the replicas.
+            if (executed.HttpContext.Features.Get<Federation.Harvest.ReplicaUnionFeature>() is { } union
+                && executed.HttpContext.Items[QueryOptionsKey] is ODataQueryOptions unionOptions)
+            {
+                executed.Result = await Federation.Harvest.ReplicaUnion.ExecuteAsync(executed.HttpContext, unionOptions, QuerySettings(), union);
+                return;
+            }
             // A plain entity-set page takes the lean path (LeanPages.cs); anything else the library's.
             if (PrepareLeanPage(executed) is { } lean)
             {

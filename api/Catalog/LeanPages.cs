@@ -128,6 +128,26 @@ internal static class LeanPages
     }
 
     /// <summary>
+    /// The shape the lean writer writes for this request's <c>$select</c>/<c>$expand</c> on its entity set, or null when
+    /// it holds anything the lean writer does not write (a replica-mode union writes its rows with it).
+    /// </summary>
+    internal static EntityShape? ShapeOf(HttpContext http, ODataQueryOptions options)
+    {
+        if (options.Context.Path is not { Count: 1 } path || path.FirstSegment is not EntitySetSegment { EntitySet: IEdmEntitySet set })
+        {
+            return null;
+        }
+        return Shape(options.Context.Model, set.EntityType, set, options.SelectExpand?.SelectExpandClause, nested: false, RestrictedProperties.IsHiddenFromAny(http));
+    }
+
+    /// <summary>One entity as the library writes it in a minimal-metadata page (ETag, the shape's properties and expansions).</summary>
+    internal static void WriteEntity(Utf8JsonWriter writer, EntityShape shape, object entity, HttpContext http) =>
+        WriteEntity(writer, shape, entity, http.Request.GetETagHandler(), http.Request.GetTimeZoneInfo());
+
+    /// <summary>The writer options of the lean pages (UTF-8 as it is, as OData writes it).</summary>
+    internal static JsonWriterOptions Writer => WriterOptions;
+
+    /// <summary>
     /// Applies the query options to the queryable (no database work yet). Whatever this throws, the caller leaves the
     /// request to the library, which refuses the query in its own words.
     /// </summary>

@@ -1,6 +1,5 @@
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
-using DxyqOpenData.Api.Federation.Harvest;
 using DxyqOpenData.Api.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OData.Query;
@@ -12,9 +11,9 @@ namespace DxyqOpenData.Api.Datasets;
 [Authorize(Policy = Policies.PublicCatalog)]
 public sealed class DatasetsController(CatalogDbContext db) : ODataController
 {
-    /// <summary>The set; or, for a replica-mode federated query run in process, a peer's replica of it.</summary>
+    /// <summary>The set (a replica-mode federated query reads it and the replicas as one union: ReplicaUnion).</summary>
     [CatalogQuery]
-    public IQueryable<Dataset> Get() => HttpContext.ReplicaNode() is { } node ? new FeedRows(db).ReplicaDatasets(node) : db.Datasets;
+    public IQueryable<Dataset> Get() => db.Datasets;
 
     [CatalogQuery]
     public SingleResult<Dataset> Get(Guid key) => SingleResult.Create(db.Datasets.Where(d => d.Id == key));

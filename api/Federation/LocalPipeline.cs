@@ -59,10 +59,10 @@ public sealed class LocalPipelineHandler(LocalPipeline pipeline, IHttpContextFac
         features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = cancellationToken });
         features.Set<IHttpConnectionFeature>(new HttpConnectionFeature { RemoteIpAddress = IPAddress.Loopback, LocalIpAddress = IPAddress.Loopback });
 
-        if (request.Options.TryGetValue(DxyqOpenData.Federation.ReplicaNodeSource.ReplicaNode, out var replicaNode))
+        if (request.Options.TryGetValue(DxyqOpenData.Federation.ReplicaUnionSource.Parts, out var union))
         {
-            // Only an in-process request can carry this: read that peer's replica instead of this node's own rows.
-            features.Set(new Harvest.ReplicaReadFeature(replicaNode));
+            // Only an in-process request can carry this: answer from the union of this node's rows and the replicas.
+            features.Set(new Harvest.ReplicaUnionFeature(union));
         }
         var context = contexts.Create(features);
         try

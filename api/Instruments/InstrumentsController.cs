@@ -1,6 +1,5 @@
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
-using DxyqOpenData.Api.Federation.Harvest;
 using DxyqOpenData.Api.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -16,9 +15,9 @@ namespace DxyqOpenData.Api.Instruments;
 [Authorize(Policy = Policies.PublicCatalog)]
 public sealed class InstrumentsController(CatalogDbContext db) : ODataController
 {
-    /// <summary>The set; or, for a replica-mode federated query run in process, a peer's replica of it.</summary>
+    /// <summary>The set (a replica-mode federated query reads it and the replicas as one union: ReplicaUnion).</summary>
     [CatalogQuery]
-    public IQueryable<Instrument> Get() => HttpContext.ReplicaNode() is { } node ? new FeedRows(db).ReplicaInstruments(node) : db.Instruments;
+    public IQueryable<Instrument> Get() => db.Instruments;
 
     /// <summary>One instrument, with its ETag; <c>If-None-Match</c> with the current ETag answers 304.</summary>
     [CatalogQuery]

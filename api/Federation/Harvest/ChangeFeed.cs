@@ -181,6 +181,7 @@ public sealed class ReplicaStore(CatalogDbContext db, FeedRows rows) : IReplicaS
             await transaction.CommitAsync(cancellation);
             db.ChangeTracker.Clear();
         });
+        ReplicaMemo.ReplicaChanged();
     }
 
     public async Task<IReadOnlyList<ReplicaSetView>> ViewAsync(string node, DateTimeOffset now, CancellationToken cancellation)

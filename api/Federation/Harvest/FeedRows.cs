@@ -180,12 +180,3 @@ public sealed class FeedRows(CatalogDbContext db)
         db.ReplicaDatasets.AsNoTracking().Where(r => r.Node == node)
             .Select(_datasetProjection ??= FeedRowCodec<Datasets.Dataset, ReplicaDataset>.Projection(db.Model));
 }
-
-/// <summary>Set on a request run through the local pipeline for a replica-mode federated query: read this node's replica.</summary>
-public sealed record ReplicaReadFeature(string Node);
-
-public static class ReplicaReads
-{
-    /// <summary>The peer whose replica this in-process request reads, or null (a client's request: the node's own data).</summary>
-    public static string? ReplicaNode(this HttpContext context) => context.Features.Get<ReplicaReadFeature>()?.Node;
-}

@@ -214,12 +214,12 @@ public sealed class ThreeNodeTests
         return (rows[0][0]!.ToString()!.Trim(), rows[0][1]!.ToString()!, Guid.Parse(rows[0][2]!.ToString()!));
     }
 
-    private static NodeFactory OnKestrel(NodeFactory node)
+    internal static NodeFactory OnKestrel(NodeFactory node)
     {
         node.StartOnLoopback();
         return node;
     }
 
-    private static string Address(NodeFactory node) =>
+    internal static string Address(NodeFactory node) =>
         node.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single() + "/";
 }
