@@ -98,7 +98,12 @@ public static class DatabaseSetup
     }
 }
 
-/// <summary>Per-connection SQLite settings: WAL needs only NORMAL sync to be durable at checkpoints, and a busy writer is waited for.</summary>
+/// <summary>
+/// Per-connection SQLite settings. <c>synchronous=FULL</c>: in WAL mode every commit syncs the log, so a committed
+/// write survives a power loss or an OS crash, not only a crash of the node — a 2xx of the push API means durable
+/// (with NORMAL, the last commits before a power loss could be rolled back). The cost is one fsync per transaction,
+/// and the writers here commit batches. A busy writer is waited for; foreign keys are enforced.
+/// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
     public static readonly SqlitePragmas Instance = new();
@@ -114,7 +119,7 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
     private static void Apply(DbConnection connection)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
+        command.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
         command.ExecuteNonQuery();
     }
 }
