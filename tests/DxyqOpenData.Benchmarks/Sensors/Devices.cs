@@ -237,6 +237,13 @@ internal sealed class DevicesProcess : IAsyncDisposable
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = false, UseShellExecute = false,
         };
+        // The simulated devices run with the runtime's default GC settings, whatever the node's process was given
+        // (e.g. DOTNET_GCgen0size): a GC setting measured for the node must not make the simulator cheaper too.
+        foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase)
+            || k.StartsWith("COMPlus_GC", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            info.Environment.Remove(name);
+        }
         if (Path.GetFileNameWithoutExtension(host) == "dotnet") info.ArgumentList.Add(typeof(Devices).Assembly.Location);
         foreach (var a in new[] { "sensors-devices", "--sensors", $"{sensors}", "--workers", $"{workers}", "--inflight", $"{inflight}", "--secret", secret })
             info.ArgumentList.Add(a);
