@@ -130,7 +130,7 @@ public sealed class ChangeFeed(CatalogDbContext db, FeedRows rows, FederationOpt
 }
 
 /// <summary>The replica tables behind the harvester (<see cref="IReplicaStore"/>).</summary>
-public sealed class ReplicaStore(CatalogDbContext db, FeedRows rows) : IReplicaStore
+public sealed class ReplicaStore(CatalogDbContext db, FeedRows rows, ReplicaMemo memo) : IReplicaStore
 {
     public async Task<ReplicaState?> GetAsync(string node, string set, CancellationToken cancellation)
     {
@@ -181,7 +181,7 @@ public sealed class ReplicaStore(CatalogDbContext db, FeedRows rows) : IReplicaS
             await transaction.CommitAsync(cancellation);
             db.ChangeTracker.Clear();
         });
-        ReplicaMemo.ReplicaChanged();
+        memo.ReplicaChanged();
     }
 
     public async Task<IReadOnlyList<ReplicaSetView>> ViewAsync(string node, DateTimeOffset now, CancellationToken cancellation)

@@ -78,6 +78,7 @@ internal static class ReplicaUnion
         var localNode = http.RequestServices.GetRequiredService<FederationOptions>().NodeCode;
         var now = (http.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
         // A filter on now() answers differently as time passes, even over a replica that does not change.
+        var replicaMemo = http.RequestServices.GetRequiredService<ReplicaMemo>();
         var memoize = http.RequestServices.GetRequiredService<IConfiguration>().GetValue("Federation:ReplicaMemo", true)
             && options.RawValues.Filter?.Contains("now(", StringComparison.OrdinalIgnoreCase) != true;
         var peers = feature.Parts.Select(p => p.Node).Where(n => n != localNode).ToList();
@@ -88,7 +89,7 @@ internal static class ReplicaUnion
         try
         {
             // A peer's set counts as harvested once a harvest read its feed to the end; else it is not in the union.
-            harvested = peers.Count == 0 ? [] : await ReplicaMemo.StatesAsync(db, set, cancel);
+            harvested = peers.Count == 0 ? [] : await replicaMemo.StatesAsync(db, set, cancel);
             var parts = new List<(UnionPart Part, IQueryable<T> Filtered, ReplicaMemo.Key? Key)>();
             foreach (var part in feature.Parts)
             {
@@ -102,7 +103,7 @@ internal static class ReplicaUnion
                     // A replica changes only when a harvest applies a page (which moves its cursor row's UpdatedAt):
                     // until then, a part's answer is memoized.
                     key = new ReplicaMemo.Key(set, part.Node, state.HarvestedAt, state.UpdatedAt, options.RawValues.Filter, options.RawValues.OrderBy, part.Skip, part.Top);
-                    if (memoize && ReplicaMemo.Get<TReplica>(key) is { } memo)
+                    if (memoize && replicaMemo.Get<TReplica>(key) is { } memo)
                     {
                         answers[part.Node] = memo;
                         continue;
@@ -137,7 +138,7 @@ internal static class ReplicaUnion
                     answers[part.Node] = answer;
                     if (memoize && key is not null)
                     {
-                        ReplicaMemo.Set(key, answer);
+                        replicaMemo.Set(key, answer);
                     }
                 }
             }
@@ -391,26 +392,27 @@ internal static class NodeOf<TReplica>
 /// <summary>
 /// Replica parts' answers (count and rows), memoized per state of the replica: a harvest that applies a page moves the
 /// replica's cursor row (<c>UpdatedAt</c>), which is part of the key, so a memoized answer is never older than the
-/// replica itself. Bounded by rows held; <c>Federation:ReplicaMemo=false</c> turns it off.
+/// replica itself. Bounded by rows held; <c>Federation:ReplicaMemo=false</c> turns it off. One per host (a singleton),
+/// so several nodes in one process (tests, benchmarks) never see each other's replica states or answers.
 /// </summary>
-internal static class ReplicaMemo
+public sealed class ReplicaMemo : IDisposable
 {
     public sealed record Key(string Set, string Node, DateTime HarvestedAt, DateTime UpdatedAt, string? Filter, string? OrderBy, long Skip, int Top);
 
-    private static readonly MemoryCache Cache = new(new MemoryCacheOptions { SizeLimit = 20_000 });
+    private readonly MemoryCache Cache = new(new MemoryCacheOptions { SizeLimit = 20_000 });
 
-    private static long _generation;
-    private static readonly ConcurrentDictionary<string, (long Generation, long ReadAt, Dictionary<string, (DateTime HarvestedAt, DateTime UpdatedAt)> States)> Cursors = new(StringComparer.Ordinal);
+    private long _generation;
+    private readonly ConcurrentDictionary<string, (long Generation, long ReadAt, Dictionary<string, (DateTime HarvestedAt, DateTime UpdatedAt)> States)> Cursors = new(StringComparer.Ordinal);
 
     /// <summary>A harvest applied a page here (<see cref="ReplicaStore.ApplyAsync"/>): the replicas' states are read again.</summary>
-    public static void ReplicaChanged() => Interlocked.Increment(ref _generation);
+    public void ReplicaChanged() => Interlocked.Increment(ref _generation);
 
     /// <summary>
     /// Each harvested replica of <paramref name="set"/> (node → its cursor row's <c>HarvestedAt</c> and <c>UpdatedAt</c>):
     /// read from <c>replica_cursors</c>, again after a harvest on this instance applied a page, and at most a second
     /// old otherwise (a harvest run by another instance sharing the database).
     /// </summary>
-    public static async Task<Dictionary<string, (DateTime HarvestedAt, DateTime UpdatedAt)>> StatesAsync(CatalogDbContext db, string set, CancellationToken cancel)
+    public async Task<Dictionary<string, (DateTime HarvestedAt, DateTime UpdatedAt)>> StatesAsync(CatalogDbContext db, string set, CancellationToken cancel)
     {
         var generation = Interlocked.Read(ref _generation);
         if (Cursors.TryGetValue(set, out var known) && known.Generation == generation && Environment.TickCount64 - known.ReadAt < 1000)
@@ -424,9 +426,11 @@ internal static class ReplicaMemo
         return states;
     }
 
-    public static (long Count, List<TReplica> Rows)? Get<TReplica>(Key key) =>
+    public (long Count, List<TReplica> Rows)? Get<TReplica>(Key key) =>
         Cache.TryGetValue(key, out var value) && value is (long count, List<TReplica> rows) ? (count, rows) : null;
 
-    public static void Set<TReplica>(Key key, (long Count, List<TReplica> Rows) answer) =>
+    public void Set<TReplica>(Key key, (long Count, List<TReplica> Rows) answer) =>
         Cache.Set(key, answer, new MemoryCacheEntryOptions { Size = answer.Rows.Count + 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
+
+    public void Dispose() => Cache.Dispose();
 }
