@@ -20,7 +20,11 @@ public static class FederationBenchmark
 
     private static readonly (string Code, int Seed)[] PeerRegions = [("SH", 2), ("JS", 3), ("AH", 4)];
 
-    internal sealed record Options(int Requests, int Warmup, int LatencyMs, int TimeoutMs, int HangRequests, double Scale, int ReplicaWaitSeconds);
+    internal sealed record Options(int Requests, int Warmup, int LatencyMs, int TimeoutMs, int HangRequests, double Scale, int ReplicaWaitSeconds, string? Only)
+    {
+        /// <summary>Whether part (a) <c>live</c>, (b) <c>hanging</c> or (c) <c>replica</c> runs: all of them unless <c>--only</c> names one.</summary>
+        public bool Runs(string part) => Only is null || Only == part;
+    }
 
     /// <summary>
     /// One thing timed: a GET, with a token or not, and a check of each answer (outside the timing); or, given
@@ -82,9 +86,18 @@ public static class FederationBenchmark
 
             var replica = await Replicas.PrepareAsync(http, zj, counts.Values.Sum(), options);
             Report.Columns();
-            await LiveAsync(http, zj, direct, local, counts, options);
-            await HangingAsync(http, zj, proxies[^1], peers[^1].Code, counts, options);
-            await Replicas.MeasureAsync(http, zj, local, replica, options);
+            if (options.Runs("live"))
+            {
+                await LiveAsync(http, zj, direct, local, counts, options);
+            }
+            if (options.Runs("hanging"))
+            {
+                await HangingAsync(http, zj, proxies[^1], peers[^1].Code, counts, options);
+            }
+            if (options.Runs("replica"))
+            {
+                await Replicas.MeasureAsync(http, zj, local, replica, options);
+            }
             return 0;
         }
         finally
@@ -273,6 +286,8 @@ public static class FederationBenchmark
         for (var i = 0; i + 1 < args.Length; i += 2) values[args[i]] = args[i + 1];
         int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         return new Options(Int("--requests", 200), Int("--warmup", 20), Int("--latency", 50), Int("--timeout", 2000), Int("--hang-requests", 50),
-            values.TryGetValue("--scale", out var scale) ? double.Parse(scale, CultureInfo.InvariantCulture) : 0.2, Int("--replica-wait", 120));
+            values.TryGetValue("--scale", out var scale) ? double.Parse(scale, CultureInfo.InvariantCulture) : 0.2, Int("--replica-wait", 120),
+            values.TryGetValue("--only", out var only) ? only is "live" or "hanging" or "replica" ? only
+                : throw new ArgumentException($"--only {only}: expected live, hanging or replica") : null);
     }
 }
