@@ -31,7 +31,7 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
         var (_, added) = query.SelectItems(entitySet);
         var comparer = new RowComparer(orders, entitySet);
 
-        // Replica mode: this node and each peer's replica, all parts of one query (ReplicaUnionSource); live: each asked on its own.
+        // Replica mode: this node and each peer's replica, all parts of one in-process request (ReplicaUnionSource); live: each asked on its own.
         var sources = replica
             ? new[] { (local.Code, (NodeSource?)null) }.Concat(options.Peers.Select(p => (p.Code, (NodeSource?)null)))
             : new[] { (local.Code, (NodeSource?)local) }.Concat(peers.Select(p => (p.Code, (NodeSource?)p)));
@@ -244,7 +244,7 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
     private sealed class NodeState(string code, NodeSource? source, long position)
     {
         public string Code => code;
-        /// <summary>The node asked on its own (live mode); null in replica mode, where all are parts of one query.</summary>
+        /// <summary>The node asked on its own (live mode); null in replica mode, where all are parts of one in-process request.</summary>
         public NodeSource? Source => source;
         public long Position { get; set; } = position;
         public Queue<(JsonObject Row, object?[] Key)> Buffer { get; } = new();

@@ -313,12 +313,12 @@ public sealed record UnionPart(string Node, long Skip, int Top);
 public sealed record UnionRequest(IReadOnlyList<UnionPart> Parts, long? Consume);
 
 /// <summary>
-/// Replica mode: this node's public rows and the harvested replicas of its peers, asked as ONE query. The request runs
+/// Replica mode: this node's public rows and the harvested replicas of its peers, asked in ONE request. The request runs
 /// in process through this node's own <c>/odata</c> pipeline (routing, public policy, query validation and limits,
 /// restricted properties, errors), carrying the parts (node, position, size) in a request option no client can set;
-/// the host answers it with a single SQL query over the union (and one grouped count), each node's rows in that node's
-/// order: <c>{"parts":[{"node","status","replicaAgeSeconds","@odata.count","value":[…]}]}</c>. A peer whose set was
-/// never harvested to the end is <c>no-replica</c>.
+/// the host answers every part from its database (counts, window keys, then only the rows the merge takes), each
+/// node's rows in that node's order: <c>{"parts":[{"node","status","replicaAgeSeconds","@odata.count","value":[…]}]}</c>.
+/// A peer whose set was never harvested to the end is <c>no-replica</c>.
 /// </summary>
 public sealed class ReplicaUnionSource(Func<HttpClient> http, FederationOptions options)
 {

@@ -15,7 +15,7 @@ namespace DxyqOpenData.Api.Instruments;
 [Authorize(Policy = Policies.PublicCatalog)]
 public sealed class InstrumentsController(CatalogDbContext db) : ODataController
 {
-    /// <summary>The set (a replica-mode federated query reads it and the replicas as one union: ReplicaUnion).</summary>
+    /// <summary>The set (a replica-mode federated query reads it and the replicas in one request: ReplicaUnion).</summary>
     [CatalogQuery]
     public IQueryable<Instrument> Get() => db.Instruments;
 

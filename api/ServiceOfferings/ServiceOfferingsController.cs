@@ -11,7 +11,7 @@ namespace DxyqOpenData.Api.ServiceOfferings;
 [Authorize(Policy = Policies.PublicCatalog)]
 public sealed class ServiceOfferingsController(CatalogDbContext db) : ODataController
 {
-    /// <summary>The set (a replica-mode federated query reads it and the replicas as one union: ReplicaUnion).</summary>
+    /// <summary>The set (a replica-mode federated query reads it and the replicas in one request: ReplicaUnion).</summary>
     [CatalogQuery]
     public IQueryable<ServiceOffering> Get() => db.ServiceOfferings;
 

@@ -19,7 +19,7 @@ namespace DxyqOpenData.Api.Federation.Harvest;
 
 /// <summary>
 /// Set on an in-process <c>/odata</c> request of a replica-mode federated query (<see cref="ReplicaUnionSource"/>): answer
-/// the parts (this node, each peer's replica; a position and a size each) from one union query.
+/// the parts (this node, each peer's replica; a position and a size each) in one in-process request.
 /// </summary>
 public sealed record ReplicaUnionFeature(UnionRequest Request)
 {
@@ -27,53 +27,59 @@ public sealed record ReplicaUnionFeature(UnionRequest Request)
 }
 
 /// <summary>
-/// Replica mode as one SQL query. The <c>/odata</c> pipeline has parsed and validated the query options as for any
-/// client (limits, restricted properties, the filter binder); here the library's own <c>$filter</c> and <c>$orderby</c>
-/// (with the key, as for paging) are applied to each part — this node's public set, and each harvested peer's replica
-/// table projected to the public type — and the parts are tagged with their node and put together with
-/// <c>UNION ALL</c>:
+/// Replica mode in one in-process request. The <c>/odata</c> pipeline has parsed and validated the query options as for
+/// any client (limits, restricted properties, the filter binder); here the library's own <c>$filter</c> and
+/// <c>$orderby</c> (with the key, as for paging) are applied to each part — this node's public set, and each harvested
+/// peer's replica table projected to the public type:
 /// <list type="bullet">
-/// <item>the counts: one <c>GROUP BY node</c> over the union of the filtered parts;</item>
-/// <item>the rows: per part <c>ORDER BY … LIMIT size OFFSET position</c> (each uses its table's indexes, the replica
-/// tables' led by the node), the union ordered by node and then the same keys, so each node's rows come back in that
-/// node's own order (nulls first on every provider, <see cref="NullsFirstOrdering"/>), as the merge expects.</item>
+/// <item>per part, its count and the keys of its window (<c>ORDER BY … LIMIT size OFFSET position</c>, only the order
+/// properties and the key: a narrow read on the table's indexes, the replica tables' led by the node), in the part's own
+/// order (nulls first on every provider, <see cref="NullsFirstOrdering"/>), as the merge expects; the parts shared
+/// among one connection per core, run at the same time;</item>
+/// <item>the merge run here over those keys (<see cref="Taken"/>) decides how many of each window the answer needs;</item>
+/// <item>only those rows are read whole, by key: this node's from its table, the peers' from the replica table in one
+/// query by (node, id).</item>
 /// </list>
-/// The federation library merges the parts exactly as it merges live answers (same order, positions, nextLinks).
+/// A peer's part is memoized (<see cref="ReplicaMemo"/>) until a harvest changes its replica. The federation library
+/// merges the parts exactly as it merges live answers (same order, positions, nextLinks).
 /// </summary>
 internal static class ReplicaUnion
 {
     public static Task<IActionResult> ExecuteAsync(HttpContext http, ODataQueryOptions options, ODataQuerySettings settings, ReplicaUnionFeature feature)
     {
-        var db = http.RequestServices.GetRequiredService<CatalogDbContext>();
-        var rows = new FeedRows(db);
         var type = options.Context.ElementClrType;
         if (type == typeof(Instrument))
         {
-            return RunAsync<Instrument, ReplicaInstrument>(http, db, options, settings, feature, "Instruments", db.Instruments, rows.ReplicaInstruments);
+            return RunAsync<Instrument, ReplicaInstrument>(http, options, settings, feature, "Instruments", db => db.Instruments,
+                (db, node) => new FeedRows(db).ReplicaInstruments(node), db => db.ReplicaInstruments.AsNoTracking());
         }
         if (type == typeof(ServiceOffering))
         {
-            return RunAsync<ServiceOffering, ReplicaServiceOffering>(http, db, options, settings, feature, "ServiceOfferings", db.ServiceOfferings, rows.ReplicaServiceOfferings);
+            return RunAsync<ServiceOffering, ReplicaServiceOffering>(http, options, settings, feature, "ServiceOfferings", db => db.ServiceOfferings,
+                (db, node) => new FeedRows(db).ReplicaServiceOfferings(node), db => db.ReplicaServiceOfferings.AsNoTracking());
         }
         if (type == typeof(Dataset))
         {
-            return RunAsync<Dataset, ReplicaDataset>(http, db, options, settings, feature, "Datasets", db.Datasets, rows.ReplicaDatasets);
+            return RunAsync<Dataset, ReplicaDataset>(http, options, settings, feature, "Datasets", db => db.Datasets,
+                (db, node) => new FeedRows(db).ReplicaDatasets(node), db => db.ReplicaDatasets.AsNoTracking());
         }
         return Task.FromResult<IActionResult>(ODataErrors.BadRequest("InvalidQuery", "Replica mode answers Instruments, ServiceOfferings and Datasets."));
     }
 
-    private static async Task<IActionResult> RunAsync<T, TReplica>(HttpContext http, CatalogDbContext db, ODataQueryOptions options,
-        ODataQuerySettings settings, ReplicaUnionFeature feature, string set, IQueryable<T> local, Func<string, IQueryable<T>> replica)
+    private static async Task<IActionResult> RunAsync<T, TReplica>(HttpContext http, ODataQueryOptions options, ODataQuerySettings settings,
+        ReplicaUnionFeature feature, string set, Func<CatalogDbContext, IQueryable<T>> local, Func<CatalogDbContext, string, IQueryable<T>> replica,
+        Func<CatalogDbContext, IQueryable<TReplica>> replicas)
         where T : class where TReplica : class, T
     {
         if (LeanPages.ShapeOf(http, options) is not { Expansions.Count: 0 } shape)
         {
             return ODataErrors.BadRequest("InvalidQuery", "Replica mode answers $select of the set's own properties; $expand is not available in replica mode.", "$expand");
         }
-        if (options.GenerateStableOrder() is not { } order || Outer<TReplica>(options, order) is not { } outer)
+        if (options.GenerateStableOrder() is not { } order || KeyColumns<TReplica>(options, order) is not { } keyColumns)
         {
             return ODataErrors.BadRequest("InvalidQuery", "Replica mode orders by properties of the set.", "$orderby");
         }
+        var db = http.RequestServices.GetRequiredService<CatalogDbContext>();
         var cancel = http.RequestAborted;
         var localNode = http.RequestServices.GetRequiredService<FederationOptions>().NodeCode;
         var now = (http.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
@@ -83,75 +89,138 @@ internal static class ReplicaUnion
             && options.RawValues.Filter?.Contains("now(", StringComparison.OrdinalIgnoreCase) != true;
         var peers = feature.Parts.Select(p => p.Node).Where(n => n != localNode).ToList();
 
-        Dictionary<string, (DateTime HarvestedAt, DateTime UpdatedAt)> harvested;
-        var answers = new Dictionary<string, (long Count, List<TReplica> Rows)>(StringComparer.Ordinal);
-        await db.Database.OpenConnectionAsync(cancel);
-        try
+        // A peer's set counts as harvested once a harvest read its feed to the end; else it is no part of the answer.
+        var harvested = peers.Count == 0 ? [] : await replicaMemo.StatesAsync(db, set, cancel);
+        var answers = new Dictionary<string, PartAnswer<TReplica>>(StringComparer.Ordinal);
+        var work = new List<(UnionPart Part, ReplicaMemo.Key? Key)>();
+        foreach (var part in feature.Parts)
         {
-            // A peer's set counts as harvested once a harvest read its feed to the end; else it is not in the union.
-            harvested = peers.Count == 0 ? [] : await replicaMemo.StatesAsync(db, set, cancel);
-            var parts = new List<(UnionPart Part, IQueryable<T> Filtered, ReplicaMemo.Key? Key)>();
-            foreach (var part in feature.Parts)
+            ReplicaMemo.Key? key = null;
+            if (part.Node != localNode)
             {
-                ReplicaMemo.Key? key = null;
-                if (part.Node != localNode)
+                if (!harvested.TryGetValue(part.Node, out var state) || !peers.Contains(part.Node))
                 {
-                    if (!harvested.TryGetValue(part.Node, out var state) || !peers.Contains(part.Node))
-                    {
-                        continue;
-                    }
-                    // A replica changes only when a harvest applies a page (which moves its cursor row's UpdatedAt):
-                    // until then, a part's answer is memoized.
-                    key = new ReplicaMemo.Key(set, part.Node, state.HarvestedAt, state.UpdatedAt, options.RawValues.Filter, options.RawValues.OrderBy, part.Skip, part.Top);
-                    if (memoize && replicaMemo.Get<TReplica>(key) is { } memo)
-                    {
-                        answers[part.Node] = memo;
-                        continue;
-                    }
+                    continue;
                 }
-                var source = part.Node == localNode ? local : replica(part.Node);
-                parts.Add((part, options.Filter is null ? source : (IQueryable<T>)options.Filter.ApplyTo(source, settings), key));
+                // A replica changes only when a harvest applies a page (which moves its cursor row's UpdatedAt):
+                // until then, a part's answer is memoized.
+                key = new ReplicaMemo.Key(set, part.Node, state.HarvestedAt, state.UpdatedAt, options.RawValues.Filter, options.RawValues.OrderBy, part.Skip, part.Top);
+                if (memoize && replicaMemo.Get<TReplica>(key) is { } memo)
+                {
+                    answers[part.Node] = memo;
+                    continue;
+                }
             }
-            if (parts.Count > 0)
+            work.Add((part, key));
+        }
+
+        await using var contexts = new PartContexts(http, db);
+        IQueryable<T> Source(CatalogDbContext context, string node) => node == localNode ? local(context) : replica(context, node);
+
+        // Each part's count, and the keys of its window in its order: the parts shared among as many connections as
+        // there are cores, each taking its parts one after the other. The queries are built here first, one after the
+        // other (the library's binders), and only run in parallel.
+        if (work.Count > 0)
+        {
+            var lanes = Math.Min(work.Count, Environment.ProcessorCount);
+            var queries = new List<(int Lane, IQueryable<T> Filtered, IQueryable<TReplica> Keys)>();
+            foreach (var (i, (part, _)) in work.Index())
             {
-                var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-                if (parts.Count == 1)
+                var source = Source(await contexts.GetAsync(i % lanes, cancel), part.Node);
+                var filtered = options.Filter is null ? source : (IQueryable<T>)options.Filter.ApplyTo(source, settings);
+                queries.Add((i % lanes, filtered, Window((IQueryable<T>)order.ApplyTo(filtered, settings), part).Select(KeyProjection<T, TReplica>(keyColumns, part.Node))));
+            }
+            var computed = new PartAnswer<TReplica>[work.Count];
+            await Task.WhenAll(Enumerable.Range(0, lanes).Select(lane => Task.Run(async () =>
+            {
+                foreach (var (i, query) in queries.Index().Where(q => q.Item.Lane == lane))
                 {
-                    counts[parts[0].Part.Node] = await parts[0].Filtered.LongCountAsync(cancel);
+                    computed[i] = new PartAnswer<TReplica>(await query.Filtered.LongCountAsync(cancel), await query.Keys.ToListAsync(cancel));
                 }
-                else
+            }, cancel)));
+            foreach (var (i, (part, key)) in work.Index())
+            {
+                answers[part.Node] = computed[i];
+                if (memoize && key is not null)
                 {
-                    var tagged = parts.Select(p => p.Filtered.Select(Tag<T>(p.Part.Node))).Aggregate(Queryable.Concat);
-                    foreach (var count in await tagged.GroupBy(t => t.Node).Select(g => new { Node = g.Key, Count = g.LongCount() }).ToListAsync(cancel))
-                    {
-                        counts[count.Node] = count.Count;
-                    }
-                }
-                var union = parts
-                    .Select(p => Window((IQueryable<T>)order.ApplyTo(p.Filtered, settings), p.Part).Select(Projection<T, TReplica>(db, p.Part.Node)))
-                    .Aggregate(Queryable.Concat);
-                // One part alone is already in its order.
-                var rows = (await (parts.Count == 1 ? union : outer(union)).ToListAsync(cancel)).ToLookup(NodeOf<TReplica>.Get, StringComparer.Ordinal);
-                foreach (var (part, _, key) in parts)
-                {
-                    var answer = (counts.GetValueOrDefault(part.Node), rows[part.Node].ToList());
-                    answers[part.Node] = answer;
-                    if (memoize && key is not null)
-                    {
-                        replicaMemo.Set(key, answer);
-                    }
+                    replicaMemo.Set(key, computed[i]);
                 }
             }
         }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+
+        // The rows to send: the merge's share of each window (all of it when the federation merges by itself), whole
+        // rows read by key — this node's from its table, the peers' from the replica table in one query, the two at
+        // once; a memoized part keeps those it read before.
         var taken = feature.Request.Consume is { } consume
             ? Taken(http, set, options, order, feature.Parts, answers, consume)
             : null;
+        var (localIds, replicaIds, replicaNodes) = (new List<Guid>(), new List<Guid>(), new List<string>());
+        foreach (var (node, answer) in answers)
+        {
+            var ids = answer.Keys.Take(taken?.GetValueOrDefault(node, answer.Keys.Count) ?? answer.Keys.Count)
+                .Select(KeyOf<TReplica>.Get).Where(id => !answer.Rows.ContainsKey(id)).ToList();
+            if (ids.Count > 0 && node != localNode)
+            {
+                replicaNodes.Add(node);
+            }
+            (node == localNode ? localIds : replicaIds).AddRange(ids);
+        }
+        var fetches = new List<IQueryable<TReplica>>();
+        if (localIds.Count > 0)
+        {
+            fetches.Add(local(await contexts.GetAsync(fetches.Count, cancel)).Where(KeyIn<T>(localIds)).Select(Projection<T, TReplica>(db, localNode)));
+        }
+        if (replicaIds.Count > 0)
+        {
+            // (node, id) is the replica tables' key: both lists, so the lookups are by key.
+            fetches.Add(replicas(await contexts.GetAsync(fetches.Count, cancel)).Where(NodeIn<TReplica>(replicaNodes)).Where(KeyIn<TReplica>(replicaIds)));
+        }
+        foreach (var rows in await Task.WhenAll(fetches.Select(q => Task.Run(() => q.ToListAsync(cancel), cancel))))
+        {
+            foreach (var row in rows)
+            {
+                // A key may be in two nodes' replicas: each part takes only its own node's row.
+                if (answers.TryGetValue(NodeOf<TReplica>.Get(row), out var answer))
+                {
+                    answer.Rows.TryAdd(KeyOf<TReplica>.Get(row), row);
+                }
+            }
+        }
         return new UnionResult<TReplica>(feature.Parts, localNode, harvested.ToDictionary(h => h.Key, h => h.Value.HarvestedAt, StringComparer.Ordinal),
             answers, taken, shape, now);
+    }
+
+    /// <summary>
+    /// The catalog contexts a request's parts run on: the request's own first, then one per further part (each from a
+    /// scope of its own, so from the pool), each kept on one open connection until the answer is read.
+    /// </summary>
+    private sealed class PartContexts(HttpContext http, CatalogDbContext first) : IAsyncDisposable
+    {
+        private readonly List<(AsyncServiceScope? Scope, CatalogDbContext Context)> _contexts = [];
+
+        public async Task<CatalogDbContext> GetAsync(int index, CancellationToken cancel)
+        {
+            while (_contexts.Count <= index)
+            {
+                var scope = _contexts.Count == 0 ? (AsyncServiceScope?)null : http.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+                var context = scope?.ServiceProvider.GetRequiredService<CatalogDbContext>() ?? first;
+                _contexts.Add((scope, context));
+                await context.Database.OpenConnectionAsync(cancel);
+            }
+            return _contexts[index].Context;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var (scope, context) in _contexts)
+            {
+                await context.Database.CloseConnectionAsync();
+                if (scope is { } owned)
+                {
+                    await owned.DisposeAsync();
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -161,7 +230,7 @@ internal static class ReplicaUnion
     /// the merge there takes exactly the same rows without asking again.
     /// </summary>
     private static Dictionary<string, int>? Taken<TReplica>(HttpContext http, string set, ODataQueryOptions options, OrderByQueryOption order,
-        IReadOnlyList<UnionPart> parts, Dictionary<string, (long Count, List<TReplica> Rows)> answers, long consume) where TReplica : class
+        IReadOnlyList<UnionPart> parts, Dictionary<string, PartAnswer<TReplica>> answers, long consume) where TReplica : class
     {
         var schema = http.RequestServices.GetRequiredService<FederatedSchema>().Sets[set];
         var orders = new List<OrderClause>();
@@ -202,7 +271,7 @@ internal static class ReplicaUnion
         var comparer = new RowComparer(orders, schema);
         var streams = parts.Where(p => answers.ContainsKey(p.Node)).Select(p =>
         {
-            var (count, rows) = answers[p.Node];
+            var (count, rows) = (answers[p.Node].Count, answers[p.Node].Keys);
             var keys = rows.Select(r => getters.Select(g => MergeKey(g.Get(r), g.Kind)).ToArray()).ToList();
             // As the federation reads an answer: more after these when its count says so; none asked again if it gave none.
             return (Part: p, Keys: keys, HasMore: p.Skip + rows.Count < count && rows.Count > 0, Next: 0);
@@ -249,16 +318,6 @@ internal static class ReplicaUnion
         _ => value,
     };
 
-    /// <summary>The node tag of a part's rows, for the grouped count.</summary>
-    internal sealed class NodeTag
-    {
-        public required string Node { get; init; }
-    }
-
-    private static Expression<Func<T, NodeTag>> Tag<T>(string node) => Expression.Lambda<Func<T, NodeTag>>(
-        Expression.MemberInit(Expression.New(typeof(NodeTag)), Expression.Bind(typeof(NodeTag).GetProperty(nameof(NodeTag.Node))!, Expression.Constant(node))),
-        Expression.Parameter(typeof(T), "row"));
-
     /// <summary>The part's rows from its position, at most its size (SQL parameters, not constants: one cached plan).</summary>
     private static IQueryable<T> Window<T>(IQueryable<T> ordered, UnionPart part)
     {
@@ -291,34 +350,63 @@ internal static class ReplicaUnion
     }
 
     /// <summary>
-    /// The union's order: the node, then the parts' own keys (the library's stable <c>$orderby</c>: the asked
-    /// properties, then the key), so each node's rows come back in the order its part was cut in.
+    /// The CLR properties a part's window is cut and merged by: the <c>$orderby</c> properties (the library's stable
+    /// order: the asked ones, then the key) and the key; null when an order is not a property of the set.
     /// </summary>
-    private static Func<IQueryable<TReplica>, IQueryable<TReplica>>? Outer<TReplica>(ODataQueryOptions options, OrderByQueryOption order)
+    private static List<PropertyInfo>? KeyColumns<TReplica>(ODataQueryOptions options, OrderByQueryOption order)
     {
-        var keys = new List<(LambdaExpression Key, bool Descending)>();
-        var row = Expression.Parameter(typeof(TReplica), "row");
-        keys.Add((Expression.Lambda(Expression.Property(row, "Node"), row), false));
+        var columns = new List<PropertyInfo> { KeyOf<TReplica>.Property };
         foreach (var node in order.OrderByNodes)
         {
-            if (node is not OrderByPropertyNode { Property: var property } byProperty
+            if (node is not OrderByPropertyNode { Property: var property }
                 || typeof(TReplica).GetProperty(options.Context.Model.GetClrPropertyName(property) ?? property.Name) is not { } clr)
             {
                 return null;
             }
-            keys.Add((Expression.Lambda(Expression.Property(row, clr), row), byProperty.Direction == OrderByDirection.Descending));
-        }
-        return union =>
-        {
-            var expression = union.Expression;
-            for (var i = 0; i < keys.Count; i++)
+            if (!columns.Contains(clr))
             {
-                var (key, descending) = keys[i];
-                var name = (i == 0 ? "OrderBy" : "ThenBy") + (descending ? "Descending" : "");
-                expression = Expression.Call(typeof(Queryable), name, [typeof(TReplica), key.ReturnType], expression, Expression.Quote(key));
+                columns.Add(clr);
             }
-            return union.Provider.CreateQuery<TReplica>(expression);
-        };
+        }
+        return columns;
+    }
+
+    /// <summary><c>row =&gt; new TReplica { Node = node, Id = row.Id, PriceCny = row.PriceCny }</c>: a window's keys only, a narrow read.</summary>
+    private static Expression<Func<T, TReplica>> KeyProjection<T, TReplica>(List<PropertyInfo> columns, string node) where TReplica : T
+    {
+        var parameter = Expression.Parameter(typeof(T), "row");
+        var bindings = columns
+            .Select(c => (MemberBinding)Expression.Bind(c, Expression.Property(parameter, typeof(T).GetProperty(c.Name)!)))
+            .Append(Expression.Bind(typeof(TReplica).GetProperty("Node")!, Expression.Constant(node)));
+        return Expression.Lambda<Func<T, TReplica>>(Expression.MemberInit(Expression.New(typeof(TReplica)), bindings), parameter);
+    }
+
+    /// <summary><c>row =&gt; ids.Contains(row.Id)</c>, the list a parameter (one cached plan whatever the keys).</summary>
+    private static Expression<Func<T, bool>> KeyIn<T>(List<Guid> ids)
+    {
+        var parameter = Expression.Parameter(typeof(T), "row");
+        var list = Expression.Property(Expression.Constant(new KeyList(ids)), nameof(KeyList.Ids));
+        var contains = Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [typeof(Guid)], list, Expression.Property(parameter, typeof(T).GetProperty("Id")!));
+        return Expression.Lambda<Func<T, bool>>(contains, parameter);
+    }
+
+    /// <summary><c>row =&gt; nodes.Contains(row.Node)</c>, the list a parameter.</summary>
+    private static Expression<Func<TReplica, bool>> NodeIn<TReplica>(List<string> nodes)
+    {
+        var parameter = Expression.Parameter(typeof(TReplica), "row");
+        var list = Expression.Property(Expression.Constant(new NodeList(nodes)), nameof(NodeList.Nodes));
+        var contains = Expression.Call(typeof(Enumerable), nameof(Enumerable.Contains), [typeof(string)], list, Expression.Property(parameter, "Node"));
+        return Expression.Lambda<Func<TReplica, bool>>(contains, parameter);
+    }
+
+    private sealed class NodeList(List<string> nodes)
+    {
+        public List<string> Nodes { get; } = nodes;
+    }
+
+    private sealed class KeyList(List<Guid> ids)
+    {
+        public List<Guid> Ids { get; } = ids;
     }
 
     /// <summary>
@@ -326,7 +414,7 @@ internal static class ReplicaUnion
     /// in the order asked, each row as <c>/odata</c> writes it.
     /// </summary>
     private sealed class UnionResult<TReplica>(IReadOnlyList<UnionPart> parts, string localNode, Dictionary<string, DateTime> harvested,
-        Dictionary<string, (long Count, List<TReplica> Rows)> answers, Dictionary<string, int>? taken, LeanPages.EntityShape shape, DateTimeOffset now) : IActionResult
+        Dictionary<string, PartAnswer<TReplica>> answers, Dictionary<string, int>? taken, LeanPages.EntityShape shape, DateTimeOffset now) : IActionResult
         where TReplica : class
     {
         public async Task ExecuteResultAsync(ActionContext context)
@@ -358,13 +446,18 @@ internal static class ReplicaUnion
                     {
                         writer.WriteNumber("replicaAgeSeconds", (long)Math.Max(0, (now - new DateTimeOffset(harvested[part.Node], TimeSpan.Zero)).TotalSeconds));
                     }
-                    var (count, rows) = answers.GetValueOrDefault(part.Node, (0, []));
-                    writer.WriteNumber("@odata.count", count);
+                    var answer = answers.GetValueOrDefault(part.Node) ?? PartAnswer<TReplica>.Empty;
+                    writer.WriteNumber("@odata.count", answer.Count);
                     writer.WriteStartArray("value");
-                    var send = taken?.GetValueOrDefault(part.Node, rows.Count) ?? rows.Count;
-                    foreach (var row in rows.Take(send))
+                    var send = taken?.GetValueOrDefault(part.Node, answer.Keys.Count) ?? answer.Keys.Count;
+                    foreach (var key in answer.Keys.Take(send))
                     {
-                        LeanPages.WriteEntity(writer, shape, row, http);
+                        // A row deleted (by a harvest) between its key's read and its own is left out: the part then
+                        // has fewer rows than its count says, and the federation asks it again from there.
+                        if (answer.Rows.TryGetValue(KeyOf<TReplica>.Get(key), out var row))
+                        {
+                            LeanPages.WriteEntity(writer, shape, row, http);
+                        }
                     }
                     writer.WriteEndArray();
                     writer.WriteEndObject();
@@ -387,6 +480,38 @@ internal static class NodeOf<TReplica>
         var row = Expression.Parameter(typeof(TReplica), "row");
         return Expression.Lambda<Func<TReplica, string>>(Expression.Property(row, "Node"), row).Compile();
     }
+}
+
+/// <summary>The key (<c>Id</c>) of a replica row, read through a compiled getter.</summary>
+internal static class KeyOf<TReplica>
+{
+    public static readonly PropertyInfo Property = typeof(TReplica).GetProperty("Id") is { } id && id.PropertyType == typeof(Guid)
+        ? id
+        : throw new InvalidOperationException($"{typeof(TReplica).Name} has no Guid key named Id.");
+
+    public static readonly Func<TReplica, Guid> Get = Compile();
+
+    private static Func<TReplica, Guid> Compile()
+    {
+        var row = Expression.Parameter(typeof(TReplica), "row");
+        return Expression.Lambda<Func<TReplica, Guid>>(Expression.Property(row, Property), row).Compile();
+    }
+}
+
+/// <summary>
+/// A part's answer: its count, its window's keys in its order (<see cref="Keys"/>: rows holding only the order
+/// properties, the key and the node), and the whole rows read so far by key (<see cref="Rows"/>; a memoized answer
+/// gains more as later requests take more of its window).
+/// </summary>
+public sealed class PartAnswer<TReplica>(long count, List<TReplica> keys) where TReplica : class
+{
+    public static readonly PartAnswer<TReplica> Empty = new(0, []);
+
+    public long Count { get; } = count;
+
+    public List<TReplica> Keys { get; } = keys;
+
+    public ConcurrentDictionary<Guid, TReplica> Rows { get; } = new();
 }
 
 /// <summary>
@@ -426,11 +551,11 @@ public sealed class ReplicaMemo : IDisposable
         return states;
     }
 
-    public (long Count, List<TReplica> Rows)? Get<TReplica>(Key key) =>
-        Cache.TryGetValue(key, out var value) && value is (long count, List<TReplica> rows) ? (count, rows) : null;
+    public PartAnswer<TReplica>? Get<TReplica>(Key key) where TReplica : class =>
+        Cache.TryGetValue(key, out var value) ? value as PartAnswer<TReplica> : null;
 
-    public void Set<TReplica>(Key key, (long Count, List<TReplica> Rows) answer) =>
-        Cache.Set(key, answer, new MemoryCacheEntryOptions { Size = answer.Rows.Count + 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
+    public void Set<TReplica>(Key key, PartAnswer<TReplica> answer) where TReplica : class =>
+        Cache.Set(key, answer, new MemoryCacheEntryOptions { Size = answer.Keys.Count + 1, SlidingExpiration = TimeSpan.FromMinutes(10) });
 
     public void Dispose() => Cache.Dispose();
 }
