@@ -89,8 +89,9 @@ public static class CatalogBenchmark
                 Interlocked.Increment(ref requests);
             }
         });
-        var (rss, peak) = node.Memory();
+        var (rss, peak, files) = node.Memory();
         Report.Line($"resident memory after {soak.TotalSeconds:F0} s of queries ({requests:N0})", $"{rss:F0} MB", target: "< 400 MB", met: rss < 400);
+        Report.Line("  of which mapped files (database, program)", $"{files:F0} MB");
         Report.Line("peak resident memory", $"{peak:F0} MB");
     }
 

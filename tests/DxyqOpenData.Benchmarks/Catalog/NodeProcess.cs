@@ -80,12 +80,15 @@ public sealed partial class NodeProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Resident and peak resident memory in MB, from /proc.</summary>
-    public (double Rss, double Peak) Memory()
+    /// <summary>
+    /// Resident and peak resident memory in MB, from /proc, and of the resident memory the part that is mapped files
+    /// (the SQLite database read through its memory map, and the program's own files): pages the OS can drop and read again.
+    /// </summary>
+    public (double Rss, double Peak, double Files) Memory()
     {
         var status = File.ReadAllLines($"/proc/{_process.Id}/status");
         double Read(string key) => double.Parse(status.First(l => l.StartsWith(key, StringComparison.Ordinal)).Split(':')[1].Trim().Split(' ')[0]) / 1024;
-        return (Read("VmRSS"), Read("VmHWM"));
+        return (Read("VmRSS"), Read("VmHWM"), Read("RssFile"));
     }
 
     public async ValueTask DisposeAsync()
