@@ -57,8 +57,9 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
             // rollups all over their tables: a page cache that holds those (SQLite's default is 2 MB), and checkpoints
             // every 64 MB of log rather than every 4 MB. (A PASSIVE checkpoint every second from a background
             // connection instead measured slower per reading, with slower worst batches.) Both stay with the pooled
-            // connection.
-            await db.Database.ExecuteSqlRawAsync("PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16384;", cancellationToken);
+            // connection. The sink reads through its own page cache, not the memory map the catalog's readers use
+            // (SqlitePragmas): its pages change with every batch, and its figures were measured so.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16384; PRAGMA mmap_size=0;", cancellationToken);
         }
         var units = await UnitsOfAsync(batch, cancellationToken);
         var sessions = await SessionsOfAsync(batch, cancellationToken);
