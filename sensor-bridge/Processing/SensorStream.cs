@@ -63,7 +63,10 @@ public sealed class SensorStream(SensorInfo sensor, TimeSpan window)
             Sessions.Feed(reading, batch);
         }
         if (_waiting.Count == 0 && now - _lastReceivedAt > Sessions.Sensor.HeartbeatTimeout + window) Sessions.GoOffline(batch);
-        Forget(watermark - window);
+        // A repeat of the last reading passed on is not late (only older ones are), so its key stays however old it is:
+        // a replayed backlog's repeat would otherwise be stored twice.
+        var before = watermark - window;
+        Forget(_lastPassed is { } last && last < before ? last : before);
     }
 
     private bool IsSeen(NormalizedReading r) =>
@@ -77,8 +80,8 @@ public sealed class SensorStream(SensorInfo sensor, TimeSpan window)
     }
 
     /// <summary>
-    /// Keys are kept for two windows behind the watermark (a repeat older than that is late anyway), so a device
-    /// that restarts its seq counter is not mistaken for a repeat.
+    /// Keys are kept for two windows behind the watermark and never older than the last reading passed on (a repeat
+    /// older than both is late anyway), so a device that restarts its seq counter is not mistaken for a repeat.
     /// </summary>
     private void Forget(DateTime before)
     {
