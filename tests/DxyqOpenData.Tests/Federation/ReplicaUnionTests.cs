@@ -30,7 +30,8 @@ public sealed class ReplicaUnionTests
             settings[$"Federation:Peers:{i}:BaseUrl"] = ThreeNodeTests.Address(node);
             settings[$"Federation:Peers:{i}:ClientId"] = client.ClientId;
             settings[$"Federation:Peers:{i}:ClientSecret"] = client.ClientSecret;
-            settings[$"Federation:Peers:{i}:Timeout"] = "00:00:05";
+            // Generous: a loaded machine must not turn a live peer into a "timeout" these tests do not test.
+            settings[$"Federation:Peers:{i}:Timeout"] = "00:00:15";
         }
         // AH: configured, never reachable, so never harvested.
         settings["Federation:Peers:2:Code"] = "AH";

@@ -38,7 +38,8 @@ public sealed class ThreeNodeTests
                 settings[$"Federation:Peers:{i}:BaseUrl"] = Address(node);
                 settings[$"Federation:Peers:{i}:ClientId"] = client.ClientId;
                 settings[$"Federation:Peers:{i}:ClientSecret"] = client.ClientSecret;
-                settings[$"Federation:Peers:{i}:Timeout"] = "00:00:05";
+                // Generous: a loaded machine must not turn a live peer into a "timeout" these tests do not test.
+                settings[$"Federation:Peers:{i}:Timeout"] = "00:00:15";
             }
             // Small pages, so harvesting pages through each feed.
             settings["Federation:Harvest:PageSize"] = "40";
