@@ -30,7 +30,18 @@ public static class FederationBenchmark
     /// One thing timed: a GET, with a token or not, and a check of each answer (outside the timing); or, given
     /// <paramref name="All"/>, those targets' GETs at once (timed until the last one answers).
     /// </summary>
-    internal sealed record Target(string Name, Uri? Url, string? Token = null, Action<JsonElement>? Check = null, IReadOnlyList<Target>? All = null);
+    internal sealed record Target(string Name, Uri? Url, string? Token = null, Action<JsonElement>? Check = null, IReadOnlyList<Target>? All = null,
+        Func<Uri>? NextUrl = null);
+
+    /// <summary>
+    /// <see cref="Query"/> with its price bound raised by one yuan per call: a different query each time (so no cache
+    /// keyed by the query answers it twice) that reads about the same rows.
+    /// </summary>
+    internal static Func<string> DistinctQueries()
+    {
+        var n = 0;
+        return () => Query.Replace("priceCny ge 1000000", $"priceCny ge {1000000 + Interlocked.Increment(ref n)}", StringComparison.Ordinal);
+    }
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -215,7 +226,7 @@ public static class FederationBenchmark
             await Task.WhenAll(all.Select(t => TimeAsync(http, t)));
             return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
-        using var request = new HttpRequestMessage(HttpMethod.Get, target.Url);
+        using var request = new HttpRequestMessage(HttpMethod.Get, target.NextUrl?.Invoke() ?? target.Url);
         if (target.Token is not null)
         {
             request.Headers.Authorization = new("Bearer", target.Token);
@@ -235,7 +246,7 @@ public static class FederationBenchmark
 
     private static async Task<long> CountAsync(HttpClient http, Target target)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, target.Url);
+        using var request = new HttpRequestMessage(HttpMethod.Get, target.NextUrl?.Invoke() ?? target.Url);
         if (target.Token is not null)
         {
             request.Headers.Authorization = new("Bearer", target.Token);
