@@ -87,6 +87,8 @@ public sealed class PeerTokenCache(TimeProvider time)
 /// <summary>Reads a JSON body with a cap on its size: never more than <c>max</c> bytes are buffered.</summary>
 public static class BoundedJson
 {
+    private static readonly JsonDocumentOptions NoDuplicates = new() { AllowDuplicateProperties = false };
+
     public static async Task<JsonElement> ReadAsync(HttpContent content, int max, CancellationToken cancellation)
     {
         if (content.Headers.ContentLength is { } length && length > max)
@@ -107,12 +109,14 @@ public static class BoundedJson
         }
         try
         {
-            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+            // An object with a property twice is not trusted: which one would count? (The merge's JsonObject would
+            // throw on it, not say "error"; a harvest would store either.)
+            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), NoDuplicates);
             return document.RootElement.Clone();
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"The response is not JSON: {e.Message}");
+            throw new InvalidDataException($"The response is not JSON we accept (malformed, or an object with a property twice): {e.Message}");
         }
     }
 }

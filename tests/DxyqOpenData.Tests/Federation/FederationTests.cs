@@ -64,10 +64,12 @@ public sealed class FederationTests
         peers.Faulty("SHAPE", 200, """{"value":[1,2,3]}""");
         peers.Faulty("COUNT", 200, """{"@odata.count":"many","value":[]}""");
         peers.Faulty("ARRAY", 200, """[{"id":"x"}]""");
+        // Valid JSON, but which "name" would count? Not trusted.
+        peers.Faulty("DUPE", 200, """{"value":[{"id":"00000000-0000-0000-0000-000000000001","name":"a","name":"b"}]}""");
         peers.Faulty("DENY", 401, """{"error":"invalid_token"}""");
         peers.Token("NOKEY", status: 400);
         peers.Token("TOKHANG", delay: TimeSpan.FromSeconds(8));
-        string[] codes = ["SH", "SLOW", "HANG", "BOOM", "JUNK", "HUGE", "SHAPE", "COUNT", "ARRAY", "DENY", "NOKEY", "TOKHANG"];
+        string[] codes = ["SH", "SLOW", "HANG", "BOOM", "JUNK", "HUGE", "SHAPE", "COUNT", "ARRAY", "DUPE", "DENY", "NOKEY", "TOKHANG"];
         using var node = Node(peers, codes);
         var http = node.CreateClient();
         await http.GetAsync("/health/live"); // started, demo data loaded
@@ -83,7 +85,7 @@ public sealed class FederationTests
         var expectedStatus = new Dictionary<string, string>
         {
             ["ZJ"] = "ok", ["SH"] = "ok", ["SLOW"] = "timeout", ["HANG"] = "timeout", ["BOOM"] = "error", ["JUNK"] = "error",
-            ["HUGE"] = "error", ["SHAPE"] = "error", ["COUNT"] = "error", ["ARRAY"] = "error", ["DENY"] = "unauthorized",
+            ["HUGE"] = "error", ["SHAPE"] = "error", ["COUNT"] = "error", ["ARRAY"] = "error", ["DUPE"] = "error", ["DENY"] = "unauthorized",
             ["NOKEY"] = "unauthorized", ["TOKHANG"] = "timeout",
         };
         Assert.True(expectedStatus.OrderBy(p => p.Key).SequenceEqual(status.OrderBy(p => p.Key)), body);

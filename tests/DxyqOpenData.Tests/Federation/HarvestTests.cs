@@ -18,7 +18,7 @@ public sealed class HarvestTests
     public async Task A_peer_that_sends_a_bad_page_leaves_its_replica_as_it_was_and_a_good_one_is_stored()
     {
         using var peers = new FakePeers();
-        string[] bad = ["NOTJSON", "SHAPE", "TOOMANY", "TWICE", "OP", "MOREEMPTY", "MISSING", "ENUM", "LONG", "HUGE", "DOWN"];
+        string[] bad = ["NOTJSON", "SHAPE", "TOOMANY", "TWICE", "OP", "MOREEMPTY", "MISSING", "ENUM", "LONG", "HUGE", "DUPLICATE", "DOWN"];
         var settings = new Dictionary<string, string?> { ["Node:Code"] = "ZJ", ["Federation:Harvest:PageSize"] = "3", ["Federation:Harvest:MaxResponseBytes"] = "20000" };
         var codes = new[] { "GOOD" }.Concat(bad).ToList();
         for (var i = 0; i < codes.Count; i++)
@@ -67,6 +67,10 @@ public sealed class HarvestTests
         peers.Feed("ENUM", "Instruments", Variant(p => Row(p, 2)["status"] = "broken"));
         peers.Feed("LONG", "Instruments", Variant(p => Row(p, 2)["name"] = new string('仪', 201)));
         peers.Feed("HUGE", "Instruments", Variant(p => Row(p, 2)["technicalSpecs"] = new string('x', 30000)));
+        // A row with "name" twice: which one would be stored?
+        var text = page.ToJsonString();
+        var name = text.IndexOf("\"name\":", StringComparison.Ordinal);
+        peers.Feed("DUPLICATE", "Instruments", text[..name] + "\"name\":\"其他仪器\"," + text[name..]);
         peers.Feed("DOWN", "Instruments", """{"error":"boom"}""", status: 500);
 
         var admin = zj.WithToken(await http.TokenAsync(await zj.AddClientAsync("admin"), "admin"));
