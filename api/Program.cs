@@ -38,6 +38,7 @@ app.UseCatalogSwagger();
 app.UseRouting();
 app.UseOperations();
 // Authentication first: OpenIddict answers discovery and JWKS itself, from the authentication middleware.
+app.UseTokenRequestForms();
 app.UseAuthentication();
 app.UseNotFoundForUnknownRoutes();
 app.UseAuthorization();

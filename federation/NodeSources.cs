@@ -52,18 +52,36 @@ public abstract class NodeSource(string code)
         try
         {
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
-            var body = await BoundedJson.ReadAsync(response.Content, int.MaxValue, deadline.Token);
             if (response.StatusCode == HttpStatusCode.BadRequest)
             {
-                var message = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("error", out var error)
-                    && error.TryGetProperty("message", out var m) ? m.GetString() : "The query is not valid.";
+                // The query's fault: the federated query answers 400 with this node's reason.
+                var message = "The query is not valid.";
+                try
+                {
+                    var problem = await BoundedJson.ReadAsync(response.Content, int.MaxValue, deadline.Token);
+                    if (problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object
+                        && error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
+                    {
+                        message = m.GetString()!;
+                    }
+                }
+                catch (InvalidDataException)
+                {
+                    // No OData error body: the generic reason.
+                }
                 return (null, new NodeAnswer { Status = SourceStatus.Error, Ms = watch.ElapsedMilliseconds, BadQuery = message, Error = message }, watch.ElapsedMilliseconds);
             }
             if (!response.IsSuccessStatusCode)
             {
                 return (null, new NodeAnswer { Status = SourceStatus.Error, Ms = watch.ElapsedMilliseconds, Error = $"The {what} answered {(int)response.StatusCode}." }, watch.ElapsedMilliseconds);
             }
+            var body = await BoundedJson.ReadAsync(response.Content, int.MaxValue, deadline.Token);
             return (body, null, watch.ElapsedMilliseconds);
+        }
+        catch (InvalidDataException e)
+        {
+            // A 200 whose body is not JSON (cut off by a failure after the response started): this part failed.
+            return (null, new NodeAnswer { Status = SourceStatus.Error, Ms = watch.ElapsedMilliseconds, Error = $"The {what}'s answer is unreadable: {e.Message}" }, watch.ElapsedMilliseconds);
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {

@@ -28,13 +28,20 @@ public sealed class WorkingCalendar(IEnumerable<DateOnly> holidays, IEnumerable<
         _workingWeekends.Contains(day)
         || (day.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday) && !_holidays.Contains(day));
 
-    /// <summary>The <paramref name="workingDays"/>-th working day after <paramref name="start"/> (start itself not counted).</summary>
+    /// <summary>
+    /// The <paramref name="workingDays"/>-th working day after <paramref name="start"/> (start itself not counted); the
+    /// calendar's last day (9999-12-31) when that is past it.
+    /// </summary>
     public DateOnly AddWorkingDays(DateOnly start, int workingDays)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(workingDays);
         var day = start;
         for (var left = workingDays; left > 0;)
         {
+            if (day == DateOnly.MaxValue)
+            {
+                return day;
+            }
             day = day.AddDays(1);
             if (IsWorkingDay(day))
             {

@@ -8,6 +8,12 @@ namespace DxyqOpenData.Api.Data;
 /// </summary>
 public static class Money
 {
+    /// <summary>The largest amount stored: <see cref="long.MaxValue"/> fen.</summary>
+    public static readonly decimal MaxCny = long.MaxValue / 100m;
+
+    /// <summary>True when the amount, rounded to fen, fits the 64-bit integer it is stored in.</summary>
+    public static bool CanStore(decimal cny) => Math.Abs(cny) <= MaxCny;
+
     public static long ToFen(decimal cny) => (long)decimal.Round(cny * 100m, 0, MidpointRounding.AwayFromZero);
 
     /// <summary>Fen to CNY with scale 2, so 300000 CNY serializes as 300000.00.</summary>

@@ -202,7 +202,9 @@ public sealed class RowMapper
         {
             return true;
         }
-        if (DateTime.TryParseExact(text, LocalFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+        // Beijing time; the first eight hours of year 1 are before the first instant there is (UTC 0001-01-01 00:00).
+        if (DateTime.TryParseExact(text, LocalFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var local)
+            && local >= DateTime.MinValue + LocalOffset)
         {
             time = new DateTimeOffset(local, LocalOffset);
             return true;

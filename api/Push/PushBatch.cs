@@ -46,6 +46,50 @@ internal sealed class PushBatch(CatalogDbContext db, string unitId, DateTime now
 
     public bool IsValid(int index) => _errors[index] is null;
 
+    /// <summary>
+    /// Reads each item's key (<paramref name="keyName"/>, a string) into <see cref="Keys"/>; an item whose key is not
+    /// valid Unicode text (a lone surrogate, <c>\ud800</c>) or has a control character fails here with the key's pointer.
+    /// </summary>
+    public void ReadKeys(string keyName)
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            if (Items[i].ValueKind == JsonValueKind.Object && Items[i].TryGetProperty(keyName, out var key) && key.ValueKind == JsonValueKind.String)
+            {
+                if (!TryGetText(key, out var text))
+                {
+                    Fail(i, "/" + keyName, NotText);
+                }
+                else if (text!.Any(char.IsControl))
+                {
+                    Keys[i] = text;
+                    Fail(i, "/" + keyName, "A key may not contain control characters (U+0000–U+001F, U+007F–U+009F).");
+                }
+                else
+                {
+                    Keys[i] = text;
+                }
+            }
+        }
+    }
+
+    public const string NotText = "Not valid Unicode text: it has a lone surrogate (\\uD800–\\uDFFF without its pair).";
+
+    /// <summary>A JSON string's text, or false when it is not valid Unicode (System.Text.Json refuses lone surrogates).</summary>
+    public static bool TryGetText(JsonElement value, out string? text)
+    {
+        try
+        {
+            text = value.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            text = null;
+            return false;
+        }
+    }
+
     public IEnumerable<int> ValidIndexes() => Enumerable.Range(0, Count).Where(IsValid);
 
     public List<PushRejection> Rejections() =>

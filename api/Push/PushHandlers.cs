@@ -50,13 +50,22 @@ internal interface IStreamingPushHandler : IPushHandler, IAsyncDisposable
 
 internal abstract class PushHandler<TDoc>(PushBatch batch) : IPushHandler where TDoc : class, IPushDocument
 {
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { Converters = { new MoneyJsonConverter() } };
 
     protected PushBatch Batch { get; } = batch;
     protected CatalogDbContext Db => Batch.Db;
     protected string Unit => Batch.UnitId;
     protected DateTime Now => Batch.Now;
     protected TDoc?[] Docs { get; } = new TDoc?[batch.Count];
+
+    /// <summary>
+    /// Instruments as their own unit sees them: confidential ones too (the published filter is for readers of the
+    /// catalog; a unit updates, and records service on, its confidential instruments like any other).
+    /// </summary>
+    protected IQueryable<Instrument> OwnInstruments => Db.Instruments.IgnoreQueryFilters([Instrument.PublishedFilter]);
+
+    /// <summary>Service offerings as their own unit sees them, those of confidential instruments too.</summary>
+    protected IQueryable<ServiceOffering> OwnOfferings => Db.ServiceOfferings.IgnoreQueryFilters([Instrument.PublishedFilter]);
 
     /// <summary>The key's JSON Pointer in the document (<c>/innerId</c>, <c>/externalId</c>).</summary>
     protected abstract string KeyPath { get; }
@@ -136,7 +145,7 @@ internal abstract class PushHandler<TDoc>(PushBatch batch) : IPushHandler where 
         {
             return [];
         }
-        return await Db.Instruments.AsNoTracking()
+        return await OwnInstruments.AsNoTracking()
             .Where(x => x.UnitId == Unit && EF.Parameter(keys).Contains(x.InnerId))
             .ToDictionaryAsync(x => x.InnerId, x => x.Id, StringComparer.Ordinal, cancellationToken);
     }
@@ -177,7 +186,7 @@ internal abstract class PushHandler<TDoc>(PushBatch batch) : IPushHandler where 
             {
                 var ids = modified.Select(e => e.Entity.Id).ToList();
                 var stamp = Now;
-                await Db.Instruments.Where(i => ids.Contains(i.Id))
+                await OwnInstruments.Where(i => ids.Contains(i.Id))
                     .ExecuteUpdateAsync(u => u.SetProperty(i => i.UpdatedAt, stamp), cancellationToken);
                 foreach (var entry in modified)
                 {
@@ -210,7 +219,7 @@ internal sealed class InstrumentPushHandler(PushBatch batch) : PushHandler<Instr
     protected override async Task CheckRulesAsync(CancellationToken cancellationToken)
     {
         var keys = Valid.Select(v => v.Doc.InnerId).ToList();
-        _existing = keys.Count == 0 ? [] : await Db.Instruments.AsTracking()
+        _existing = keys.Count == 0 ? [] : await OwnInstruments.AsTracking()
             .Where(x => x.UnitId == Unit && EF.Parameter(keys).Contains(x.InnerId))
             .ToDictionaryAsync(x => x.InnerId, StringComparer.Ordinal, cancellationToken);
     }
@@ -304,7 +313,7 @@ internal sealed class ServiceOfferingPushHandler(PushBatch batch) : PushHandler<
             }
         }
         var keys = Valid.Select(v => v.Doc.ExternalId).ToList();
-        _existing = keys.Count == 0 ? [] : await Db.ServiceOfferings.AsTracking()
+        _existing = keys.Count == 0 ? [] : await OwnOfferings.AsTracking()
             .Where(x => x.UnitId == Unit && EF.Parameter(keys).Contains(x.ExternalId))
             .ToDictionaryAsync(x => x.ExternalId, StringComparer.Ordinal, cancellationToken);
     }
@@ -366,7 +375,7 @@ internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<Se
     {
         _instruments = await InstrumentIdsAsync(innerIds, cancellationToken);
         var keys = offeringKeys.OfType<string>().Distinct().ToList();
-        _offerings = keys.Count == 0 ? [] : (await Db.ServiceOfferings.AsNoTracking()
+        _offerings = keys.Count == 0 ? [] : (await OwnOfferings.AsNoTracking()
                 .Where(x => x.UnitId == Unit && keys.Contains(x.ExternalId))
                 .Select(x => new { x.ExternalId, x.Id, x.InstrumentId })
                 .ToListAsync(cancellationToken))
@@ -444,7 +453,8 @@ internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<Se
     {
         // The keys as the items name them, before validation: the rules later look up only the valid items' ones.
         static string? Text(JsonElement item, string name) =>
-            item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            item.ValueKind == JsonValueKind.Object && item.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            && PushBatch.TryGetText(value, out var text) ? text : null;
         await LoadReferencesAsync(Batch.Items.Select(e => Text(e, "instrumentInnerId")), Batch.Items.Select(e => Text(e, "serviceOfferingExternalId")), cancellationToken);
         await LoadExistingAsync(Batch.Keys, cancellationToken);
     }
@@ -617,7 +627,7 @@ internal sealed class SensorPushHandler(PushBatch batch) : PushHandler<SensorDoc
             .ToDictionaryAsync(x => x.Id, StringComparer.Ordinal, cancellationToken);
         var innerIds = Valid.Select(v => v.Doc.InstrumentInnerId).OfType<string>().Distinct().ToList();
         // The instruments named, and those the batch's sensors are linked to now (one query): links move in memory.
-        _instruments = await Db.Instruments.AsTracking()
+        _instruments = await OwnInstruments.AsTracking()
             .Where(x => x.UnitId == Unit && (innerIds.Contains(x.InnerId) || (x.SensorId != null && ids.Contains(x.SensorId))))
             .ToListAsync(cancellationToken);
         var byInnerId = _instruments.ToDictionary(x => x.InnerId, StringComparer.Ordinal);
@@ -710,4 +720,22 @@ internal sealed class SensorPushHandler(PushBatch batch) : PushHandler<SensorDoc
         }
         return (created.Count, updated);
     }
+}
+
+/// <summary>
+/// Reads a money amount (every decimal of the push documents is CNY), refusing one the node cannot store: amounts are
+/// kept as integer fen in 64 bits, so at most <see cref="Money.MaxCny"/>. The schemas bound the scale, not the size.
+/// </summary>
+internal sealed class MoneyJsonConverter : System.Text.Json.Serialization.JsonConverter<decimal>
+{
+    public override decimal Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDecimal(out var value) || !Money.CanStore(value))
+        {
+            throw new JsonException($"An amount in CNY is at most {Money.MaxCny:N2}.");
+        }
+        return value;
+    }
+
+    public override void Write(Utf8JsonWriter writer, decimal value, JsonSerializerOptions options) => writer.WriteNumberValue(value);
 }

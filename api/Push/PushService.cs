@@ -91,14 +91,7 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
     {
         var watch = Stopwatch.StartNew();
         var batch = new PushBatch(db, unit, DateTime.UtcNow, items) { Stages = stages };
-        var keyName = kind.KeyProperty;
-        for (var i = 0; i < items.Count; i++)
-        {
-            if (items[i].ValueKind == JsonValueKind.Object && items[i].TryGetProperty(keyName, out var key) && key.ValueKind == JsonValueKind.String)
-            {
-                batch.Keys[i] = key.GetString();
-            }
-        }
+        batch.ReadKeys(kind.KeyProperty);
 
         // The shared schema, item by item (DocumentSchema is thread-safe): the bulk of the CPU work of a push.
         var schema = SchemaRegistry.Default.Find(kind.SchemaName, 1)!;

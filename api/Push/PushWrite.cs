@@ -27,13 +27,7 @@ internal static class PushWrite
         {
             db.ChangeTracker.Clear();
             var batch = new PushBatch(db, unitId, DateTime.UtcNow, items);
-            for (var i = 0; i < items.Count; i++)
-            {
-                if (items[i].ValueKind == JsonValueKind.Object && items[i].TryGetProperty(kind.KeyProperty, out var key) && key.ValueKind == JsonValueKind.String)
-                {
-                    batch.Keys[i] = key.GetString();
-                }
-            }
+            batch.ReadKeys(kind.KeyProperty);
             var handler = kind.CreateHandler(batch);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             await handler.CheckAsync(cancellationToken);

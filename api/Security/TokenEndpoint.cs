@@ -18,6 +18,35 @@ public static class TokenEndpoint
     /// <summary>Where a client's unit (credit code) is kept among the application's properties.</summary>
     public const string UnitProperty = "unit_id";
 
+    /// <summary>
+    /// Before OpenIddict reads a token request: a form ASP.NET Core cannot read (a NUL character, a key past its length
+    /// limit, a broken encoding) is the client's error, answered as RFC 6749 §5.2 says (400 <c>invalid_request</c>),
+    /// where OpenIddict's own read would throw and make it a 500.
+    /// </summary>
+    public static IApplicationBuilder UseTokenRequestForms(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(TokenServer.TokenPath, StringComparison.OrdinalIgnoreCase)
+            && context.Request.HasFormContentType)
+        {
+            try
+            {
+                await context.Request.ReadFormAsync(context.RequestAborted);
+            }
+            catch (InvalidDataException e)
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                context.Response.Headers.CacheControl = "no-store";
+                await context.Response.WriteAsJsonAsync(new Dictionary<string, string>
+                {
+                    [Parameters.Error] = Errors.InvalidRequest,
+                    [Parameters.ErrorDescription] = "The form cannot be read: " + e.Message,
+                }, context.RequestAborted);
+                return;
+            }
+        }
+        await next(context);
+    });
+
     public static IEndpointRouteBuilder MapTokenEndpoint(this IEndpointRouteBuilder app)
     {
         app.MapPost(TokenServer.TokenPath, IssueAsync)

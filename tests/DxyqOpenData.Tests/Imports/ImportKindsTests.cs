@@ -119,6 +119,27 @@ public abstract class ImportKindsTests(NodeFactory node)
     }
 
     [Fact]
+    public async Task An_amount_past_what_is_stored_is_one_rejected_row_and_a_date_at_the_calendars_end_is_taken()
+    {
+        // Both used to fail the whole file ("could not be processed; nothing was written").
+        var ((unit, _), _) = await ImportsTests.UnitsAsync(node);
+        var client = await ClientAsync("catalog.write", unit);
+        var prefix = $"IMPX-{Guid.NewGuid():N}"[..20];
+        var late = Instrument($"{prefix}-late");
+        late[6] = "9999-12-31";
+
+        var report = await ImportsTests.ImportAsync(client, Csv(InstrumentHeader,
+            [Instrument($"{prefix}-1"), Instrument($"{prefix}-huge", "100000000000000000"), late]), "limits.csv", "instruments");
+
+        Assert.Equal("completed", report["status"]!.GetValue<string>());
+        Assert.Equal(2, report["accepted"]!.GetValue<int>());
+        var rejected = Assert.Single(Rejected(report));
+        Assert.Equal((3, "原值(元)"), (rejected.Row, rejected.Column));
+        Assert.Equal([$"{prefix}-1", $"{prefix}-late"],
+            (await node.RowsAsync($"SELECT inner_id FROM instruments WHERE inner_id LIKE '{prefix}%' ORDER BY inner_id")).Select(r => r[0]!.ToString()));
+    }
+
+    [Fact]
     public async Task Another_units_instrument_is_rejected_and_nothing_of_that_unit_changes()
     {
         var ((a, instrumentOfA), (b, instrumentOfB)) = await ImportsTests.UnitsAsync(node);

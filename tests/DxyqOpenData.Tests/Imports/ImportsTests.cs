@@ -247,12 +247,14 @@ public abstract class ImportsTests(NodeFactory node)
             Row($"{prefix}-time", instrument, "2026-03-02 12:00", "2026-03-02 11:00", "1"),
             Row($"{prefix}-hours", instrument, hours: "9"),
             Row($"{prefix}-negative", instrument, fee: "-5"),
+            // Beijing time before the first UTC instant (this failed the whole file).
+            Row($"{prefix}-year1", instrument, "0001-01-01 00:00", "0001-01-01 01:00", "1"),
         ]);
 
         var report = await ImportAsync(client, Encoding.UTF8.GetBytes(csv), "errors.csv");
 
         Assert.Equal("completed", report["status"]!.GetValue<string>());
-        Assert.Equal(6, report["totalRows"]!.GetValue<int>());
+        Assert.Equal(7, report["totalRows"]!.GetValue<int>());
         Assert.Equal(1, report["accepted"]!.GetValue<int>());
         var rejected = report["rejected"]!.AsArray().Select(r => (Row: r!["row"]!.GetValue<int>(), Column: r["column"]?.GetValue<string>(), Reason: r["reason"]!.GetValue<string>())).ToList();
         Assert.Contains(rejected, r => r is { Row: 3, Column: "服务费(元)" } && r.Reason.Contains("abc"));
@@ -262,7 +264,8 @@ public abstract class ImportsTests(NodeFactory node)
         Assert.Contains(rejected, r => r is { Row: 5, Column: "结束时间" });
         Assert.Contains(rejected, r => r is { Row: 6, Column: "机时(小时)" });
         Assert.Contains(rejected, r => r is { Row: 7, Column: "服务费(元)" });
-        Assert.Equal([3, 4, 5, 6, 7], rejected.Select(r => r.Row).Distinct().Order());
+        Assert.Contains(rejected, r => r is { Row: 8, Column: "开始时间" });
+        Assert.Equal([3, 4, 5, 6, 7, 8], rejected.Select(r => r.Row).Distinct().Order());
         Assert.Equal([$"{prefix}-ok"], (await node.RowsAsync($"SELECT external_id FROM service_records WHERE external_id LIKE '{prefix}%'")).Select(r => r[0]!.ToString()));
     }
 

@@ -470,6 +470,97 @@ public abstract class PushApiTests(NodeFactory node, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_unit_updates_its_confidential_instrument_and_pushes_service_on_it()
+    {
+        // The published filter hides confidential instruments from catalog readers, not from their own unit.
+        var s = await SetupAsync();
+        var innerId = NewKey("SEC");
+        var secret = Instrument(innerId);
+        secret["isConfidential"] = true;
+        await JsonOf(await PushAsync(s.WriterA, "instruments", new JsonArray(secret)), HttpStatusCode.OK);
+        var renamed = Instrument(innerId);
+        renamed["isConfidential"] = true;
+        renamed["name"] = "涉密仪器（更名）";
+        var second = await JsonOf(await PushAsync(s.WriterA, "instruments", new JsonArray(renamed)), HttpStatusCode.OK);
+        Assert.Equal((0, 1), ((int)second["created"]!, (int)second["updated"]!));
+        Assert.Equal("涉密仪器（更名）", await node.ScalarAsync<string>($"SELECT name FROM instruments WHERE unit_id = '{s.A}' AND inner_id = '{innerId}'"));
+
+        var offering = NewKey("OFF");
+        await JsonOf(await PushAsync(s.WriterA, "service-offerings", new JsonArray(new JsonObject
+        {
+            ["externalId"] = offering, ["instrumentInnerId"] = innerId, ["name"] = "样品测试", ["kind"] = "testing", ["feeCny"] = 300, ["feeUnit"] = "sample",
+        })), HttpStatusCode.OK);
+        var record = Record(NewKey("REC"), innerId);
+        record["serviceOfferingExternalId"] = offering;
+        await JsonOf(await PushAsync(s.WriterA, "service-records", new JsonArray(record)), HttpStatusCode.OK);
+        var again = await JsonOf(await PushAsync(s.WriterA, "service-records", new JsonArray(record.DeepClone())), HttpStatusCode.OK);
+        Assert.Equal((0, 1), ((int)again["created"]!, (int)again["updated"]!));
+
+        // Made public by its unit: the same row, now in the catalog.
+        await JsonOf(await PushAsync(s.WriterA, "instruments", new JsonArray(Instrument(innerId))), HttpStatusCode.OK);
+        Assert.Equal(1L, await node.ScalarAsync<long>($"SELECT COUNT(*) FROM instruments WHERE unit_id = '{s.A}' AND inner_id = '{innerId}' AND NOT is_confidential"));
+        var published = JsonNode.Parse(await _anonymous.GetStringAsync($"/odata/Instruments?$filter=innerId eq '{innerId}'&$count=true"))!;
+        Assert.Equal(1, (int)published["@odata.count"]!);
+    }
+
+    [Fact]
+    public async Task Keys_that_are_not_text_values_past_storage_and_dates_at_the_calendars_end_are_answered_not_500()
+    {
+        var s = await SetupAsync();
+        var innerId = await PushInstrumentAsync(s.WriterA);
+        var before = await CountAsync("instruments", s.A);
+        // A lone surrogate in a key (System.Text.Json will not read it as text), in each kind's key and in a reference;
+        // a key with a control character. LONE and NUL stand for the escapes, written into the JSON text as such.
+        foreach (var (kind, item, property) in new (string, JsonObject, string)[]
+        {
+            ("instruments", Instrument("LONE"), "/innerId"),
+            ("service-records", Record("LONE", innerId), "/externalId"),
+            ("service-records", Record(NewKey("REC"), "LONE"), "/instrumentInnerId"),
+            ("sensors", new JsonObject { ["externalId"] = "LONE", ["format"] = "dxyq-v1", ["status"] = "active" }, "/externalId"),
+            ("instruments", Instrument("A-NUL-KEY"), "/innerId"),
+        })
+        {
+            foreach (var continueOnError in new[] { false, true })
+            {
+                var text = item.ToJsonString().Replace("\"LONE\"", "\"\\ud800\"").Replace("NUL", "\\u0000");
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/push/{kind}") { Content = new StringContent($"[{text}]", Encoding.UTF8, "application/json") };
+                if (continueOnError)
+                {
+                    request.Headers.Add("Prefer", "odata.continue-on-error");
+                }
+                using var response = await s.WriterA.SendAsync(request);
+                var body = await response.Content.ReadAsStringAsync();
+                Assert.True((int)response.StatusCode is 422 or 200, $"{kind} {property}: {(int)response.StatusCode} {body}");
+                var rejected = JsonNode.Parse(body)!["rejected"]!.AsArray();
+                Assert.Contains(rejected[0]!["errors"]!.AsArray(), e => e!["path"]!.GetValue<string>() == property);
+            }
+        }
+
+        // Amounts beyond 64-bit fen: a 422 naming the field, for a new row and for an existing one.
+        foreach (var price in new[] { 1e17m, 92233720368547758.08m, 7922816251426433759354395033.5m })
+        {
+            foreach (var key in new[] { NewKey("INS"), innerId })
+            {
+                var problem = await JsonOf(await PushAsync(s.WriterA, "instruments", new JsonArray(Instrument(key, price))), HttpStatusCode.UnprocessableEntity);
+                Assert.Equal("/priceCny", problem["rejected"]![0]!["errors"]![0]!["path"]!.GetValue<string>());
+            }
+        }
+        var fee = Record(NewKey("REC"), innerId, 1e17m);
+        var feeProblem = await JsonOf(await PushAsync(s.WriterA, "service-records", new JsonArray(fee)), HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("/feeCny", feeProblem["rejected"]![0]!["errors"]![0]!["path"]!.GetValue<string>());
+        // The largest amount stored is taken, and read back as it was sent.
+        var richest = NewKey("INS");
+        await JsonOf(await PushAsync(s.WriterA, "instruments", new JsonArray(Instrument(richest, 92233720368547758.07m))), HttpStatusCode.OK);
+        Assert.Equal(long.MaxValue, await node.ScalarAsync<long>($"SELECT price_fen FROM instruments WHERE unit_id = '{s.A}' AND inner_id = '{richest}'"));
+
+        // An acceptance date on the calendar's last day: its onboarding deadline is that day too.
+        var late = Instrument(NewKey("INS"));
+        late["acceptanceDate"] = "9999-12-31";
+        await JsonOf(await PushAsync(s.WriterA, "instruments", new JsonArray(late)), HttpStatusCode.OK);
+        Assert.Equal(before + 2, await CountAsync("instruments", s.A));
+    }
+
+    [Fact]
     public async Task Ndjson_is_accepted()
     {
         var s = await SetupAsync();

@@ -96,6 +96,20 @@ public abstract class TokenTests(NodeFactory node)
         Assert.True((await _http.RequestTokenAsync(client, "admin")).IsError);
     }
 
+    [Theory]
+    [InlineData("grant_type=client_credentials&client_id=%00&client_secret=x")]
+    [InlineData("grant_type=client_credentials&LONGKEY=1")]
+    public async Task A_form_that_cannot_be_read_is_invalid_request_not_500(string form)
+    {
+        var body = form.Replace("LONGKEY", new string('k', 3000), StringComparison.Ordinal);
+        using var response = await _http.PostAsync("/connect/token", new StringContent(body, System.Text.Encoding.ASCII, "application/x-www-form-urlencoded"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {text}");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(text)!;
+        Assert.Equal("invalid_request", json["error"]!.GetValue<string>());
+        Assert.False(string.IsNullOrEmpty(json["error_description"]?.GetValue<string>()));
+    }
+
     [Fact]
     public async Task Clients_without_a_unit_carry_no_unit_claim_and_no_scope_asked_means_every_registered_scope()
     {
