@@ -100,11 +100,8 @@ public static class PushBody
     /// </summary>
     public static IReadOnlyList<JsonElement> Parse(byte[] body, bool ndjson, int maxItems)
     {
-        ReadOnlySpan<byte> span = body;
-        if (span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
-        {
-            span = span[3..];
-        }
+        var start = body.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
+        ReadOnlySpan<byte> span = body.AsSpan(start);
         if (!Utf8.IsValid(span))
         {
             var offset = FirstInvalidUtf8(span);
@@ -112,22 +109,25 @@ public static class PushBody
             throw Malformed($"The body is not valid UTF-8: invalid byte sequence at byte offset {offset} (line {line}, byte {column} of the line).",
                 new() { ["byteOffset"] = offset, ["line"] = line, ["column"] = column });
         }
-        return ndjson ? ParseNdjson(span, maxItems) : ParseArray(span, maxItems);
+        return ndjson ? ParseNdjson(span, maxItems) : ParseArray(body.AsMemory(start), maxItems);
     }
 
-    private static List<JsonElement> ParseArray(ReadOnlySpan<byte> span, int maxItems)
+    /// <summary>
+    /// How items are read: no comments, at most 64 levels, and no object with a property twice (which one would the
+    /// node store? The federation refuses the same from peers).
+    /// </summary>
+    private static readonly JsonDocumentOptions DocumentOptions = new()
+    {
+        CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 64, AllowDuplicateProperties = false,
+    };
+
+    private static List<JsonElement> ParseArray(ReadOnlyMemory<byte> body, int maxItems)
     {
         JsonDocument document;
         try
         {
-            var reader = new Utf8JsonReader(span, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 64 });
-            document = JsonDocument.ParseValue(ref reader);
-            // ParseValue stops after the first value: anything but white space after it is an error too.
-            if (reader.Read())
-            {
-                var (line, column) = LineAndColumn(span, (int)reader.TokenStartIndex);
-                throw Malformed($"Unexpected content after the JSON array at line {line}, byte {column}.", new() { ["line"] = line, ["column"] = column });
-            }
+            // Anything but white space after the array is an error too.
+            document = JsonDocument.Parse(body, DocumentOptions);
         }
         catch (JsonException e)
         {
@@ -167,7 +167,7 @@ public static class PushBody
             }
             try
             {
-                items.Add(JsonDocument.Parse(text.ToArray()).RootElement);
+                items.Add(JsonDocument.Parse(text.ToArray(), DocumentOptions).RootElement);
             }
             catch (JsonException e)
             {

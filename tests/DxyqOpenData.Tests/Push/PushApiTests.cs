@@ -445,6 +445,8 @@ public abstract class PushApiTests(NodeFactory node, ITestOutputHelper output)
     [InlineData("application/json", "{\"innerId\": \"X\"}", HttpStatusCode.BadRequest, "array")]
     [InlineData("application/json", "[] []", HttpStatusCode.BadRequest, "after")]
     [InlineData("application/x-ndjson", "{\"externalId\":\"a\"}\n{oops}\n", HttpStatusCode.BadRequest, "Line 2")]
+    [InlineData("application/json", "[{\"innerId\": \"X\", \"name\": {\"a\": 1, \"a\": 2}}]", HttpStatusCode.BadRequest, "'a'")]
+    [InlineData("application/x-ndjson", "{\"innerId\":\"a\",\"innerId\":\"b\"}\n", HttpStatusCode.BadRequest, "innerId")]
     public async Task Bad_bodies_are_4xx_problems(string contentType, string body, HttpStatusCode expected, string? detail)
     {
         var s = await SetupAsync();
