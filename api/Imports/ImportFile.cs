@@ -209,7 +209,10 @@ public sealed record ImportFile(string Format, IReadOnlyList<string> Header, IRe
         }
         // A number in a date format is an OLE Automation date: written back as local time text.
         if (cell.StyleIndex?.Value is { } style && dateStyles.Contains(style)
-            && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var serial))
+            && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var serial)
+            // Excel's own range of dates (0100-01-01 to 9999-12-31); outside it (or NaN) the number is left as it is,
+            // and the row is refused for its column, not the whole workbook.
+            && serial is > -657435.0 and < 2958466.0)
         {
             var date = DateTime.FromOADate(serial);
             return date.TimeOfDay == TimeSpan.Zero ? date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : date.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);

@@ -44,13 +44,24 @@ public abstract class ImportsTests(NodeFactory node)
     internal static string Csv(IEnumerable<string[]> rows) =>
         string.Concat(new[] { Header }.Concat(rows).Select(r => string.Join(',', r.Select(c => c.Contains(',') ? $"\"{c}\"" : c)) + "\r\n"));
 
-    internal static byte[] Xlsx(IEnumerable<string[]> rows)
+    /// <summary>
+    /// An XLSX file as Excel saves it. <paramref name="dateCells"/>: cells (column letter + row number, e.g. <c>C2</c>)
+    /// that hold a number in a date-time format (style 22, "m/d/yy h:mm"), the way Excel stores dates.
+    /// </summary>
+    internal static byte[] Xlsx(IEnumerable<string[]> rows, IReadOnlySet<string>? dateCells = null)
     {
         using var memory = new MemoryStream();
         using (var document = SpreadsheetDocument.Create(memory, SpreadsheetDocumentType.Workbook))
         {
             var workbook = document.AddWorkbookPart();
             workbook.Workbook = new Workbook();
+            if (dateCells is not null)
+            {
+                var styles = workbook.AddNewPart<WorkbookStylesPart>();
+                styles.Stylesheet = new Stylesheet(
+                    new Fonts(new Font()), new Fills(new Fill()), new Borders(new Border()),
+                    new CellFormats(new CellFormat(), new CellFormat { NumberFormatId = 22, ApplyNumberFormat = true }));
+            }
             var strings = workbook.AddNewPart<SharedStringTablePart>();
             strings.SharedStringTable = new SharedStringTable();
             var sheet = workbook.AddNewPart<WorksheetPart>();
@@ -65,7 +76,7 @@ public abstract class ImportsTests(NodeFactory node)
                     // Numbers as numeric cells, text as shared strings: the way Excel saves a sheet.
                     if (index > 1 && decimal.TryParse(values[i], System.Globalization.CultureInfo.InvariantCulture, out _))
                     {
-                        row.Append(new Cell { CellReference = reference, CellValue = new CellValue(values[i]) });
+                        row.Append(new Cell { CellReference = reference, CellValue = new CellValue(values[i]), StyleIndex = dateCells?.Contains(reference) == true ? 1u : null });
                     }
                     else
                     {
@@ -267,6 +278,28 @@ public abstract class ImportsTests(NodeFactory node)
         Assert.Contains(rejected, r => r is { Row: 8, Column: "开始时间" });
         Assert.Equal([3, 4, 5, 6, 7, 8], rejected.Select(r => r.Row).Distinct().Order());
         Assert.Equal([$"{prefix}-ok"], (await node.RowsAsync($"SELECT external_id FROM service_records WHERE external_id LIKE '{prefix}%'")).Select(r => r[0]!.ToString()));
+    }
+
+    [Fact]
+    public async Task An_xlsx_date_outside_excels_range_is_one_rejected_row_not_an_unreadable_workbook()
+    {
+        var ((unit, instrument), _) = await UnitsAsync(node);
+        var client = await ClientAsync("records.write", unit);
+        var prefix = $"OAD-{Guid.NewGuid():N}"[..20];
+        // 46083.375 is 2026-03-02 09:00 as Excel stores it; 2958466 is the day after 9999-12-31.
+        var file = Xlsx([
+            Row($"{prefix}-ok", instrument, "46083.375", "46083.5", "2.5"),
+            Row($"{prefix}-far", instrument, "2958466", "46083.5", "2.5"),
+        ], new HashSet<string> { "C2", "D2", "C3", "D3" });
+
+        var report = await ImportAsync(client, file, "dates.xlsx");
+
+        Assert.Equal("completed", report["status"]!.GetValue<string>());
+        Assert.Equal(1, report["accepted"]!.GetValue<int>());
+        var rejected = report["rejected"]!.AsArray().Select(r => (Row: r!["row"]!.GetValue<int>(), Column: r["column"]?.GetValue<string>())).ToList();
+        Assert.Contains((3, "开始时间"), rejected);
+        Assert.Equal(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.FromHours(8)).UtcDateTime,
+            await node.ScalarAsync<DateTime>($"SELECT started_at FROM service_records WHERE external_id = '{prefix}-ok'"));
     }
 
     [Fact]
