@@ -11,13 +11,15 @@ using Microsoft.OData.UriParser;
 namespace DxyqOpenData.Api.Catalog;
 
 /// <summary>
-/// Two bindings of the library's done differently here:
+/// Three bindings of the library's done differently here:
 /// <list type="bullet">
 /// <item><c>status in ('normal','underRepair')</c>: the library parses the wire names as CLR member names, which fails
 /// for enums whose wire names come from <c>[EnumMember]</c>. Such lists are bound by wire name.</item>
 /// <item><c>acceptanceDate ge 2021-01-01</c>: the library compares dates as <c>year * 10000 + month * 100 + day</c>,
 /// which the database computes row by row (SQLite: <c>strftime</c> three times) and which no index can serve. Two dates
 /// are compared as dates here: a plain column comparison (the ISO text on SQLite, <c>date</c> elsewhere), same answers.</item>
+/// <item><c>instrumentId in (null, …)</c> on a property that cannot be null: the null items are dropped (they match
+/// nothing), where the library's binding fails in EF.</item>
 /// </list>
 /// </summary>
 internal sealed class CatalogFilterBinder : FilterBinder
@@ -85,6 +87,51 @@ internal sealed class CatalogFilterBinder : FilterBinder
         expression.Type.IsValueType && Nullable.GetUnderlyingType(expression.Type) is null
             ? Expression.Convert(expression, typeof(Nullable<>).MakeGenericType(expression.Type))
             : expression;
+
+    /// <summary>
+    /// <c>instrumentId in (null, 5f0c…)</c> where the property cannot be null: null equals no value of it, so a null
+    /// item can never match and is dropped (<c>in (null)</c> alone is false). Bound as the library does, the list
+    /// becomes one of nullable values cast to the property's type, which EF cannot translate (it fails with a
+    /// NullReferenceException while it runs the query).
+    /// </summary>
+    public override Expression BindInNode(InNode node, QueryBinderContext context)
+    {
+        if (node.Right is CollectionConstantNode list && list.Collection.Any(c => c.Value is null)
+            && IsNeverNull(node.Left, context) && NonNullable(list.ItemType) is { } itemType)
+        {
+            var kept = list.Collection.Where(c => c.Value is not null).Select(c => c.Value).ToList();
+            var collectionType = new EdmCollectionTypeReference(new EdmCollectionType(itemType));
+            var withoutNulls = new CollectionConstantNode(kept, list.LiteralText, collectionType);
+            return base.BindInNode(new InNode(node.Left, withoutNulls), context);
+        }
+        return base.BindInNode(node, context);
+    }
+
+    /// <summary>
+    /// An operand that is a property of the row (or of a lambda variable) whose CLR type does not admit null (the
+    /// model's types say <c>Nullable=true</c> for some of them, e.g. the Guid foreign keys). Through a navigation the
+    /// value is null when the navigation is, so those are left alone.
+    /// </summary>
+    private bool IsNeverNull(SingleValueNode operand, QueryBinderContext context)
+    {
+        while (operand is ConvertNode convert)
+        {
+            operand = convert.Source;
+        }
+        if (operand is not SingleValuePropertyAccessNode { Source: ResourceRangeVariableReferenceNode })
+        {
+            return false;
+        }
+        var type = Bind(operand, context).Type;
+        return type.IsValueType && Nullable.GetUnderlyingType(type) is null;
+    }
+
+    private static IEdmTypeReference? NonNullable(IEdmTypeReference? type) => type?.Definition switch
+    {
+        IEdmPrimitiveType primitive => EdmCoreModel.Instance.GetPrimitive(primitive.PrimitiveKind, isNullable: false),
+        IEdmEnumType enumType => new EdmEnumTypeReference(enumType, isNullable: false),
+        _ => null,
+    };
 
     public override Expression BindCollectionConstantNode(CollectionConstantNode node, QueryBinderContext context)
     {
