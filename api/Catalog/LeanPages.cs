@@ -258,7 +258,7 @@ internal static class LeanPages
         {
             SerializerQueryContext.SetValue(context, request.Options.Context);
         }
-        return new DefaultSkipTokenHandler().GenerateNextPageLink(new Uri(Microsoft.AspNetCore.Http.Extensions.UriHelper.GetEncodedUrl(http)), request.PageSize, last, context)?.AbsoluteUri;
+        return http.GetRouteServices().GetRequiredService<SkipTokenHandler>().GenerateNextPageLink(new Uri(Microsoft.AspNetCore.Http.Extensions.UriHelper.GetEncodedUrl(http)), request.PageSize, last, context)?.AbsoluteUri;
     }
 
     private static readonly PropertyInfo SerializerQueryOptions = typeof(ODataSerializerContext).GetProperty(nameof(ODataSerializerContext.QueryOptions))!;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.ApplicationModels;
 using Microsoft.AspNetCore.OData;
 using Microsoft.AspNetCore.OData.Formatter.Serialization;
+using Microsoft.AspNetCore.OData.Query;
 using Microsoft.AspNetCore.OData.Query.Expressions;
 using Microsoft.OData;
 using Microsoft.AspNetCore.OData.Routing.Controllers;
@@ -29,7 +30,10 @@ public static class ODataSetup
                             Validations = ValidationKinds.None,
                         })
                         .AddSingleton<ODataResourceSerializer, CatalogResourceSerializer>()
-                        .AddSingleton<IFilterBinder, CatalogFilterBinder>());
+                        .AddSingleton<IFilterBinder, CatalogFilterBinder>()
+                        // Next links that never evaluate an expression on a row after the response has started.
+                        .AddSingleton<SkipTokenHandler, CatalogSkipTokenHandler>()
+                        .AddSingleton<ISelectExpandBinder, CatalogSelectExpandBinder>());
             });
         return builder;
     }
