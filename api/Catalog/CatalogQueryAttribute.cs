@@ -54,7 +54,21 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
 
     private async Task ExecuteAsync(ActionExecutingContext context, ActionExecutionDelegate next)
     {
-        OnActionExecuting(context);
+        if (FullMetadataWithApply(context.HttpContext.Request) is { } notAcceptable)
+        {
+            context.Result = notAcceptable;
+            return;
+        }
+        try
+        {
+            // Parses and validates the query options; the library turns most failures into a 400 itself.
+            OnActionExecuting(context);
+        }
+        catch (Exception e) when (Rejection(e, context.HttpContext.Request) is { } rejected)
+        {
+            context.Result = ODataErrors.BadRequest("InvalidQuery", rejected.Message, rejected.Target);
+            return;
+        }
         if (context.Result is not null)
         {
             context.Result = ODataErrors.FromLibraryResult(context.Result);
@@ -87,7 +101,9 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
         catch (Exception e) when (IsClientFault(e))
         {
             var cause = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
-            executed.Result = ODataErrors.BadRequest("InvalidQuery", Describe(cause));
+            executed.Result = Rejection(cause, executed.HttpContext.Request) is { } rejected
+                ? ODataErrors.BadRequest("InvalidQuery", rejected.Message, rejected.Target)
+                : ODataErrors.BadRequest("InvalidQuery", Describe(cause));
         }
         if (executed.Result is not null)
         {
@@ -130,10 +146,49 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
             ? "The query uses a function or operator the database cannot evaluate on these properties (for example round() on a money amount). Simplify $filter, $orderby or $apply."
             : $"The query cannot be evaluated by the database: {e.Message.Split('\n', 2)[0].Trim()}";
 
+    /// <summary>A failure of the client's query that the library does not put into words, in words (else null).</summary>
+    private static QueryRejectedException? Rejection(Exception e, HttpRequest request) =>
+        e as QueryRejectedException ?? BadInput.Explain(e is TargetInvocationException { InnerException: { } inner } ? inner : e, request);
+
+    /// <summary>
+    /// <c>$apply</c> results are not entities (no key, no id, no navigation links), and the library cannot write them
+    /// with <c>odata.metadata=full</c> (it fails building navigation links from a null id): 406 rather than a broken
+    /// response. See docs/odata.md.
+    /// </summary>
+    private static IActionResult? FullMetadataWithApply(HttpRequest request)
+    {
+        if (!request.Query.Keys.Any(k => string.Equals(k, "$apply", StringComparison.OrdinalIgnoreCase) || string.Equals(k, "apply", StringComparison.OrdinalIgnoreCase))
+            || !AsksFullMetadata(request))
+        {
+            return null;
+        }
+        return ODataErrors.Error(StatusCodes.Status406NotAcceptable, "NotAcceptable",
+            "odata.metadata=full is not available with $apply: aggregated results have no entity id or navigation links. Ask for odata.metadata=minimal (the default) or odata.metadata=none.",
+            "$apply");
+    }
+
+    /// <summary>Whether the format the library would choose (from <c>$format</c>, else the most preferred Accept type) is full metadata.</summary>
+    private static bool AsksFullMetadata(HttpRequest request)
+    {
+        var format = request.Query.FirstOrDefault(q => string.Equals(q.Key, "$format", StringComparison.OrdinalIgnoreCase) || string.Equals(q.Key, "format", StringComparison.OrdinalIgnoreCase)).Value.ToString();
+        if (!string.IsNullOrEmpty(format))
+        {
+            return format.Contains("odata.metadata=full", StringComparison.OrdinalIgnoreCase);
+        }
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var types))
+        {
+            return false;
+        }
+        var preferred = types.Where(t => (t.Quality ?? 1) > 0).OrderByDescending(t => t.Quality ?? 1).FirstOrDefault();
+        return preferred?.Parameters.Any(p => string.Equals(p.Name.Value, "odata.metadata", StringComparison.OrdinalIgnoreCase)
+            && string.Equals(p.Value.Value, "full", StringComparison.OrdinalIgnoreCase)) == true;
+    }
+
     public override void ValidateQuery(HttpRequest request, ODataQueryOptions queryOptions)
     {
         base.ValidateQuery(request, queryOptions);
         RestrictedProperties.ValidateQuery(request, queryOptions);
+        BadInput.RejectDivisionByZero(queryOptions);
         request.HttpContext.Items[QueryOptionsKey] = queryOptions;
     }
 
@@ -155,6 +210,7 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
     /// <summary>Failures caused by what the client asked for, as opposed to the node or its database failing.</summary>
     private static bool IsClientFault(Exception e) => e switch
     {
+        QueryRejectedException => true,
         ODataException or NotSupportedException or NotImplementedException or ArgumentException or FormatException or OverflowException => true,
         InvalidOperationException => true, // EF: "could not be translated"
         PostgresException pg => pg.SqlState.StartsWith("22", StringComparison.Ordinal) || pg.SqlState.StartsWith("42", StringComparison.Ordinal),

@@ -9,6 +9,10 @@ public static class ODataErrors
     public static BadRequestObjectResult BadRequest(string code, string message, string? target = null) =>
         new(new ODataError { Code = code, Message = message, Target = target });
 
+    /// <summary>An OData error body with another status than 400.</summary>
+    public static ObjectResult Error(int status, string code, string message, string? target = null) =>
+        new(new ODataError { Code = code, Message = message, Target = target }) { StatusCode = status };
+
     /// <summary>The library reports query errors as a SerializableError holding the exception; keep only the words.</summary>
     public static IActionResult FromLibraryResult(IActionResult result)
     {

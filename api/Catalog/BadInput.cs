@@ -1,0 +1,269 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Reflection;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.OData.Query;
+using Microsoft.OData.UriParser;
+
+namespace DxyqOpenData.Api.Catalog;
+
+/// <summary>A query the node refuses with a 400 naming what is wrong (<see cref="ODataErrors"/>).</summary>
+internal sealed class QueryRejectedException(string message, string? target) : Exception(message)
+{
+    public string? Target { get; } = target;
+}
+
+/// <summary>
+/// Bad input the OData library does not refuse in words of its own: it throws an exception that says nothing useful
+/// (an <see cref="OverflowException"/> for a number no decimal can hold, a <see cref="NullReferenceException"/> for
+/// <c>$expand=$ref</c>), or it accepts a query that cannot be answered (a division by zero). Each is turned into a
+/// sentence naming the literal, property or option. See docs/odata.md, "Limits and errors".
+/// </summary>
+internal static partial class BadInput
+{
+    /// <summary>The options whose text holds expressions, in the order they are searched for a culprit.</summary>
+    private static readonly string[] ExpressionOptions = ["$filter", "$apply", "$orderby", "$compute", "$expand", "$select"];
+
+    /// <summary>
+    /// Why a query failed while the library parsed or bound it, when the failure is the client's and its own message
+    /// says nothing (null otherwise): a number out of range, <c>$ref</c> with no navigation, a parser that fell over.
+    /// </summary>
+    public static QueryRejectedException? Explain(Exception e, HttpRequest request)
+    {
+        if (e is OverflowException)
+        {
+            return OutOfRange(request);
+        }
+        if (e is NullReferenceException && e.TargetSite?.DeclaringType?.Namespace?.StartsWith("Microsoft.OData.UriParser", StringComparison.Ordinal) == true)
+        {
+            var expand = Raw(request, "$expand");
+            if (expand is not null && BareRef().IsMatch(expand))
+            {
+                return new QueryRejectedException(
+                    "$ref in $expand must follow a navigation property, as in $expand=instruments/$ref, or */$ref for every navigation property.",
+                    "$expand");
+            }
+            var option = OptionOfParser(e);
+            return new QueryRejectedException($"The query cannot be parsed: {option ?? "a query option"} is malformed.", option);
+        }
+        return null;
+    }
+
+    /// <summary>An <see cref="OverflowException"/> while binding: some numeric literal does not fit the type it meets.</summary>
+    private static QueryRejectedException OutOfRange(HttpRequest request)
+    {
+        foreach (var option in ExpressionOptions)
+        {
+            if (Raw(request, option) is not { } text)
+            {
+                continue;
+            }
+            var masked = Masked(text);
+            foreach (Match m in NumberLiteral().Matches(masked))
+            {
+                var literal = m.Value;
+                if (FitsDecimal(literal))
+                {
+                    continue;
+                }
+                var property = PropertyNextTo(masked, m);
+                var against = property is null ? "the number property it meets" : $"{property} (a decimal)";
+                return new QueryRejectedException(
+                    $"The number {literal} in {option} is out of range for {against}: a decimal holds at most ±79228162514264337593543950335, and INF, -INF and NaN are not decimals.",
+                    option);
+            }
+        }
+        return new QueryRejectedException(
+            "A number in the query is out of range for the property it is compared or combined with (a decimal holds at most ±79228162514264337593543950335; INF, -INF and NaN are not decimals).",
+            null);
+    }
+
+    private static bool FitsDecimal(string literal) =>
+        decimal.TryParse(literal, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+
+    /// <summary>The property on the other side of the operator next to a literal, if the text says.</summary>
+    private static string? PropertyNextTo(string masked, Match literal)
+    {
+        var before = PropertyBefore().Match(masked[..literal.Index]);
+        if (before.Success)
+        {
+            return before.Groups["property"].Value;
+        }
+        var after = PropertyAfter().Match(masked[(literal.Index + literal.Length)..]);
+        return after.Success ? after.Groups["property"].Value : null;
+    }
+
+    /// <summary>The text with string literals and GUIDs blanked out (their digits are not numbers).</summary>
+    private static string Masked(string text) =>
+        Guid().Replace(StringLiteral().Replace(text, m => new string(' ', m.Length)), m => new string(' ', m.Length));
+
+    private static string? OptionOfParser(Exception e)
+    {
+        var trace = e.StackTrace ?? "";
+        return trace.Contains("SelectExpand", StringComparison.Ordinal) ? "$expand"
+            : trace.Contains("OrderBy", StringComparison.Ordinal) ? "$orderby"
+            : trace.Contains("Apply", StringComparison.Ordinal) ? "$apply"
+            : trace.Contains("Compute", StringComparison.Ordinal) ? "$compute"
+            : trace.Contains("Filter", StringComparison.Ordinal) ? "$filter"
+            : null;
+    }
+
+    private static string? Raw(HttpRequest request, string option)
+    {
+        foreach (var (key, value) in request.Query)
+        {
+            if (string.Equals(key, option, StringComparison.OrdinalIgnoreCase) || string.Equals(key, option[1..], StringComparison.OrdinalIgnoreCase))
+            {
+                return value.ToString();
+            }
+        }
+        return null;
+    }
+
+    [GeneratedRegex(@"'(?:[^']|'')*'?")]
+    private static partial Regex StringLiteral();
+
+    [GeneratedRegex(@"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")]
+    private static partial Regex Guid();
+
+    [GeneratedRegex(@"(?<![\w.@$/])-?(?:\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|INF|NaN)[mMdDfFlL]?(?![\w.])")]
+    private static partial Regex NumberLiteral();
+
+    [GeneratedRegex(@"(?<property>[A-Za-z_][\w/]*)\s+(?:eq|ne|gt|ge|lt|le|add|sub|mul|div|divby|mod)\s+$")]
+    private static partial Regex PropertyBefore();
+
+    [GeneratedRegex(@"^\s+(?:eq|ne|gt|ge|lt|le|add|sub|mul|div|divby|mod)\s+(?<property>[A-Za-z_][\w/]*)")]
+    private static partial Regex PropertyAfter();
+
+    [GeneratedRegex(@"\b(?:div|divby|mod)\b")]
+    private static partial Regex DivisionOperator();
+
+    /// <summary><c>$ref</c> as an item of its own (not <c>nav/$ref</c>).</summary>
+    [GeneratedRegex(@"(?:^|[,(;=])\s*\$ref\b")]
+    private static partial Regex BareRef();
+
+    /// <summary>
+    /// Refuses a division or modulo by a literal zero anywhere in the query ($filter, $orderby, $compute, $apply, and
+    /// the options nested in $expand): OData makes integer and decimal division by zero an error, PostgreSQL raises
+    /// one for every type, SQLite answers null. The node answers 400 on every database.
+    /// </summary>
+    public static void RejectDivisionByZero(ODataQueryOptions options)
+    {
+        var raw = options.RawValues;
+        if (!new[] { raw.Filter, raw.OrderBy, raw.Compute, raw.Apply, raw.Expand }.Any(t => t is not null && DivisionOperator().IsMatch(t)))
+        {
+            return;
+        }
+        var clauses = new (object? Clause, string Option)[]
+        {
+            (options.Filter?.FilterClause, "$filter"),
+            (options.OrderBy?.OrderByClause, "$orderby"),
+            (options.Compute?.ComputeClause, "$compute"),
+            (options.Apply?.ApplyClause, "$apply"),
+            (options.SelectExpand?.SelectExpandClause, "$expand"),
+        };
+        var visited = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        foreach (var (clause, option) in clauses)
+        {
+            if (clause is not null && FindDivisionByZero(clause, visited, depth: 0) is { } division)
+            {
+                var verb = division.OperatorKind == BinaryOperatorKind.Modulo ? "mod" : "div";
+                throw new QueryRejectedException(
+                    $"Division by zero in {option}: '{verb} 0' has no value (OData makes integer and decimal division by zero an error).",
+                    option);
+            }
+        }
+    }
+
+    private static BinaryOperatorNode? FindDivisionByZero(object node, HashSet<object> visited, int depth)
+    {
+        if (depth > 200 || !visited.Add(node))
+        {
+            return null;
+        }
+        if (node is BinaryOperatorNode { OperatorKind: BinaryOperatorKind.Divide or BinaryOperatorKind.Modulo } binary && IsZero(binary.Right))
+        {
+            return binary;
+        }
+        foreach (var child in Children(node))
+        {
+            if (FindDivisionByZero(child, visited, depth + 1) is { } found)
+            {
+                return found;
+            }
+        }
+        return null;
+    }
+
+    private static bool IsZero(SingleValueNode node) => node switch
+    {
+        ConvertNode convert => IsZero(convert.Source),
+        UnaryOperatorNode { OperatorKind: UnaryOperatorKind.Negate } negate => IsZero(negate.Operand),
+        ConstantNode { Value: var value } => value switch
+        {
+            int i => i == 0,
+            long l => l == 0,
+            short s => s == 0,
+            byte b => b == 0,
+            sbyte sb => sb == 0,
+            decimal d => d == 0,
+            double x => x == 0,
+            float f => f == 0,
+            _ => false,
+        },
+        _ => false,
+    };
+
+    /// <summary>
+    /// The parts of a parsed query (nodes, clauses, transformations, select items) below one part: its public
+    /// properties and collections of types from the URI parser, nothing of the model.
+    /// </summary>
+    private static IEnumerable<object> Children(object node)
+    {
+        foreach (var property in Walkable.GetOrAdd(node.GetType(), static type => type
+                     .GetProperties(BindingFlags.Instance | BindingFlags.Public)
+                     .Where(p => p.GetIndexParameters().Length == 0 && (IsParserType(p.PropertyType) || IsParserCollection(p.PropertyType)))
+                     .ToArray()))
+        {
+            object? value;
+            try
+            {
+                value = property.GetValue(node);
+            }
+            catch (TargetInvocationException)
+            {
+                continue;
+            }
+            switch (value)
+            {
+                case null or string:
+                    break;
+                case IEnumerable items when value is not QueryNode:
+                    foreach (var item in items)
+                    {
+                        if (item is not null && IsParserType(item.GetType()))
+                        {
+                            yield return item;
+                        }
+                    }
+                    break;
+                default:
+                    if (IsParserType(value.GetType()))
+                    {
+                        yield return value;
+                    }
+                    break;
+            }
+        }
+    }
+
+    private static readonly ConcurrentDictionary<Type, PropertyInfo[]> Walkable = new();
+
+    private static bool IsParserType(Type type) =>
+        type.Namespace?.StartsWith("Microsoft.OData.UriParser", StringComparison.Ordinal) == true && !type.IsEnum && !type.IsValueType;
+
+    private static bool IsParserCollection(Type type) =>
+        type != typeof(string) && typeof(IEnumerable).IsAssignableFrom(type)
+        && (type.IsGenericType ? type.GetGenericArguments() : type.IsArray ? [type.GetElementType()!] : []).Any(IsParserType);
+}
