@@ -189,6 +189,7 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
         base.ValidateQuery(request, queryOptions);
         RestrictedProperties.ValidateQuery(request, queryOptions);
         BadInput.RejectDivisionByZero(queryOptions);
+        StableOrder.Ensure(queryOptions);
         request.HttpContext.Items[QueryOptionsKey] = queryOptions;
     }
 

@@ -132,3 +132,42 @@ internal sealed class CatalogSelectExpandBinder(IFilterBinder filterBinder, IOrd
     private static readonly System.Reflection.PropertyInfo? OrderByClauses = typeof(QueryBinderContext)
         .GetProperty("OrderByClauses", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic);
 }
+
+/// <summary>
+/// The library makes an ordering stable by appending the key properties not already ordered by, but it compares by
+/// name: <c>$orderby=unit/id</c> orders by the unit's <c>id</c>, and the instrument's own <c>id</c> is then taken as
+/// present and not appended. The order among one unit's instruments is left to the database, and offset paging over
+/// it repeats and skips rows (PostgreSQL). Such an ordering gets the row's key appended explicitly here.
+/// </summary>
+internal static class StableOrder
+{
+    private static readonly System.Reflection.PropertyInfo OrderBy = typeof(ODataQueryOptions).GetProperty(nameof(ODataQueryOptions.OrderBy))!;
+
+    public static void Ensure(ODataQueryOptions options)
+    {
+        if (options.OrderBy is not { } orderBy || options.Apply is not null || options.Compute is not null
+            || options.Context.ElementType is not IEdmEntityType entity || options.Context.Model is null)
+        {
+            return;
+        }
+        var ordered = new List<SingleValueNode>();
+        for (var clause = orderBy.OrderByClause; clause is not null; clause = clause.ThenBy)
+        {
+            ordered.Add(clause.Expression);
+        }
+        var names = ordered.OfType<SingleValuePropertyAccessNode>().Select(p => p.Property.Name).ToHashSet(StringComparer.Ordinal);
+        var missing = entity.Key()
+            .Where(key => names.Contains(key.Name)
+                && !ordered.Any(e => e is SingleValuePropertyAccessNode { Source: ResourceRangeVariableReferenceNode } p && p.Property == key))
+            .Select(key => key.Name)
+            .ToList();
+        if (missing.Count == 0)
+        {
+            return;
+        }
+        var raw = $"{orderBy.RawValue},{string.Join(',', missing)}";
+        var parser = new ODataQueryOptionParser(options.Context.Model, options.Context.ElementType, options.Context.NavigationSource,
+            new Dictionary<string, string> { ["$orderby"] = raw }, options.Context.RequestContainer);
+        OrderBy.SetValue(options, new OrderByQueryOption(raw, options.Context, parser));
+    }
+}
