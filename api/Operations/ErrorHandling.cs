@@ -70,7 +70,7 @@ internal sealed class ODataRoutingErrors : IExceptionHandler
         context.Response.StatusCode = StatusCodes.Status400BadRequest;
         context.Response.ContentType = "application/json; odata.metadata=minimal; charset=utf-8";
         context.Response.Headers["OData-Version"] = "4.0";
-        var body = new { error = new { code = "InvalidUri", message = $"The URL cannot be parsed: {exception.Message}" } };
+        var body = new { error = new { code = "InvalidQuery", message = $"The URL cannot be parsed: {exception.Message}" } };
         await JsonSerializer.SerializeAsync(context.Response.Body, body, Json, cancellationToken);
         return true;
     }
