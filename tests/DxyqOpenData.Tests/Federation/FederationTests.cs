@@ -173,6 +173,9 @@ public sealed class FederationTests
             "/federation/odata/Instruments?$top=1001",
             "/federation/odata/Instruments?$filter=nonsense eq 1",
             "/federation/odata/Instruments?$orderby=unit/name",
+            // Refused by this node's own /odata (it was a 500 there, and here): passed on as the query's fault.
+            "/federation/odata/Instruments?$filter=priceCny gt 1e400",
+            "/federation/odata/Instruments?$expand=$ref",
             "/federation/odata/Instruments?$filter=contactPhone eq '1'",
             "/federation/odata/ServiceOfferings?$expand=instrument($select=contactEmail)",
         })
