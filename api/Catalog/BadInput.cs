@@ -109,7 +109,8 @@ internal static partial class BadInput
             : null;
     }
 
-    private static string? Raw(HttpRequest request, string option)
+    /// <summary>A query option's text as the client sent it (<c>$filter</c> or <c>filter</c>, any case), or null.</summary>
+    internal static string? Raw(HttpRequest request, string option)
     {
         foreach (var (key, value) in request.Query)
         {

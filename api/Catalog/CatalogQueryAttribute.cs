@@ -157,8 +157,7 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
     /// </summary>
     private static IActionResult? FullMetadataWithApply(HttpRequest request)
     {
-        if (!request.Query.Keys.Any(k => string.Equals(k, "$apply", StringComparison.OrdinalIgnoreCase) || string.Equals(k, "apply", StringComparison.OrdinalIgnoreCase))
-            || !AsksFullMetadata(request))
+        if (BadInput.Raw(request, "$apply") is null || !AsksFullMetadata(request))
         {
             return null;
         }
@@ -170,7 +169,7 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
     /// <summary>Whether the format the library would choose (from <c>$format</c>, else the most preferred Accept type) is full metadata.</summary>
     private static bool AsksFullMetadata(HttpRequest request)
     {
-        var format = request.Query.FirstOrDefault(q => string.Equals(q.Key, "$format", StringComparison.OrdinalIgnoreCase) || string.Equals(q.Key, "format", StringComparison.OrdinalIgnoreCase)).Value.ToString();
+        var format = BadInput.Raw(request, "$format");
         if (!string.IsNullOrEmpty(format))
         {
             return format.Contains("odata.metadata=full", StringComparison.OrdinalIgnoreCase);
