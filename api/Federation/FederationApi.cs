@@ -59,6 +59,7 @@ public static class FederationApi
         builder.Services.AddScoped<Harvest.FeedRows>();
         builder.Services.AddScoped<Harvest.ChangeFeed>();
         builder.Services.AddSingleton<Harvest.ReplicaMemo>();
+        builder.Services.AddSingleton<Harvest.ReplicaSnapshots>();
         builder.Services.AddScoped<IReplicaStore, Harvest.ReplicaStore>();
         builder.Services.AddFederation(builder.Configuration, Schema,
             local => local.ConfigurePrimaryHttpMessageHandler<LocalPipelineHandler>());

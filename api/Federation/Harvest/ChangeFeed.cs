@@ -172,7 +172,11 @@ public sealed class ReplicaStore(CatalogDbContext db, FeedRows rows, ReplicaMemo
                 db.ReplicaCursors.Add(state);
             }
             state.Cursor = cursor;
-            state.UpdatedAt = DateTime.UtcNow;
+            if (ids.Count > 0 || state.UpdatedAt == default)
+            {
+                // The replica's content version (memo keys, the snapshots in memory): moved only when rows change.
+                state.UpdatedAt = DateTime.UtcNow;
+            }
             if (caughtUpAt is { } at)
             {
                 state.HarvestedAt = at.UtcDateTime;

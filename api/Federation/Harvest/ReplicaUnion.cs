@@ -93,18 +93,39 @@ internal static class ReplicaUnion
         var harvested = peers.Count == 0 ? [] : await replicaMemo.StatesAsync(db, set, cancel);
         var answers = new Dictionary<string, PartAnswer<TReplica>>(StringComparer.Ordinal);
         var work = new List<(UnionPart Part, ReplicaMemo.Key? Key)>();
+        await using var contexts = new PartContexts(http, db);
+        IQueryable<T> Source(CatalogDbContext context, string node) => node == localNode ? local(context) : replica(context, node);
+
+        // A part is answered from memory when its rows are held there and current, and the query runs there exactly as
+        // in SQL (ReplicaSnapshots, MemoryQuery); else from the memo (a peer's); else in SQL below.
+        var snapshots = http.RequestServices.GetRequiredService<ReplicaSnapshots>();
+        var memory = snapshots.Enabled ? MemoryQuery<TReplica>.TryCreate<T>(options, settings, order) : null;
         foreach (var part in feature.Parts)
         {
             ReplicaMemo.Key? key = null;
-            if (part.Node != localNode)
+            var isLocal = part.Node == localNode;
+            (DateTime HarvestedAt, DateTime UpdatedAt) state = default;
+            if (!isLocal && (!harvested.TryGetValue(part.Node, out state) || !peers.Contains(part.Node)))
             {
-                if (!harvested.TryGetValue(part.Node, out var state) || !peers.Contains(part.Node))
+                continue;
+            }
+            if (memory is not null)
+            {
+                var rows = isLocal
+                    ? await snapshots.LocalAsync(await contexts.GetAsync(0, cancel), set, localNode, local, Projection<T, TReplica>(db, localNode), KeyIn<T>, cancel)
+                    : snapshots.Peer(set, part.Node, state.UpdatedAt, replicas);
+                if (rows is not null)
                 {
+                    answers[part.Node] = memory.Run(rows, part.Skip, part.Top);
+                    snapshots.CountMemoryPart();
                     continue;
                 }
-                // A replica changes only when a harvest applies a page (which moves its cursor row's UpdatedAt):
+            }
+            if (!isLocal)
+            {
+                // A replica changes only when a harvest changes its rows (which moves its cursor row's UpdatedAt):
                 // until then, a part's answer is memoized.
-                key = new ReplicaMemo.Key(set, part.Node, state.HarvestedAt, state.UpdatedAt, options.RawValues.Filter, options.RawValues.OrderBy, part.Skip, part.Top);
+                key = new ReplicaMemo.Key(set, part.Node, state.UpdatedAt, options.RawValues.Filter, options.RawValues.OrderBy, part.Skip, part.Top);
                 if (memoize && replicaMemo.Get<TReplica>(key) is { } memo)
                 {
                     answers[part.Node] = memo;
@@ -113,9 +134,6 @@ internal static class ReplicaUnion
             }
             work.Add((part, key));
         }
-
-        await using var contexts = new PartContexts(http, db);
-        IQueryable<T> Source(CatalogDbContext context, string node) => node == localNode ? local(context) : replica(context, node);
 
         // Each part's count, and the keys of its window in its order: the parts shared among as many connections as
         // there are cores, each taking its parts one after the other. The queries are built here first, one after the
@@ -339,7 +357,7 @@ internal static class ReplicaUnion
         .Single(m => m.Name == nameof(Queryable.Take) && m.GetParameters()[1].ParameterType == typeof(int));
 
     /// <summary><c>row =&gt; new TReplica { Node = node, Id = row.Id, … }</c>: a part's rows in the union's common shape.</summary>
-    private static Expression<Func<T, TReplica>> Projection<T, TReplica>(CatalogDbContext db, string node) where TReplica : T
+    internal static Expression<Func<T, TReplica>> Projection<T, TReplica>(CatalogDbContext db, string node) where TReplica : T
     {
         var parameter = Expression.Parameter(typeof(T), "row");
         var bindings = db.Model.FindEntityType(typeof(T))!.GetProperties()
@@ -515,14 +533,14 @@ public sealed class PartAnswer<TReplica>(long count, List<TReplica> keys) where 
 }
 
 /// <summary>
-/// Replica parts' answers (count and rows), memoized per state of the replica: a harvest that applies a page moves the
+/// Replica parts' answers (count and rows), memoized per state of the replica: a harvest that changes rows moves the
 /// replica's cursor row (<c>UpdatedAt</c>), which is part of the key, so a memoized answer is never older than the
 /// replica itself. Bounded by rows held; <c>Federation:ReplicaMemo=false</c> turns it off. One per host (a singleton),
 /// so several nodes in one process (tests, benchmarks) never see each other's replica states or answers.
 /// </summary>
 public sealed class ReplicaMemo : IDisposable
 {
-    public sealed record Key(string Set, string Node, DateTime HarvestedAt, DateTime UpdatedAt, string? Filter, string? OrderBy, long Skip, int Top);
+    public sealed record Key(string Set, string Node, DateTime UpdatedAt, string? Filter, string? OrderBy, long Skip, int Top);
 
     private readonly MemoryCache Cache = new(new MemoryCacheOptions { SizeLimit = 20_000 });
 

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Federation.Harvest;
 using DxyqOpenData.Tests.Infrastructure;
 using DxyqOpenData.Tests.Security;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DxyqOpenData.Tests.Federation;
 
@@ -20,30 +22,8 @@ public sealed class ReplicaUnionTests
     [InlineData(DatabaseProvider.PostgreSql)]
     public async Task Replica_pages_are_the_live_pages(DatabaseProvider zjProvider)
     {
-        using var sh = ThreeNodeTests.OnKestrel(new NodeFactory(DatabaseProvider.Sqlite, new Dictionary<string, string?> { ["Node:Code"] = "SH", ["Demo:Seed"] = "2" }));
-        using var js = ThreeNodeTests.OnKestrel(new NodeFactory(DatabaseProvider.Sqlite, new Dictionary<string, string?> { ["Node:Code"] = "JS", ["Demo:Seed"] = "3" }));
-        var settings = new Dictionary<string, string?> { ["Node:Code"] = "ZJ", ["Federation:Harvest:Enabled"] = "false" };
-        foreach (var (i, code, node) in new[] { (0, "SH", sh), (1, "JS", js) })
-        {
-            var client = await node.AddClientAsync("federation", name: "浙江节点");
-            settings[$"Federation:Peers:{i}:Code"] = code;
-            settings[$"Federation:Peers:{i}:BaseUrl"] = ThreeNodeTests.Address(node);
-            settings[$"Federation:Peers:{i}:ClientId"] = client.ClientId;
-            settings[$"Federation:Peers:{i}:ClientSecret"] = client.ClientSecret;
-            // Generous: a loaded machine must not turn a live peer into a "timeout" these tests do not test.
-            settings[$"Federation:Peers:{i}:Timeout"] = "00:00:15";
-        }
-        // AH: configured, never reachable, so never harvested.
-        settings["Federation:Peers:2:Code"] = "AH";
-        settings["Federation:Peers:2:BaseUrl"] = "http://127.0.0.1:9/";
-        settings["Federation:Peers:2:ClientId"] = "none";
-        settings["Federation:Peers:2:ClientSecret"] = "none";
-        settings["Federation:Peers:2:Timeout"] = "00:00:01";
-        using var zj = new NodeFactory(zjProvider, settings);
-        var http = zj.CreateClient();
-        var admin = zj.WithToken(await http.TokenAsync(await zj.AddClientAsync("admin"), "admin"));
-        var harvest = await admin.PostAsync("/federation/harvest", null);
-        Assert.Equal(HttpStatusCode.OK, harvest.StatusCode);
+        await using var nodes = await Nodes.StartAsync(zjProvider);
+        var (zj, http) = (nodes.Zj, nodes.Http);
 
         string[] queries =
         [
@@ -99,6 +79,107 @@ public sealed class ReplicaUnionTests
                     < replica0ZjShare, "this node's share of the first rows should have fallen");
     }
 
+    /// <summary>
+    /// Replica mode answers a part from memory (<c>ReplicaSnapshots</c>, <c>MemoryQuery</c>) when the query runs there
+    /// exactly as in SQL: those answers must be the live answers too, and the other queries must not be answered from
+    /// memory at all. Then the snapshots must follow changes: this node's at once (its change feed), a peer's after the
+    /// harvest that brings them — answered in SQL until the new snapshot is read, from memory after.
+    /// </summary>
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.PostgreSql)]
+    public async Task Parts_answered_from_memory_are_the_live_pages_and_follow_changes(DatabaseProvider zjProvider)
+    {
+        // No memo: every part is answered from memory or from SQL, never from an earlier answer.
+        await using var nodes = await Nodes.StartAsync(zjProvider, new() { ["Federation:ReplicaMemo"] = "false" });
+        var (zj, http) = (nodes.Zj, nodes.Http);
+        var snapshots = zj.Services.GetRequiredService<ReplicaSnapshots>();
+        // The first replica query of a set schedules the reads of its snapshots; until they are read it runs in SQL.
+        foreach (var set in new[] { "Instruments", "ServiceOfferings", "Datasets" })
+        {
+            (await http.GetAsync($"/federation/odata/{set}?mode=replica&$top=1")).EnsureSuccessStatusCode();
+        }
+        await snapshots.BuildsAsync();
+
+        string[] inMemory =
+        [
+            "Instruments?$filter=priceCny ge 500000 and acceptanceDate ge 2020-01-01&$orderby=priceCny desc&$top=120&$count=true",
+            "Instruments?$filter=priceCny gt 400000.5 or isDomestic eq true&$orderby=acceptanceDate desc,priceCny&$skip=9&$top=150&$count=true",
+            "Instruments?$filter=onboardedAt ne null and not (priceCny lt 800000)&$orderby=onboardedAt&$top=110&$count=true&$select=id,onboardedAt,priceCny",
+            "Instruments?$filter=status in ('normal','idle') and latitude ne null&$orderby=latitude desc&$top=105&$count=true",
+            "Instruments?$filter=purchaseDate eq null or purchaseDate lt 2019-06-01&$orderby=purchaseDate desc,priceCny&$top=120&$count=true",
+            "Instruments?$orderby=lastSeenAt desc&$top=120&$select=id,lastSeenAt",
+            "Instruments?$skip=20&$top=130&$count=true",
+            "ServiceOfferings?$filter=feeCny le 2000 or bookable eq false&$orderby=feeCny desc,updatedAt&$top=120&$count=true",
+            "Datasets?$filter=byteSize gt 1000000 or issued ge 2022-01-01&$orderby=issued,byteSize desc&$top=105&$count=true",
+        ];
+        string[] inSql =
+        [
+            "Instruments?$orderby=name,priceCny desc&$top=120&$count=true",
+            "Instruments?$filter=contains(model,'0')&$orderby=priceCny desc&$top=120&$count=true",
+            "Instruments?$filter=year(acceptanceDate) ge 2021&$orderby=priceCny&$top=120&$count=true",
+            "Instruments?$filter=priceCny ge 500000.005&$orderby=priceCny&$top=120&$count=true",
+            "Instruments?$orderby=status,priceCny&$top=120&$count=true",
+        ];
+        foreach (var query in inMemory)
+        {
+            await SameAsLiveAsync(query, fromMemory: 3);
+        }
+        foreach (var query in inSql)
+        {
+            await SameAsLiveAsync(query, fromMemory: 0);
+        }
+
+        // This node's rows change (prices, one leaves the public view, a dataset is deleted): the next query sees it,
+        // still from memory.
+        await zj.RowsAsync("UPDATE instruments SET price_fen = price_fen + 100000000 WHERE id IN " +
+                           "(SELECT id FROM instruments WHERE is_confidential = false ORDER BY price_fen LIMIT 60)");
+        await zj.RowsAsync("UPDATE instruments SET is_confidential = true WHERE id IN " +
+                           "(SELECT id FROM instruments WHERE is_confidential = false ORDER BY price_fen DESC LIMIT 1)");
+        await zj.RowsAsync("DELETE FROM datasets WHERE id IN (SELECT id FROM datasets ORDER BY issued DESC LIMIT 3)");
+        await SameAsLiveAsync(inMemory[0], fromMemory: 3);
+        await SameAsLiveAsync(inMemory[7], fromMemory: 3);
+        await SameAsLiveAsync(inMemory[8], fromMemory: 3);
+
+        // A peer's rows change: before the harvest the replica answers what it had; after it, in SQL until the new
+        // snapshot is read (the local part and JS's stay in memory), then from memory again.
+        await nodes.Sh.RowsAsync("UPDATE instruments SET price_fen = price_fen + 200000000 WHERE id IN " +
+                                 "(SELECT id FROM instruments WHERE is_confidential = false ORDER BY price_fen LIMIT 40)");
+        await nodes.Sh.RowsAsync("UPDATE instruments SET is_confidential = true WHERE id IN " +
+                                 "(SELECT id FROM instruments WHERE is_confidential = false ORDER BY price_fen DESC LIMIT 2)");
+        Assert.Equal(HttpStatusCode.OK, (await nodes.Admin.PostAsync("/federation/harvest", null)).StatusCode);
+        var before = snapshots.MemoryParts;
+        await SameAsLiveAsync(inMemory[0], fromMemory: 2);
+        await snapshots.BuildsAsync();
+        await SameAsLiveAsync(inMemory[0], fromMemory: 3);
+        Assert.True(snapshots.MemoryParts > before);
+
+        async Task SameAsLiveAsync(string query, int fromMemory)
+        {
+            var parts = snapshots.MemoryParts;
+            var live = await AllPagesAsync(http, $"/federation/odata/{query}");
+            var replica = await AllPagesAsync(http, $"/federation/odata/{query}&mode=replica");
+            var used = snapshots.MemoryParts - parts;
+            Assert.True(live.Rows.Count > 50, $"{query}: only {live.Rows.Count} rows");
+            Assert.Equal(live.Count, replica.Count);
+            Assert.Equal(live.Rows.Select(r => r.Key), replica.Rows.Select(r => r.Key));
+            if (zjProvider == DatabaseProvider.Sqlite)
+            {
+                Assert.Equal(live.Rows.Select(r => r.Values), replica.Rows.Select(r => r.Values));
+            }
+            Assert.Equal(["ok", "ok", "ok", "no-replica"], replica.Sources.Select(s => s["status"]!.GetValue<string>()));
+            // The first request of the query asks every part; later pages ask only those that have more.
+            if (fromMemory == 0)
+            {
+                Assert.True(used == 0, $"{query}: {used} parts answered from memory, none expected");
+            }
+            else
+            {
+                Assert.True(used >= fromMemory, $"{query}: {used} parts answered from memory, at least {fromMemory} expected");
+            }
+        }
+    }
+
     [Fact]
     public async Task Replica_mode_keeps_restricted_properties_out_and_its_links_sealed()
     {
@@ -147,6 +228,57 @@ public sealed class ReplicaUnionTests
         })
         {
             Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync(changed)).StatusCode);
+        }
+    }
+
+    /// <summary>SH and JS (SQLite, on Kestrel, their own demo data), ZJ on the given database asking them, and AH never reachable; harvested once.</summary>
+    private sealed class Nodes : IAsyncDisposable
+    {
+        public required NodeFactory Sh { get; init; }
+        public required NodeFactory Js { get; init; }
+        public required NodeFactory Zj { get; init; }
+        public required HttpClient Http { get; init; }
+        public required HttpClient Admin { get; init; }
+
+        public static async Task<Nodes> StartAsync(DatabaseProvider zjProvider, Dictionary<string, string?>? extra = null)
+        {
+            var sh = ThreeNodeTests.OnKestrel(new NodeFactory(DatabaseProvider.Sqlite, new Dictionary<string, string?> { ["Node:Code"] = "SH", ["Demo:Seed"] = "2" }));
+            var js = ThreeNodeTests.OnKestrel(new NodeFactory(DatabaseProvider.Sqlite, new Dictionary<string, string?> { ["Node:Code"] = "JS", ["Demo:Seed"] = "3" }));
+            var settings = new Dictionary<string, string?> { ["Node:Code"] = "ZJ", ["Federation:Harvest:Enabled"] = "false" };
+            foreach (var (i, code, node) in new[] { (0, "SH", sh), (1, "JS", js) })
+            {
+                var client = await node.AddClientAsync("federation", name: "浙江节点");
+                settings[$"Federation:Peers:{i}:Code"] = code;
+                settings[$"Federation:Peers:{i}:BaseUrl"] = ThreeNodeTests.Address(node);
+                settings[$"Federation:Peers:{i}:ClientId"] = client.ClientId;
+                settings[$"Federation:Peers:{i}:ClientSecret"] = client.ClientSecret;
+                // Generous: a loaded machine must not turn a live peer into a "timeout" these tests do not test.
+                settings[$"Federation:Peers:{i}:Timeout"] = "00:00:15";
+            }
+            // AH: configured, never reachable, so never harvested.
+            settings["Federation:Peers:2:Code"] = "AH";
+            settings["Federation:Peers:2:BaseUrl"] = "http://127.0.0.1:9/";
+            settings["Federation:Peers:2:ClientId"] = "none";
+            settings["Federation:Peers:2:ClientSecret"] = "none";
+            settings["Federation:Peers:2:Timeout"] = "00:00:01";
+            foreach (var (key, value) in extra ?? [])
+            {
+                settings[key] = value;
+            }
+            var zj = new NodeFactory(zjProvider, settings);
+            var http = zj.CreateClient();
+            var admin = zj.WithToken(await http.TokenAsync(await zj.AddClientAsync("admin"), "admin"));
+            var harvest = await admin.PostAsync("/federation/harvest", null);
+            Assert.Equal(HttpStatusCode.OK, harvest.StatusCode);
+            return new Nodes { Sh = sh, Js = js, Zj = zj, Http = http, Admin = admin };
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Zj.Dispose();
+            Js.Dispose();
+            Sh.Dispose();
+            return ValueTask.CompletedTask;
         }
     }
 
