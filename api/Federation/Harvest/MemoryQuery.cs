@@ -286,9 +286,15 @@ internal static class Exact
                 case BinaryExpression { NodeType: ExpressionType.AndAlso or ExpressionType.OrElse }:
                     return base.Visit(node);
                 case BinaryExpression { NodeType: ExpressionType.Equal or ExpressionType.NotEqual } equal:
-                    // `x eq null`: the library compares with an untyped null.
+                    // `x eq null`: the library compares with an untyped null. `status eq 'idle'`: it compares the
+                    // enumeration's number, which EF compares as the member (its stored name): equality is the same.
                     Ok = (Scalar(equal.Left.Type) || IsNull(equal.Left)) && (Scalar(equal.Right.Type) || IsNull(equal.Right));
-                    return Ok ? base.Visit(node) : node;
+                    if (Ok)
+                    {
+                        Visit(EnumNumber(equal.Left));
+                        Visit(EnumNumber(equal.Right));
+                    }
+                    return node;
                 case BinaryExpression { NodeType: ExpressionType.LessThan or ExpressionType.LessThanOrEqual or ExpressionType.GreaterThan or ExpressionType.GreaterThanOrEqual } compare:
                     Ok = Orderable(compare.Left.Type) && Orderable(compare.Right.Type);
                     return Ok ? base.Visit(node) : node;
@@ -311,6 +317,14 @@ internal static class Exact
         }
 
         private static bool IsNull(Expression node) => node is ConstantExpression { Value: null };
+
+        /// <summary>The enumeration under <c>Convert(e, its underlying type)</c>, else the expression itself.</summary>
+        private static Expression EnumNumber(Expression node) =>
+            node is UnaryExpression { NodeType: ExpressionType.Convert, Operand: var operand }
+            && (Nullable.GetUnderlyingType(operand.Type) ?? operand.Type) is { IsEnum: true } type
+            && (Nullable.GetUnderlyingType(node.Type) ?? node.Type) == Enum.GetUnderlyingType(type)
+                ? operand
+                : node;
 
         private bool Literal(Expression node) => node is ParameterExpression || (LiteralValue(node, out var value) && (value is null || Scalar(value.GetType())) && Fits(value));
 
