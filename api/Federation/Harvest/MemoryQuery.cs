@@ -15,14 +15,17 @@ namespace DxyqOpenData.Api.Federation.Harvest;
 /// and the stable order compared property by property. Only where .NET gives exactly what the database gives:
 /// <list type="bullet">
 /// <item>the filter may use the set's scalar properties, literals, <c>and</c>/<c>or</c>/<c>not</c>, <c>eq</c>/<c>ne</c>
-/// on any of them (strings compare ordinally in both), <c>lt</c>/<c>le</c>/<c>gt</c>/<c>ge</c> on numbers, dates,
-/// instants and booleans, and <c>in</c>. EF keeps C#'s null semantics in SQL, so nulls answer the same.</item>
+/// on any of them (strings compare ordinally in both; an enumeration's number, as the library binds it, is its member,
+/// as EF compares it), <c>lt</c>/<c>le</c>/<c>gt</c>/<c>ge</c> on numbers, dates, instants and booleans, <c>in</c> and
+/// <c>eq null</c>. EF keeps C#'s null semantics in SQL, so nulls answer the same.</item>
 /// <item>Not in memory, so in SQL as before: string functions and string or enum ordering (collations, enums stored as
 /// their names), arithmetic (division by zero), navigation, lambdas, date parts, money literals with fractions of a fen
 /// (stored rounded) and instants finer than a microsecond (PostgreSQL keeps microseconds).</item>
 /// <item>The order: numbers, dates, instants, booleans and the key (a GUID orders as its text, as both databases order
 /// it); nulls first ascending and last descending, as <see cref="Catalog.NullsFirstOrdering"/> makes every database do.</item>
 /// </list>
+/// A part then costs one pass: the filter (compiled once per query shape, its literals in an array) over a few of the
+/// snapshot's columns in storage order, then the snapshot's index for the order, counting and keeping the window.
 /// </summary>
 internal sealed class MemoryQuery<TReplica> where TReplica : class
 {
@@ -68,7 +71,7 @@ internal sealed class MemoryQuery<TReplica> where TReplica : class
         {
             return null;
         }
-        var key = string.Join(',', hoist.Columns.Select(c => c.Name)) + "|" + shape;
+        var key = string.Join(',', hoist.Columns.Select(c => c.Name)) + "|" + Structure.Of(shape);
         if (!Filters.TryGetValue(key, out var filter))
         {
             if (Filters.Count >= MaxFilters)
@@ -128,6 +131,45 @@ internal sealed class MemoryQuery<TReplica> where TReplica : class
             answer.Rows.TryAdd(KeyOf<TReplica>.Get(key), key);
         }
         return answer;
+    }
+
+    /// <summary>
+    /// A tree's structure as text: every node's kind and full type, and its member or method, in order (no literal
+    /// values: they are slots by then). Two trees with the same text compile to interchangeable delegates.
+    /// </summary>
+    private sealed class Structure : ExpressionVisitor
+    {
+        private readonly System.Text.StringBuilder _text = new();
+
+        public static string Of(Expression tree)
+        {
+            var structure = new Structure();
+            structure.Visit(tree);
+            return structure._text.ToString();
+        }
+
+        public override Expression? Visit(Expression? node)
+        {
+            if (node is null)
+            {
+                return null;
+            }
+            _text.Append(node.NodeType).Append(':').Append(node.Type.FullName);
+            _ = node switch
+            {
+                MemberExpression m => _text.Append('.').Append(m.Member.DeclaringType?.FullName).Append('.').Append(m.Member.Name),
+                MethodCallExpression c => _text.Append('.').Append(c.Method.DeclaringType?.FullName).Append('.').Append(c.Method),
+                BinaryExpression { Method: { } method } => _text.Append('.').Append(method.DeclaringType?.FullName).Append('.').Append(method),
+                UnaryExpression { Method: { } method } => _text.Append('.').Append(method.DeclaringType?.FullName).Append('.').Append(method),
+                ConstantExpression c => _text.Append('=').Append(c.Value is null ? "null" : c.Value is int i ? i.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?"),
+                ParameterExpression p => _text.Append('$').Append(p.Name),
+                _ => _text,
+            };
+            _text.Append('(');
+            var visited = base.Visit(node);
+            _text.Append(')');
+            return visited;
+        }
     }
 
     /// <summary>

@@ -130,9 +130,20 @@ public sealed class ReplicaSnapshots(IServiceScopeFactory scopes, IConfiguration
             {
                 return null;
             }
-            if (snapshot.Version >= now)
+            if (snapshot.Version == now)
             {
                 return (RowSet<TReplica>)snapshot.Rows;
+            }
+            if (snapshot.Version > now)
+            {
+                // Newer than the counter this request read: refreshed meanwhile by another request, unless the counter
+                // went back (a database restored or recreated), which only reading it again tells apart.
+                if (await CounterAsync(db, cancel) >= snapshot.Version)
+                {
+                    return (RowSet<TReplica>)snapshot.Rows;
+                }
+                Drop(entry);
+                return null;
             }
             // This set's rows changed since the snapshot's counter (read after `now`, so all of those are seen).
             var changed = await db.CatalogChanges.AsNoTracking().Where(c => c.EntitySet == set && c.Seq > snapshot.Version)
