@@ -59,7 +59,10 @@ public static class FederationApi
         builder.Services.AddScoped<Harvest.FeedRows>();
         builder.Services.AddScoped<Harvest.ChangeFeed>();
         builder.Services.AddSingleton<Harvest.ReplicaMemo>();
-        builder.Services.AddSingleton<Harvest.ReplicaSnapshots>();
+        // Read and checked at start: a wrong value stops the node with its name, not a replica query later.
+        var memoryRows = Harvest.ReplicaSnapshots.MaxRowsFrom(builder.Configuration);
+        builder.Services.AddSingleton(services => new Harvest.ReplicaSnapshots(services.GetRequiredService<IServiceScopeFactory>(), memoryRows,
+            services.GetRequiredService<ILogger<Harvest.ReplicaSnapshots>>()));
         builder.Services.AddScoped<IReplicaStore, Harvest.ReplicaStore>();
         builder.Services.AddFederation(builder.Configuration, Schema,
             local => local.ConfigurePrimaryHttpMessageHandler<LocalPipelineHandler>());

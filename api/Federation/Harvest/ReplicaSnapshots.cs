@@ -21,21 +21,35 @@ namespace DxyqOpenData.Api.Federation.Harvest;
 /// Snapshots are read in the background; until one is, its part runs in SQL. <c>Federation:ReplicaMemoryRows</c>
 /// bounds the rows held across all snapshots (default 100,000; 0 turns memory off).
 /// </summary>
-public sealed class ReplicaSnapshots(IServiceScopeFactory scopes, IConfiguration configuration, ILogger<ReplicaSnapshots> log) : IDisposable
+public sealed class ReplicaSnapshots(IServiceScopeFactory scopes, int maxRows, ILogger<ReplicaSnapshots> log) : IDisposable
 {
+    public const string MaxRowsSetting = "Federation:ReplicaMemoryRows";
+    public const int DefaultMaxRows = 100_000;
+
+    /// <summary><c>Federation:ReplicaMemoryRows</c>: a whole number ≥ 0, or the default when not set.</summary>
+    public static int MaxRowsFrom(IConfiguration configuration) => configuration[MaxRowsSetting] switch
+    {
+        null or "" => DefaultMaxRows,
+        var text when int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var rows) => rows,
+        var text => throw new InvalidOperationException($"{MaxRowsSetting} is '{text}': give a whole number of rows (0 turns replica memory off)."),
+    };
+
     /// <summary>A larger change of this node's set than this is read whole again (in the background), not applied row by row.</summary>
     private const int MaxIncrement = 2_000;
 
     /// <summary>How long a part stays in SQL after its snapshot could not be read (failed, or too many rows).</summary>
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMinutes(1);
 
-    private readonly int _maxRows = configuration.GetValue("Federation:ReplicaMemoryRows", 100_000);
+    private readonly int _maxRows = maxRows;
     private readonly ConcurrentDictionary<(string Set, string Node), Entry> _entries = new();
     private readonly CancellationTokenSource _stopping = new();
     private long _rowsHeld;
     private long _memoryParts;
 
     public bool Enabled => _maxRows > 0;
+
+    /// <summary>Rows held in memory now, across all snapshots.</summary>
+    public long RowsHeld => Interlocked.Read(ref _rowsHeld);
 
     /// <summary>Parts answered from memory so far (for tests and diagnostics).</summary>
     public long MemoryParts => Interlocked.Read(ref _memoryParts);
@@ -250,6 +264,15 @@ public sealed class ReplicaSnapshots(IServiceScopeFactory scopes, IConfiguration
                     }
                 }
             }, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Drops every snapshot (the next query of each part reads it again); the benchmark measures their memory so.</summary>
+    internal void Clear()
+    {
+        foreach (var entry in _entries.Values)
+        {
+            Drop(entry);
         }
     }
 

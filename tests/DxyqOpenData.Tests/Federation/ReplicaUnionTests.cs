@@ -194,6 +194,43 @@ public sealed class ReplicaUnionTests
         }
     }
 
+    /// <summary>
+    /// <c>Federation:ReplicaMemoryRows</c> bounds the rows held in memory: a set larger than the bound stays in SQL (and
+    /// answers the same); with the default bound the same set is answered from memory.
+    /// </summary>
+    [Theory]
+    [InlineData("50", false)]
+    [InlineData(null, true)]
+    public async Task A_set_larger_than_the_memory_bound_stays_in_SQL(string? bound, bool inMemory)
+    {
+        var settings = new Dictionary<string, string?> { ["Node:Code"] = "ZJ", ["Federation:Harvest:Enabled"] = "false" };
+        if (bound is not null)
+        {
+            settings["Federation:ReplicaMemoryRows"] = bound;
+        }
+        using var zj = new NodeFactory(DatabaseProvider.Sqlite, settings);
+        var http = zj.CreateClient();
+        var snapshots = zj.Services.GetRequiredService<ReplicaSnapshots>();
+        const string query = "$filter=priceCny ge 500000&$orderby=priceCny desc&$top=60&$count=true";
+        (await http.GetAsync($"/federation/odata/Instruments?mode=replica&{query}")).EnsureSuccessStatusCode();
+        await snapshots.BuildsAsync();
+
+        var replica = JsonNode.Parse(await http.GetStringAsync($"/federation/odata/Instruments?mode=replica&{query}"))!;
+        var local = JsonNode.Parse(await http.GetStringAsync($"/odata/Instruments?{query.Replace("priceCny desc", "priceCny desc,id", StringComparison.Ordinal)}&$select=id"))!;
+        Assert.True(local["@odata.count"]!.GetValue<long>() > 50);
+        Assert.Equal(local["@odata.count"]!.GetValue<long>(), replica["@odata.count"]!.GetValue<long>());
+        Assert.Equal(local["value"]!.AsArray().Select(v => v!["id"]!.GetValue<string>()), replica["value"]!.AsArray().Select(v => v!["id"]!.GetValue<string>()));
+        Assert.Equal(inMemory, snapshots.MemoryParts > 0);
+    }
+
+    [Fact]
+    public void A_memory_bound_that_is_not_a_whole_number_stops_the_node_naming_it()
+    {
+        using var zj = new NodeFactory(DatabaseProvider.Sqlite, new Dictionary<string, string?> { ["Federation:ReplicaMemoryRows"] = "lots" });
+        var refused = Assert.ThrowsAny<Exception>(() => zj.CreateClient());
+        Assert.Contains("Federation:ReplicaMemoryRows is 'lots'", refused.ToString());
+    }
+
     [Fact]
     public async Task Replica_mode_keeps_restricted_properties_out_and_its_links_sealed()
     {
