@@ -17,10 +17,11 @@ public sealed record FederationPeers(string Node, IReadOnlyList<FederationPeer> 
 
 /// <summary>
 /// One peer: the live calls' health (circuit, last success, latency, failures), the last harvest (since the process
-/// started) and, per set, the replica: rows, cursor, when it last caught up and its age.
+/// started) and, per set, the replica: rows, cursor, when it last caught up and its age. The peer's address, the error
+/// texts and the cursors only for an <c>admin</c> token (null otherwise).
 /// </summary>
 public sealed record FederationPeer(
-    string Node, string BaseUrl, string Circuit, DateTimeOffset? LastSuccessAt, long? LastLatencyMs,
+    string Node, string? BaseUrl, string Circuit, DateTimeOffset? LastSuccessAt, long? LastLatencyMs,
     DateTimeOffset? LastFailureAt, string? LastStatus, string? LastError, int ConsecutiveFailures, long Failures, long Successes,
     DateTimeOffset? LastHarvestAt, DateTimeOffset? LastHarvestSuccessAt, string? LastHarvestError, long? LastHarvestMs,
     long? ReplicaAgeSeconds, long ReplicaRows, IReadOnlyList<ReplicaSetView> Replica);
@@ -152,9 +153,11 @@ public static class FederationApi
                 "(harvested through their change feeds; `sources` gives each peer's `replicaAgeSeconds`). Any other mode is 400. " +
                 "nextLinks keep the mode.");
 
-        federation.MapGet("/peers", async (PeerHealthRegistry health, FederationOptions options, Harvester harvester, IReplicaStore replicas,
+        federation.MapGet("/peers", async (HttpContext context, PeerHealthRegistry health, FederationOptions options, Harvester harvester, IReplicaStore replicas,
                 TimeProvider time, CancellationToken cancellation) =>
             {
+                // Health for anyone (monitoring); where the peers are, what failed and the feed cursors for administrators.
+                var admin = context.User.HasScope(Scopes.Admin);
                 var now = time.GetUtcNow();
                 var peers = new List<FederationPeer>();
                 foreach (var h in health.All())
@@ -163,16 +166,18 @@ public static class FederationApi
                     var sets = await replicas.ViewAsync(h.Node, now, cancellation);
                     // The peer's replica is as old as its least recently harvested set (null until every set was harvested).
                     long? age = sets.All(s => s.ReplicaAgeSeconds is not null) ? sets.Max(s => s.ReplicaAgeSeconds) : null;
-                    peers.Add(new FederationPeer(h.Node, h.BaseUrl, h.Circuit, h.LastSuccessAt, h.LastLatencyMs, h.LastFailureAt, h.LastStatus,
-                        h.LastError, h.ConsecutiveFailures, h.Failures, h.Successes,
-                        harvest?.LastAttemptAt, harvest?.LastSuccessAt ?? sets.Min(s => s.HarvestedAt), harvest?.LastError, harvest?.LastMs,
-                        age, sets.Sum(s => s.Rows), sets));
+                    peers.Add(new FederationPeer(h.Node, admin ? h.BaseUrl : null, h.Circuit, h.LastSuccessAt, h.LastLatencyMs, h.LastFailureAt, h.LastStatus,
+                        admin ? h.LastError : null, h.ConsecutiveFailures, h.Failures, h.Successes,
+                        harvest?.LastAttemptAt, harvest?.LastSuccessAt ?? sets.Min(s => s.HarvestedAt), admin ? harvest?.LastError : null, harvest?.LastMs,
+                        age, sets.Sum(s => s.Rows), admin ? sets : sets.Select(s => s with { Cursor = null }).ToList()));
                 }
                 return TypedResults.Ok(new FederationPeers(options.NodeCode, peers));
             })
             .RequireAuthorization(Policies.Operations)
             .WithName("FederationPeers")
-            .WithSummary("Each configured peer: circuit state, last success, latency and failures of live calls; last harvest, replica age, rows per set and cursor.");
+            .WithSummary("Each configured peer: circuit state, last success, latency and failures of live calls; last harvest, replica age, rows per set and cursor.")
+            .WithDescription("Anyone may read the peers' health. The peer's `baseUrl`, the error texts (`lastError`, `lastHarvestError`) and the " +
+                "feed cursors are given only to a token with the `admin` scope; otherwise they are null.");
 
         federation.MapPost("/harvest", async (Harvester harvester, CancellationToken cancellation) =>
             {

@@ -106,11 +106,26 @@ public sealed class HarvestTests
         Assert.Equal(mine.Where(p => p.Key != "@odata.etag").Select(p => $"{p.Key}={p.Value?.ToJsonString()}").Order(),
             theirs.Where(p => p.Key != "@odata.etag").Select(p => $"{p.Key}={p.Value?.ToJsonString()}").Order());
 
-        var peerView = JsonNode.Parse(await http.GetStringAsync("/federation/peers"))!["peers"]!.AsArray()
+        var peerView = JsonNode.Parse(await admin.GetStringAsync("/federation/peers"))!["peers"]!.AsArray()
             .ToDictionary(p => p!["node"]!.GetValue<string>(), p => p!.AsObject());
         Assert.Equal(3, peerView["GOOD"]["replicaRows"]!.GetValue<long>());
         Assert.NotNull(peerView["GOOD"]["replicaAgeSeconds"]);
+        Assert.NotNull(peerView["GOOD"]["replica"]![0]!["cursor"]);
         Assert.NotNull(peerView["LONG"]["lastHarvestError"]);
         Assert.Null(peerView["LONG"]["replicaAgeSeconds"]);
+
+        // Without an admin token: the same health, but no address, error text or cursor.
+        var publicView = JsonNode.Parse(await http.GetStringAsync("/federation/peers"))!["peers"]!.AsArray()
+            .ToDictionary(p => p!["node"]!.GetValue<string>(), p => p!.AsObject());
+        Assert.Equal(3, publicView["GOOD"]["replicaRows"]!.GetValue<long>());
+        Assert.NotNull(publicView["LONG"]["lastHarvestAt"]);
+        Assert.All(publicView.Values, p =>
+        {
+            Assert.Null(p["baseUrl"]);
+            Assert.Null(p["lastError"]);
+            Assert.Null(p["lastHarvestError"]);
+            Assert.All(p["replica"]!.AsArray(), s => Assert.Null(s!["cursor"]));
+        });
+        Assert.NotNull(peerView["LONG"]["baseUrl"]);
     }
 }

@@ -107,7 +107,7 @@ public sealed class ThreeNodeTests
             Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync("/federation/odata/Instruments?mode=cached")).StatusCode);
             Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync("/federation/odata/ServiceOfferings?mode=replica&$expand=instrument")).StatusCode);
 
-            var peers = JsonNode.Parse(await http.GetStringAsync("/federation/peers"))!["peers"]!.AsArray();
+            var peers = JsonNode.Parse(await admin.GetStringAsync("/federation/peers"))!["peers"]!.AsArray();
             Assert.All(peers, p =>
             {
                 Assert.Equal("closed", p!["circuit"]!.GetValue<string>());
@@ -154,7 +154,7 @@ public sealed class ThreeNodeTests
             await HarvestAsync(admin, expectOk: ["SH"]);
             Assert.Equal(jsCount, (await QueryAsync(http, "/federation/odata/Instruments?mode=replica&$count=true&$top=1")).Sources
                 .Single(s => s["node"]!.GetValue<string>() == "JS")["count"]!.GetValue<long>());
-            var jsPeer = JsonNode.Parse(await http.GetStringAsync("/federation/peers"))!["peers"]!.AsArray().Single(p => p!["node"]!.GetValue<string>() == "JS")!;
+            var jsPeer = JsonNode.Parse(await admin.GetStringAsync("/federation/peers"))!["peers"]!.AsArray().Single(p => p!["node"]!.GetValue<string>() == "JS")!;
             Assert.NotNull(jsPeer["lastHarvestError"]);
             Assert.NotNull(jsPeer["lastHarvestSuccessAt"]);
         }
