@@ -33,6 +33,14 @@ public sealed class CatalogChangeCounter
 public sealed class ReplicaInstrument : Instrument
 {
     public required string Node { get; set; }
+
+    /// <summary>A copy with another <see cref="Instrument.LastSeenAt"/> (a row held in memory is never changed in place).</summary>
+    public ReplicaInstrument WithLastSeenAt(DateTime? lastSeenAt)
+    {
+        var copy = (ReplicaInstrument)MemberwiseClone();
+        copy.LastSeenAt = lastSeenAt;
+        return copy;
+    }
 }
 
 public sealed class ReplicaServiceOffering : ServiceOffering

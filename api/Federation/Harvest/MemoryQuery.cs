@@ -83,6 +83,10 @@ internal sealed class MemoryQuery<TReplica> where TReplica : class
         return new MemoryQuery<TReplica>(filter, [.. hoist.Columns], [.. hoist.Values], ordered.Signature, ordered.Comparison);
     }
 
+    /// <summary>Whether the filter or the order reads any of these properties.</summary>
+    public bool Reads(IReadOnlyCollection<string> properties) =>
+        _columns.Any(c => properties.Contains(c.Name)) || _signature.Split(',').Any(o => properties.Contains(o[1..]));
+
     /// <summary>The part's count and its window <c>[skip, skip + top)</c> in its order, whole rows.</summary>
     public PartAnswer<TReplica> Run(RowSet<TReplica> set, long skip, int top)
     {

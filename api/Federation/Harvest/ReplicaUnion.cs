@@ -45,6 +45,13 @@ public sealed record ReplicaUnionFeature(UnionRequest Request)
 /// </summary>
 internal static class ReplicaUnion
 {
+    /// <summary>
+    /// Columns whose changes the change feed does not carry (the sensor heartbeat, <see cref="ChangeFeedSql"/>): this
+    /// node's snapshot may hold older values of them, so its part is not filtered or ordered by them in memory, and
+    /// the rows it sends get their current values (<see cref="CurrentHeartbeatsAsync"/>).
+    /// </summary>
+    private static readonly Dictionary<Type, string[]> NotInFeed = new() { [typeof(Instrument)] = [nameof(Instrument.LastSeenAt)] };
+
     public static Task<IActionResult> ExecuteAsync(HttpContext http, ODataQueryOptions options, ODataQuerySettings settings, ReplicaUnionFeature feature)
     {
         var type = options.Context.ElementClrType;
@@ -99,6 +106,7 @@ internal static class ReplicaUnion
         // A part is answered from memory when its rows are held there and current, and the query runs there exactly as
         // in SQL (ReplicaSnapshots, MemoryQuery); else from the memo (a peer's); else in SQL below.
         var snapshots = http.RequestServices.GetRequiredService<ReplicaSnapshots>();
+        string? heartbeats = null;
         var memory = snapshots.Enabled ? MemoryQuery<TReplica>.TryCreate<T>(options, settings, order) : null;
         foreach (var part in feature.Parts)
         {
@@ -109,7 +117,8 @@ internal static class ReplicaUnion
             {
                 continue;
             }
-            if (memory is not null)
+            var notInFeed = isLocal ? NotInFeed.GetValueOrDefault(typeof(T)) ?? [] : [];
+            if (memory is not null && !memory.Reads(notInFeed))
             {
                 var rows = isLocal
                     ? await snapshots.LocalAsync(await contexts.GetAsync(0, cancel), set, localNode, local, Projection<T, TReplica>(db, localNode), KeyIn<T>, cancel)
@@ -117,6 +126,10 @@ internal static class ReplicaUnion
                 if (rows is not null)
                 {
                     answers[part.Node] = memory.Run(rows, part.Skip, part.Top);
+                    if (notInFeed.Length > 0)
+                    {
+                        heartbeats = part.Node;
+                    }
                     snapshots.CountMemoryPart();
                     continue;
                 }
@@ -172,6 +185,10 @@ internal static class ReplicaUnion
         var taken = feature.Request.Consume is { } consume
             ? Taken(http, set, options, order, feature.Parts, answers, consume)
             : null;
+        if (heartbeats is not null && answers[heartbeats] is PartAnswer<ReplicaInstrument> fromMemory)
+        {
+            await CurrentHeartbeatsAsync(await contexts.GetAsync(0, cancel), fromMemory, taken?.GetValueOrDefault(heartbeats, fromMemory.Keys.Count) ?? fromMemory.Keys.Count, cancel);
+        }
         var (localIds, replicaIds, replicaNodes) = (new List<Guid>(), new List<Guid>(), new List<string>());
         foreach (var (node, answer) in answers)
         {
@@ -206,6 +223,33 @@ internal static class ReplicaUnion
         }
         return new UnionResult<TReplica>(feature.Parts, localNode, harvested.ToDictionary(h => h.Key, h => h.Value.HarvestedAt, StringComparer.Ordinal),
             answers, taken, shape, now);
+    }
+
+    /// <summary>
+    /// This node's rows answered from memory, with their current <c>lastSeenAt</c>: the first <paramref name="send"/> of
+    /// the window, read by key (two columns). A row gone from the table since is dropped from the answer's rows (then
+    /// read whole by key, and left out when it is not there).
+    /// </summary>
+    private static async Task CurrentHeartbeatsAsync(CatalogDbContext db, PartAnswer<ReplicaInstrument> answer, int send, CancellationToken cancel)
+    {
+        var ids = answer.Keys.Take(send).Select(k => k.Id).ToList();
+        if (ids.Count == 0)
+        {
+            return;
+        }
+        var seen = await db.Instruments.AsNoTracking().Where(KeyIn<Instrument>(ids)).Select(i => new { i.Id, i.LastSeenAt })
+            .ToDictionaryAsync(i => i.Id, i => i.LastSeenAt, cancel);
+        foreach (var id in ids)
+        {
+            if (!seen.TryGetValue(id, out var lastSeenAt))
+            {
+                answer.Rows.TryRemove(id, out _);
+            }
+            else if (answer.Rows.TryGetValue(id, out var row) && row.LastSeenAt != lastSeenAt)
+            {
+                answer.Rows[id] = row.WithLastSeenAt(lastSeenAt);
+            }
+        }
     }
 
     /// <summary>

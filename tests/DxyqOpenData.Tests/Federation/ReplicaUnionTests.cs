@@ -151,6 +151,14 @@ public sealed class ReplicaUnionTests
         await SameAsLiveAsync(inMemory[7], fromMemory: 3);
         await SameAsLiveAsync(inMemory[8], fromMemory: 3);
 
+        // A sensor heartbeat moves only last_seen_at, which the change feed does not carry: this node's part reads its
+        // rows from the table (so they show it), and is filtered or ordered by it in SQL.
+        await zj.RowsAsync("UPDATE instruments SET last_seen_at = '2031-01-01 00:00:00' WHERE id IN " +
+                           "(SELECT id FROM instruments WHERE is_confidential = false ORDER BY price_fen DESC LIMIT 1)");
+        await SameAsLiveAsync("Instruments?$orderby=priceCny desc&$top=60&$count=true&$select=id,priceCny,lastSeenAt", fromMemory: 3);
+        await SameAsLiveAsync("Instruments?$orderby=lastSeenAt desc&$top=60&$count=true&$select=id,lastSeenAt", fromMemory: 2);
+        await SameAsLiveAsync("Instruments?$filter=lastSeenAt ge 2030-01-01T00:00:00Z or priceCny ge 3000000&$orderby=priceCny desc&$top=60&$count=true", fromMemory: 2);
+
         // A peer's rows change: before the harvest the replica answers what it had; after it, in SQL until the new
         // snapshot is read (the local part and JS's stay in memory), then from memory again.
         await nodes.Sh.RowsAsync("UPDATE instruments SET price_fen = price_fen + 200000000 WHERE id IN " +
