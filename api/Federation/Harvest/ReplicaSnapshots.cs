@@ -103,7 +103,7 @@ public sealed class ReplicaSnapshots(IServiceScopeFactory scopes, int maxRows, I
                 return null;
             }
             var source = replicas(db).Where(NodeIs<TReplica>(node));
-            return await ReadAsync(source, version.Value.Ticks, cancel);
+            return await ReadAsync(entry, source, version.Value.Ticks, cancel);
         });
         return null;
     }
@@ -128,7 +128,7 @@ public sealed class ReplicaSnapshots(IServiceScopeFactory scopes, int maxRows, I
                 // The counter first: every change up to it is in the rows read after it (and perhaps some later ones,
                 // which the next refresh applies again).
                 var counter = await CounterAsync(context, token);
-                return await ReadAsync(local(context).Select(projection), counter, token);
+                return await ReadAsync(entry, local(context).Select(projection), counter, token);
             });
             return null;
         }
@@ -210,10 +210,11 @@ public sealed class ReplicaSnapshots(IServiceScopeFactory scopes, int maxRows, I
         }
     }
 
-    private async Task<Snapshot?> ReadAsync<TReplica>(IQueryable<TReplica> source, long version, CancellationToken cancel) where TReplica : class
+    /// <summary>The rows of <paramref name="source"/> as a snapshot, unless they would take the rows held past the bound (the entry's own snapshot, which they replace, not counted).</summary>
+    private async Task<Snapshot?> ReadAsync<TReplica>(Entry entry, IQueryable<TReplica> source, long version, CancellationToken cancel) where TReplica : class
     {
         var count = await source.LongCountAsync(cancel);
-        if (Interlocked.Read(ref _rowsHeld) + count > _maxRows)
+        if (Interlocked.Read(ref _rowsHeld) - (entry.Current?.Count ?? 0) + count > _maxRows)
         {
             log.LogInformation("Replica mode: {Rows} rows would exceed Federation:ReplicaMemoryRows ({Max}); this part stays in SQL.", count, _maxRows);
             return null;
@@ -251,6 +252,8 @@ public sealed class ReplicaSnapshots(IServiceScopeFactory scopes, int maxRows, I
                     }
                     else
                     {
+                        // Not held (over the bound, or no replica any more): a stale snapshot is no use either.
+                        Drop(entry);
                         entry.RetryAfter = Environment.TickCount64 + (long)RetryDelay.TotalMilliseconds;
                     }
                 }
