@@ -40,8 +40,10 @@ public sealed record ReplicaUnionFeature(UnionRequest Request)
 /// <item>only those rows are read whole, by key: this node's from its table, the peers' from the replica table in one
 /// query by (node, id).</item>
 /// </list>
-/// A peer's part is memoized (<see cref="ReplicaMemo"/>) until a harvest changes its replica. The federation library
-/// merges the parts exactly as it merges live answers (same order, positions, nextLinks).
+/// First, though, a part whose rows are held in memory and current (<see cref="ReplicaSnapshots"/>) is answered there,
+/// when the query runs in .NET exactly as in SQL (<see cref="MemoryQuery{TReplica}"/>): no SQL for that part at all.
+/// A peer's part answered in SQL is memoized (<see cref="ReplicaMemo"/>) until a harvest changes its replica. The
+/// federation library merges the parts exactly as it merges live answers (same order, positions, nextLinks).
 /// </summary>
 internal static class ReplicaUnion
 {
