@@ -47,10 +47,13 @@ public sealed class FakePeers : IDisposable
     }
 
     /// <summary>A peer whose change feed of <paramref name="set"/> answers <paramref name="body"/> (one page, whatever the cursor).</summary>
-    public void Feed(string code, string set, string body, int status = 200)
+    public void Feed(string code, string set, string body, int status = 200) => Feed(code, set, () => body, status);
+
+    /// <summary>A peer's change feed whose page is whatever <paramref name="body"/> gives at the time it is asked.</summary>
+    public void Feed(string code, string set, Func<string> body, int status = 200)
     {
         Server.Given(Request.Create().WithPath($"/{code}/federation/changes/{set}").UsingGet().WithHeader("Authorization", $"Bearer token-{code}"))
-            .RespondWith(Response.Create().WithCallback(_ => Json(status, body)));
+            .RespondWith(Response.Create().WithCallback(_ => Json(status, body())));
     }
 
     /// <summary>A peer whose OData answer is <paramref name="body"/> with <paramref name="status"/>, after <paramref name="delay"/>.</summary>

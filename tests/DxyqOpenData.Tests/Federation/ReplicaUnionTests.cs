@@ -231,6 +231,60 @@ public sealed class ReplicaUnionTests
         Assert.Equal(inMemory, snapshots.MemoryParts > 0);
     }
 
+    /// <summary>
+    /// A harvest that changes a peer's replica makes its snapshot be read again; the bound counts the new snapshot in
+    /// place of the old one (here the bound holds one copy of the peer's three rows, not two, and this node's own set
+    /// never fits).
+    /// </summary>
+    [Fact]
+    public async Task A_changed_replica_is_read_again_in_place_of_the_old_one()
+    {
+        using var peers = new FakePeers();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Node:Code"] = "ZJ", ["Federation:Harvest:Enabled"] = "false", ["Federation:ReplicaMemoryRows"] = "5", ["Federation:ReplicaMemo"] = "false",
+            ["Federation:Peers:0:Code"] = "GOOD", ["Federation:Peers:0:BaseUrl"] = peers.BaseUrl("GOOD"),
+            ["Federation:Peers:0:ClientId"] = "zj", ["Federation:Peers:0:ClientSecret"] = "secret", ["Federation:Peers:0:Timeout"] = "00:00:15",
+        };
+        using var zj = new NodeFactory(DatabaseProvider.Sqlite, settings);
+        var http = zj.CreateClient();
+        var admin = zj.WithToken(await http.TokenAsync(await zj.AddClientAsync("admin"), "admin"));
+        var snapshots = zj.Services.GetRequiredService<ReplicaSnapshots>();
+
+        // GOOD's feed: three of this node's instruments, as the feed gives them; later the same three renamed.
+        var self = zj.WithToken(await http.TokenAsync(await zj.AddClientAsync("federation"), "federation"));
+        var page = JsonNode.Parse(await self.GetStringAsync("/federation/changes/Instruments?max=3"))!.AsObject();
+        page["more"] = false;
+        var feed = page.ToJsonString();
+        peers.Token("GOOD");
+        peers.Feed("GOOD", "Instruments", () => feed);
+        peers.Feed("GOOD", "ServiceOfferings", """{"changes":[],"cursor":"c0","more":false}""");
+        peers.Feed("GOOD", "Datasets", """{"changes":[],"cursor":"c0","more":false}""");
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/federation/harvest", null)).StatusCode);
+
+        const string query = "/federation/odata/Instruments?mode=replica&$filter=name eq '改名的仪器'&$orderby=priceCny desc&$top=5&$select=id,name";
+        async Task<JsonNode> FromMemoryAsync()
+        {
+            (await http.GetAsync(query)).EnsureSuccessStatusCode();
+            await snapshots.BuildsAsync();
+            var parts = snapshots.MemoryParts;
+            var answer = JsonNode.Parse(await http.GetStringAsync(query))!;
+            Assert.True(snapshots.MemoryParts == parts + 1, $"GOOD's part should come from memory ({snapshots.MemoryParts - parts} did)");
+            return answer;
+        }
+        Assert.Empty((await FromMemoryAsync())["value"]!.AsArray());
+
+        foreach (var change in page["changes"]!.AsArray())
+        {
+            change!["row"]!["name"] = "改名的仪器";
+        }
+        page["cursor"] = "c2";
+        feed = page.ToJsonString();
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/federation/harvest", null)).StatusCode);
+        var renamed = await FromMemoryAsync();
+        Assert.Equal(["GOOD", "GOOD", "GOOD"], renamed["value"]!.AsArray().Select(v => v!["node"]!.GetValue<string>()));
+    }
+
     [Fact]
     public void A_memory_bound_that_is_not_a_whole_number_stops_the_node_naming_it()
     {
