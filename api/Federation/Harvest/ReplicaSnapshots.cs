@@ -113,7 +113,7 @@ public sealed class ReplicaSnapshots(IServiceScopeFactory scopes, int maxRows, I
     /// open connection), or null (then read in the background).
     /// </summary>
     internal async Task<RowSet<TReplica>?> LocalAsync<T, TReplica>(CatalogDbContext db, string set, string node,
-        Func<CatalogDbContext, IQueryable<T>> local, Expression<Func<T, TReplica>> projection, Func<List<Guid>, Expression<Func<T, bool>>> keyIn,
+        Func<CatalogDbContext, IQueryable<T>> local, Func<Expression<Func<T, TReplica>>> projection, Func<List<Guid>, Expression<Func<T, bool>>> keyIn,
         CancellationToken cancel) where T : class where TReplica : class
     {
         if (!Enabled)
@@ -128,7 +128,7 @@ public sealed class ReplicaSnapshots(IServiceScopeFactory scopes, int maxRows, I
                 // The counter first: every change up to it is in the rows read after it (and perhaps some later ones,
                 // which the next refresh applies again).
                 var counter = await CounterAsync(context, token);
-                return await ReadAsync(entry, local(context).Select(projection), counter, token);
+                return await ReadAsync(entry, local(context).Select(projection()), counter, token);
             });
             return null;
         }
@@ -171,7 +171,7 @@ public sealed class ReplicaSnapshots(IServiceScopeFactory scopes, int maxRows, I
             if (changed.Count > 0)
             {
                 // Copied, changed, swapped in: a query reading the previous snapshot keeps it whole.
-                var rows = await local(db).Where(keyIn(changed)).Select(projection).ToListAsync(cancel);
+                var rows = await local(db).Where(keyIn(changed)).Select(projection()).ToListAsync(cancel);
                 var byId = new Dictionary<Guid, object>(snapshot.ById);
                 foreach (var id in changed)
                 {

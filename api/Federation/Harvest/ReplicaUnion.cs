@@ -123,7 +123,7 @@ internal static class ReplicaUnion
             if (memory is not null && !memory.Reads(notInFeed))
             {
                 var rows = isLocal
-                    ? await snapshots.LocalAsync(await contexts.GetAsync(0, cancel), set, localNode, local, Projection<T, TReplica>(db, localNode), KeyIn<T>, cancel)
+                    ? await snapshots.LocalAsync(await contexts.GetAsync(0, cancel), set, localNode, local, () => Projection<T, TReplica>(db, localNode), KeyIn<T>, cancel)
                     : snapshots.Peer(set, part.Node, state.UpdatedAt, replicas);
                 if (rows is not null)
                 {
