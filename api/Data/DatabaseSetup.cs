@@ -89,6 +89,16 @@ public static class DatabaseSetup
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+        // The migrations were squashed into one Initial before the first release: a database made by the old ones
+        // would fail half-way through Initial ("table already exists"); say what it is instead.
+        var applied = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).ToList();
+        var unknown = applied.Except(db.Database.GetMigrations()).ToList();
+        if (unknown.Count > 0 && unknown.Count == applied.Count)
+        {
+            throw new InvalidOperationException(
+                $"The database has migrations this node does not know ({string.Join(", ", unknown.Take(3))}): it was made by a pre-release build. " +
+                "Start from an empty database (SQLite: delete api/data/dxyq.db), see docs/operations.md.");
+        }
         await db.Database.MigrateAsync(cancellationToken);
         if (db.Database.IsSqlite())
         {

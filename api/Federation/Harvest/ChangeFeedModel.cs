@@ -8,7 +8,7 @@ namespace DxyqOpenData.Api.Federation.Harvest;
 
 /// <summary>
 /// The change feed's log: per public row, the sequence number of its latest change (insert, update, delete, or a
-/// change of what makes it public). Written only by database triggers (<see cref="ChangeFeedSql"/>), so every write
+/// change of what makes it public). Written only by database triggers (created by the Initial migration), so every write
 /// path is captured: EF, linq2db bulk copy, ExecuteUpdate, raw SQL, cascades.
 /// </summary>
 public sealed class CatalogChange

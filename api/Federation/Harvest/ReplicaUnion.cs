@@ -48,7 +48,7 @@ public sealed record ReplicaUnionFeature(UnionRequest Request)
 internal static class ReplicaUnion
 {
     /// <summary>
-    /// Columns whose changes the change feed does not carry (the sensor heartbeat, <see cref="ChangeFeedSql"/>): this
+    /// Columns whose changes the change feed does not carry (the sensor heartbeat; the triggers in the Initial migration): this
     /// node's snapshot may hold older values of them, so its part is not filtered or ordered by them in memory, and
     /// the rows it sends get their current values (<see cref="CurrentHeartbeatsAsync"/>).
     /// </summary>

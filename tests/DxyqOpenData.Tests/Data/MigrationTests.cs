@@ -61,7 +61,8 @@ public sealed class MigrationTests
 
         Assert.Contains("CREATE TABLE [instruments]", script);
         Assert.Contains("CREATE TABLE [service_records]", script);
-        Assert.Contains("[ix_instruments_price_fen]", script);
+        Assert.Contains("[ix_instruments_price_fen_name_is_confidential]", script);
+        Assert.Contains("CREATE TRIGGER instruments_changes ON instruments", script);
         // Idempotent: every migration is guarded by a look-up in the history table.
         foreach (var migration in db.Database.GetMigrations())
         {
