@@ -11,6 +11,7 @@ using DxyqOpenData.Api.Push;
 using DxyqOpenData.Api.Schemas;
 using DxyqOpenData.Api.Security;
 using DxyqOpenData.Api.Sensors;
+using DxyqOpenData.Api.Vouchers;
 
 // `dotnet run --project api -- openapi [FILE]` and other administrator commands: see Commands/AdminCommands.cs.
 var (command, hostArgs) = AdminCommands.Split(args);
@@ -28,6 +29,7 @@ builder.AddSensorBridge();
 builder.AddFederation();
 builder.AddPush();
 builder.AddImports();
+builder.AddVouchers();
 
 var app = builder.Build();
 
@@ -51,6 +53,7 @@ app.MapPush();
 app.MapPushDelete();
 app.MapSensors();
 app.MapImports();
+app.MapVouchers();
 
 if (command.Length > 0)
 {

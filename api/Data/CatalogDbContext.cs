@@ -34,6 +34,7 @@ public abstract class CatalogDbContext(DbContextOptions options) : DbContext(opt
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
     public DbSet<Push.IdempotencyKey> IdempotencyKeys => Set<Push.IdempotencyKey>();
     public DbSet<ImportJob> Imports => Set<ImportJob>();
+    public DbSet<Vouchers.VoucherReconciliation> VoucherReconciliations => Set<Vouchers.VoucherReconciliation>();
     public DbSet<CatalogChange> CatalogChanges => Set<CatalogChange>();
     public DbSet<CatalogChangeCounter> CatalogChangeCounter => Set<CatalogChangeCounter>();
     public DbSet<ReplicaInstrument> ReplicaInstruments => Set<ReplicaInstrument>();

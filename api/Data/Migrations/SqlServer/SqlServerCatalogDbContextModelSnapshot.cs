@@ -1455,9 +1455,18 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
+                    b.Property<DateTime?>("BookedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("booked_at");
+
                     b.Property<bool>("BookedOnPlatform")
                         .HasColumnType("bit")
                         .HasColumnName("booked_on_platform");
+
+                    b.Property<string>("BookingRef")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)")
+                        .HasColumnName("booking_ref");
 
                     b.Property<string>("Content")
                         .HasMaxLength(2000)
@@ -1499,11 +1508,28 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnType("bit")
                         .HasColumnName("is_statutory");
 
+                    b.Property<long?>("PaidAmountCny")
+                        .HasColumnType("bigint")
+                        .HasColumnName("paid_amount_fen");
+
+                    b.Property<DateTime?>("PaidAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("paid_at");
+
                     b.Property<string>("PaymentMethod")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("nvarchar(32)")
                         .HasColumnName("payment_method");
+
+                    b.Property<string>("PaymentRef")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)")
+                        .HasColumnName("payment_ref");
+
+                    b.Property<DateTime?>("RatedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("rated_at");
 
                     b.Property<int?>("Rating")
                         .HasColumnType("int")
@@ -1569,6 +1595,10 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasMaxLength(64)
                         .HasColumnType("nvarchar(64)")
                         .HasColumnName("voucher_no");
+
+                    b.Property<bool>("VoucherSplit")
+                        .HasColumnType("bit")
+                        .HasColumnName("voucher_split");
 
                     b.HasKey("Id")
                         .HasName("pk_service_records");
@@ -1738,6 +1768,49 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasDatabaseName("ix_usage_sessions_unit_id_started_at");
 
                     b.ToTable("usage_sessions");
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Vouchers.VoucherReconciliation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uniqueidentifier")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ClientId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)")
+                        .HasColumnName("client_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime>("From")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("period_from");
+
+                    b.Property<byte[]>("Report")
+                        .IsRequired()
+                        .HasColumnType("varbinary(max)")
+                        .HasColumnName("report");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)")
+                        .HasColumnName("summary");
+
+                    b.Property<DateTime>("To")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("period_to");
+
+                    b.HasKey("Id")
+                        .HasName("pk_voucher_reconciliations");
+
+                    b.HasIndex("ClientId", "CreatedAt")
+                        .HasDatabaseName("ix_voucher_reconciliations_client_id_created_at");
+
+                    b.ToTable("voucher_reconciliations", (string)null);
                 });
 
             modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication", b =>

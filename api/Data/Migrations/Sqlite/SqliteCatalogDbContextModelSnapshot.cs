@@ -1446,9 +1446,18 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
+                    b.Property<DateTime?>("BookedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("booked_at");
+
                     b.Property<bool>("BookedOnPlatform")
                         .HasColumnType("INTEGER")
                         .HasColumnName("booked_on_platform");
+
+                    b.Property<string>("BookingRef")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("booking_ref");
 
                     b.Property<string>("Content")
                         .HasMaxLength(2000)
@@ -1490,11 +1499,28 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("is_statutory");
 
+                    b.Property<long?>("PaidAmountCny")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("paid_amount_fen");
+
+                    b.Property<DateTime?>("PaidAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("paid_at");
+
                     b.Property<string>("PaymentMethod")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT")
                         .HasColumnName("payment_method");
+
+                    b.Property<string>("PaymentRef")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("payment_ref");
+
+                    b.Property<DateTime?>("RatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rated_at");
 
                     b.Property<int?>("Rating")
                         .HasColumnType("INTEGER")
@@ -1560,6 +1586,10 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
                         .HasColumnName("voucher_no");
+
+                    b.Property<bool>("VoucherSplit")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("voucher_split");
 
                     b.HasKey("Id")
                         .HasName("pk_service_records");
@@ -1729,6 +1759,49 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_usage_sessions_unit_id_started_at");
 
                     b.ToTable("usage_sessions");
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Vouchers.VoucherReconciliation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ClientId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("client_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime>("From")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("period_from");
+
+                    b.Property<byte[]>("Report")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("report");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("summary");
+
+                    b.Property<DateTime>("To")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("period_to");
+
+                    b.HasKey("Id")
+                        .HasName("pk_voucher_reconciliations");
+
+                    b.HasIndex("ClientId", "CreatedAt")
+                        .HasDatabaseName("ix_voucher_reconciliations_client_id_created_at");
+
+                    b.ToTable("voucher_reconciliations", (string)null);
                 });
 
             modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication", b =>
