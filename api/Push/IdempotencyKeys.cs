@@ -9,7 +9,8 @@ namespace DxyqOpenData.Api.Push;
 /// <summary>
 /// The <c>Idempotency-Key</c> mechanism of the push API, shared by every POST that takes one (pushes, voucher
 /// reconciliations): reserve the key for the request's fingerprint, replay the stored answer, refuse the same key with
-/// another request (422) or while the first is in flight (409). The caller stores its answer with <see cref="Remember"/>
+/// another request (422) or while the first is in flight (409; a reservation that never answered is taken over after
+/// <c>Push:IdempotencyKeyReservationTimeout</c>). The caller stores its answer with <see cref="RememberAsync"/>
 /// in the transaction of its writes, or frees the key with <see cref="ReleaseAsync"/> when it has no answer to keep.
 /// </summary>
 internal sealed class IdempotencyKeys(CatalogDbContext db, PushOptions options, ILogger<IdempotencyKeys> logger)
@@ -38,7 +39,9 @@ internal sealed class IdempotencyKeys(CatalogDbContext db, PushOptions options, 
         var clientId = ClientIdOf(http.User) ?? throw new PushBodyException(StatusCodes.Status400BadRequest, "Invalid Idempotency-Key", "The token names no client; an Idempotency-Key needs one.");
 
         var hash = Fingerprint(request, body);
+        // Milliseconds: the reservation's time is compared for equality after a round trip through any database.
         var now = DateTime.UtcNow;
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
         var expired = now - options.IdempotencyKeyLifetime;
         await db.IdempotencyKeys.Where(k => k.CreatedAt < expired).ExecuteDeleteAsync(cancellationToken);
 
@@ -64,10 +67,27 @@ internal sealed class IdempotencyKeys(CatalogDbContext db, PushOptions options, 
             return (PushService.Problem(http, StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused",
                 $"Idempotency-Key '{key}' was already used for a different request (another body, route or preference). Use a new key for a new request.", null), null);
         }
+        if (existing is not null && existing.ResponseBody is null && existing.CreatedAt <= now - options.IdempotencyKeyReservationTimeout)
+        {
+            // Its request never answered in time (its node died, or it is still running and will not commit): this request
+            // takes the key over, unless another one just did.
+            var taken = await db.IdempotencyKeys
+                .Where(k => k.ClientId == clientId && k.Key == key && k.ResponseBody == null && k.CreatedAt == existing.CreatedAt)
+                .ExecuteUpdateAsync(k => k.SetProperty(x => x.CreatedAt, now), cancellationToken);
+            if (taken == 1)
+            {
+                existing.CreatedAt = now;
+                return (null, existing);
+            }
+            existing = await db.IdempotencyKeys.AsNoTracking().SingleOrDefaultAsync(k => k.ClientId == clientId && k.Key == key, cancellationToken);
+        }
         if (existing is null || existing.ResponseBody is null)
         {
+            var released = (existing?.CreatedAt ?? now) + options.IdempotencyKeyReservationTimeout;
             return (PushService.Problem(http, StatusCodes.Status409Conflict, "Request in progress",
-                $"A request with Idempotency-Key '{key}' is still being processed; wait for its answer, then replay it to read the answer again.", null), null);
+                $"A request with Idempotency-Key '{key}' is still being processed; wait for its answer, then replay it to read the answer again. " +
+                $"If it never answers (its node stopped), the key can be used again from {DateTime.SpecifyKind(released, DateTimeKind.Utc):yyyy-MM-ddTHH:mm:ss.fffZ}.",
+                new Dictionary<string, object?> { ["retryAfter"] = DateTime.SpecifyKind(released, DateTimeKind.Utc) }), null);
         }
         var headers = new Dictionary<string, string> { ["Idempotent-Replayed"] = "true" };
         return (new PushResponse(existing.Status, existing.ContentType ?? "application/json", Encoding.UTF8.GetBytes(existing.ResponseBody), headers), null);
@@ -77,13 +97,26 @@ internal sealed class IdempotencyKeys(CatalogDbContext db, PushOptions options, 
     public static string? ClientIdOf(System.Security.Claims.ClaimsPrincipal user) =>
         user.FindFirst("client_id")?.Value ?? user.FindFirst("azp")?.Value ?? user.FindFirst("sub")?.Value;
 
-    /// <summary>Stores <paramref name="response"/> on the reserved row (saved with the caller's next SaveChanges).</summary>
-    public static void Remember(IdempotencyKey row, PushResponse response)
+    /// <summary>
+    /// Stores the answer on the key, only if the request still holds its reservation (it did not run out and get taken
+    /// over); false if it does not. Call it inside the transaction of the request's writes.
+    /// </summary>
+    public async Task<bool> RememberAsync(IdempotencyKey row, PushResponse response, CancellationToken cancellationToken)
     {
-        row.Status = response.Status;
-        row.ContentType = response.ContentType;
-        row.ResponseBody = Encoding.UTF8.GetString(response.Body);
-        row.CompletedAt = DateTime.UtcNow;
+        var body = Encoding.UTF8.GetString(response.Body);
+        var completed = DateTime.UtcNow;
+        var stored = await db.IdempotencyKeys
+            .Where(k => k.ClientId == row.ClientId && k.Key == row.Key && k.ResponseBody == null && k.CreatedAt == row.CreatedAt)
+            .ExecuteUpdateAsync(k => k
+                .SetProperty(x => x.Status, response.Status)
+                .SetProperty(x => x.ContentType, response.ContentType)
+                .SetProperty(x => x.ResponseBody, body)
+                .SetProperty(x => x.CompletedAt, completed), cancellationToken);
+        if (stored == 1)
+        {
+            row.ResponseBody = body;
+        }
+        return stored == 1;
     }
 
     /// <summary>Frees a key whose request ended without an answer to keep, so the client can retry.</summary>
@@ -92,7 +125,7 @@ internal sealed class IdempotencyKeys(CatalogDbContext db, PushOptions options, 
         try
         {
             db.ChangeTracker.Clear();
-            await db.IdempotencyKeys.Where(k => k.ClientId == row.ClientId && k.Key == row.Key && k.ResponseBody == null)
+            await db.IdempotencyKeys.Where(k => k.ClientId == row.ClientId && k.Key == row.Key && k.ResponseBody == null && k.CreatedAt == row.CreatedAt)
                 .ExecuteDeleteAsync(CancellationToken.None);
         }
         catch (Exception e) when (e is DbException or InvalidOperationException)

@@ -137,6 +137,10 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
         {
             return Conflict(kind, unit, e, reserved, http);
         }
+        catch (ReservationLostException)
+        {
+            return ReservationLost(http, reserved!);
+        }
         Count(kind, "written", accepted);
         Count(kind, "rejected", rejected.Count);
         logger.LogInformation("Push {Kind} for unit {Unit}: {Received} received, {Created} created, {Updated} updated, {Rejected} rejected; checked in {CheckedMs} ms, written in {WrittenMs} ms",
@@ -160,8 +164,7 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
             });
         if (reserved is not null)
         {
-            Remember(reserved, problem);
-            await db.SaveChangesAsync(cancellationToken);
+            await RememberAsync(reserved, problem, cancellationToken); // nothing was written either way
         }
         Count(kind, "rejected", rejected.Count);
         return problem;
@@ -262,6 +265,10 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
         {
             return Conflict(kind, batch.UnitId, e, reserved, http);
         }
+        catch (ReservationLostException)
+        {
+            return ReservationLost(http, reserved!);
+        }
         Count(kind, "written", items.Count - rejected.Count);
         Count(kind, "rejected", rejected.Count);
         logger.LogInformation("Push {Kind} for unit {Unit}: {Received} received, {Created} created, {Updated} updated, {Rejected} rejected in {Ms} ms (pipelined)",
@@ -275,10 +282,10 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
         bool continueOnError, IdempotencyKey? reserved, PushStages stages, CancellationToken cancellationToken)
     {
         var response = Success(result, continueOnError);
-        if (reserved is not null)
+        if (reserved is not null && !await RememberAsync(reserved, response, cancellationToken))
         {
-            Remember(reserved, response);
-            await db.SaveChangesAsync(cancellationToken);
+            // The reservation ran out and another request holds the key now: nothing of this push is committed.
+            throw new ReservationLostException();
         }
         stages.Mark("write");
         await transaction.CommitAsync(cancellationToken);
@@ -303,7 +310,7 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
         StatusCodes.Status200OK, "application/json; charset=utf-8", JsonSerializer.SerializeToUtf8Bytes(result, Json),
         continueOnError ? new Dictionary<string, string> { ["Preference-Applied"] = ContinueOnError } : new Dictionary<string, string>());
 
-    // --- Idempotency-Key (IdempotencyKeys) -------------------------------------------------------------------------
+    // --- Idempotency-Key ---------------------------------------------------------------------------------------
 
     private async Task<(PushResponse? Replay, IdempotencyKey? Row)> ReserveAsync(HttpContext http, PushKind kind,
         Microsoft.Extensions.Primitives.StringValues header, bool ndjson, bool continueOnError, byte[] body, CancellationToken cancellationToken)
@@ -322,7 +329,18 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
         return (replay, null);
     }
 
-    private static void Remember(IdempotencyKey row, PushResponse response) => IdempotencyKeys.Remember(row, response);
+    private Task<bool> RememberAsync(IdempotencyKey row, PushResponse response, CancellationToken cancellationToken) =>
+        keys.RememberAsync(row, response, cancellationToken);
+
+    /// <summary>The push ran past its reservation and another request took the key: nothing of it was committed.</summary>
+    private PushResponse ReservationLost(HttpContext http, IdempotencyKey reserved)
+    {
+        db.ChangeTracker.Clear();
+        reserved.ResponseBody = ""; // not ours to release any more
+        return Problem(http, StatusCodes.Status409Conflict, "Idempotency-Key reservation expired",
+            $"This push ran longer than its Idempotency-Key's reservation ({options.IdempotencyKeyReservationTimeout}) and the key was " +
+            "taken by another request; nothing of this push was written. Replay it to read the other request's answer.", null);
+    }
 
     private Task ReleaseAsync(IdempotencyKey row) => keys.ReleaseAsync(row);
 

@@ -79,8 +79,7 @@ internal sealed class ReconciliationService(CatalogDbContext db, IdempotencyKeys
             new Dictionary<string, object?> { ["received"] = received, ["invalidLines"] = invalid, ["errors"] = errors });
         if (reserved is not null)
         {
-            IdempotencyKeys.Remember(reserved, problem);
-            await db.SaveChangesAsync(cancellationToken);
+            await keys.RememberAsync(reserved, problem, cancellationToken); // nothing is recorded either way
         }
         return problem;
     }
@@ -108,11 +107,17 @@ internal sealed class ReconciliationService(CatalogDbContext db, IdempotencyKeys
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             db.VoucherReconciliations.Add(row);
-            if (reserved is not null)
-            {
-                IdempotencyKeys.Remember(reserved, response);
-            }
             await db.SaveChangesAsync(cancellationToken);
+            if (reserved is not null && !await keys.RememberAsync(reserved, response, cancellationToken))
+            {
+                // The reservation ran out and another request holds the key now: this report is not stored.
+                await transaction.RollbackAsync(cancellationToken);
+                db.ChangeTracker.Clear();
+                reserved.ResponseBody = ""; // not ours to release any more
+                return PushService.Problem(http, StatusCodes.Status409Conflict, "Idempotency-Key reservation expired",
+                    "This reconciliation ran longer than its Idempotency-Key's reservation and the key was taken by another request; " +
+                    "nothing of it was recorded. Replay it to read the other request's answer.", null);
+            }
             await transaction.CommitAsync(cancellationToken);
         }
         catch (Exception e) when (e is DbUpdateException or DbException && !cancellationToken.IsCancellationRequested)
