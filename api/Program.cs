@@ -12,6 +12,7 @@ using DxyqOpenData.Api.Schemas;
 using DxyqOpenData.Api.Security;
 using DxyqOpenData.Api.Sensors;
 using DxyqOpenData.Api.Vouchers;
+using DxyqOpenData.Api.Supervision;
 
 // `dotnet run --project api -- openapi [FILE]` and other administrator commands: see Commands/AdminCommands.cs.
 var (command, hostArgs) = AdminCommands.Split(args);
@@ -30,6 +31,7 @@ builder.AddFederation();
 builder.AddPush();
 builder.AddImports();
 builder.AddVouchers();
+builder.AddSupervision();
 
 var app = builder.Build();
 
@@ -54,6 +56,7 @@ app.MapPushDelete();
 app.MapSensors();
 app.MapImports();
 app.MapVouchers();
+app.MapSupervision();
 
 if (command.Length > 0)
 {
@@ -63,6 +66,7 @@ if (command.Length > 0)
 if (app.Services.GetRequiredService<DatabaseOptions>().MigrateOnStartup)
 {
     await DatabaseSetup.MigrateAsync(app.Services);
+    await SupervisionSetup.StartAsync(app.Services);
 }
 await FederationLinkKey.LoadAsync(app.Services);
 await DemoData.LoadIfEmptyAsync(app.Services);
