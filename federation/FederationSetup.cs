@@ -1,13 +1,13 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
 using Polly;
 
 namespace DxyqOpenData.Federation;
 
 public static class FederationSetup
 {
-    public const string LocalClient = "federation:local";
     public static string PeerClient(string code) => $"federation:peer:{code}";
 
     /// <summary>
@@ -18,11 +18,11 @@ public static class FederationSetup
 
     /// <summary>
     /// The federation's services: options, peer health, token cache, one HttpClient per peer (circuit breaker
-    /// outside a per-attempt timeout equal to the peer's timeout; no retries), and the local client, whose primary
-    /// handler the host supplies (<paramref name="configureLocal"/>) so this library knows nothing of the host.
+    /// outside a per-attempt timeout equal to the peer's timeout; no retries). This node's own part is asked through
+    /// <see cref="ILocalCatalog"/>, which the host registers (scoped), so this library knows nothing of the host.
     /// </summary>
     public static IServiceCollection AddFederation(this IServiceCollection services, IConfiguration configuration,
-        Func<FederatedSchema> schema, Action<IHttpClientBuilder> configureLocal)
+        Func<FederatedSchema> schema)
     {
         var options = FederationOptions.From(configuration);
         var health = new PeerHealthRegistry(options);
@@ -31,11 +31,7 @@ public static class FederationSetup
         services.AddSingleton(_ => schema());
         services.AddSingleton(sp => new PeerTokenCache(sp.GetService<TimeProvider>() ?? TimeProvider.System));
 
-        configureLocal(services.AddHttpClient(LocalClient, c =>
-        {
-            c.BaseAddress = new Uri("http://localhost/");
-            c.Timeout = Timeout.InfiniteTimeSpan;
-        }));
+        services.AddHttpClient();
         var harvest = HarvestOptions.From(configuration);
         foreach (var peer in options.Peers)
         {
@@ -68,12 +64,12 @@ public static class FederationSetup
         {
             var factory = sp.GetRequiredService<IHttpClientFactory>();
             var tokens = sp.GetRequiredService<PeerTokenCache>();
-            var local = new LocalNodeSource(options.NodeCode, () => factory.CreateClient(LocalClient), options);
+            var local = new LocalNodeSource(options.NodeCode, sp.GetRequiredService<IServiceScopeFactory>(), options,
+                sp.GetRequiredService<ILogger<LocalNodeSource>>());
             var peers = options.Peers
                 .Select(p => new PeerNodeSource(p, () => factory.CreateClient(PeerClient(p.Code)), tokens, health.For(p.Code), options))
                 .ToList();
-            var replicas = new ReplicaUnionSource(() => factory.CreateClient(LocalClient), options);
-            return new FederationService(options, sp.GetRequiredService<FederatedSchema>(), local, peers, replicas);
+            return new FederationService(options, sp.GetRequiredService<FederatedSchema>(), local, peers);
         });
         return services;
     }

@@ -29,15 +29,18 @@ internal static partial class BadInput
     /// Why a query failed while the library parsed or bound it, when the failure is the client's and its own message
     /// says nothing (null otherwise): a number out of range, <c>$ref</c> with no navigation, a parser that fell over.
     /// </summary>
-    public static QueryRejectedException? Explain(Exception e, HttpRequest request)
+    public static QueryRejectedException? Explain(Exception e, HttpRequest request) => Explain(e, option => Raw(request, option));
+
+    /// <summary>The same, with the query options' texts by name (<c>$filter</c>, …).</summary>
+    public static QueryRejectedException? Explain(Exception e, Func<string, string?> raw)
     {
         if (e is OverflowException)
         {
-            return OutOfRange(request);
+            return OutOfRange(raw);
         }
         if (e is NullReferenceException && e.TargetSite?.DeclaringType?.Namespace?.StartsWith("Microsoft.OData.UriParser", StringComparison.Ordinal) == true)
         {
-            var expand = Raw(request, "$expand");
+            var expand = raw("$expand");
             if (expand is not null && BareRef().IsMatch(expand))
             {
                 return new QueryRejectedException(
@@ -51,11 +54,11 @@ internal static partial class BadInput
     }
 
     /// <summary>An <see cref="OverflowException"/> while binding: some numeric literal does not fit the type it meets.</summary>
-    private static QueryRejectedException OutOfRange(HttpRequest request)
+    private static QueryRejectedException OutOfRange(Func<string, string?> raw)
     {
         foreach (var option in ExpressionOptions)
         {
-            if (Raw(request, option) is not { } text)
+            if (raw(option) is not { } text)
             {
                 continue;
             }
@@ -156,14 +159,18 @@ internal static partial class BadInput
         {
             return;
         }
-        var clauses = new (object? Clause, string Option)[]
-        {
+        RejectDivisionByZero([
             (options.Filter?.FilterClause, "$filter"),
             (options.OrderBy?.OrderByClause, "$orderby"),
             (options.Compute?.ComputeClause, "$compute"),
             (options.Apply?.ApplyClause, "$apply"),
             (options.SelectExpand?.SelectExpandClause, "$expand"),
-        };
+        ]);
+    }
+
+    /// <summary>The same, over parsed clauses (each with the option it came from).</summary>
+    public static void RejectDivisionByZero(IReadOnlyList<(object? Clause, string Option)> clauses)
+    {
         var visited = new HashSet<object>(ReferenceEqualityComparer.Instance);
         foreach (var (clause, option) in clauses)
         {
