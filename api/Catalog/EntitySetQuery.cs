@@ -66,17 +66,17 @@ internal sealed class EntitySetQuery
         FilterQueryOption? filter = null;
         if (options.TryGetValue("$filter", out var rawFilter))
         {
-            filter = Parsed(options, () => new FilterQueryOption(rawFilter, context, parser), o => o.Validate(limits), o => o.FilterClause);
+            filter = Parsed(options, "$filter", () => new FilterQueryOption(rawFilter, context, parser), o => o.Validate(limits), o => o.FilterClause);
         }
         OrderByQueryOption? orderBy = null;
         if (options.TryGetValue("$orderby", out var rawOrderBy))
         {
-            orderBy = Parsed(options, () => new OrderByQueryOption(rawOrderBy, context, parser), o => o.Validate(limits), o => o.OrderByClause);
+            orderBy = Parsed(options, "$orderby", () => new OrderByQueryOption(rawOrderBy, context, parser), o => o.Validate(limits), o => o.OrderByClause);
         }
         SelectExpandQueryOption? selectExpand = null;
         if (options.ContainsKey("$select") || options.ContainsKey("$expand"))
         {
-            selectExpand = Parsed(options, () => new SelectExpandQueryOption(options.GetValueOrDefault("$select"), options.GetValueOrDefault("$expand"), context, parser),
+            selectExpand = Parsed(options, options.ContainsKey("$expand") ? "$expand" : "$select", () => new SelectExpandQueryOption(options.GetValueOrDefault("$select"), options.GetValueOrDefault("$expand"), context, parser),
                 o => o.Validate(limits), o => o.SelectExpandClause);
         }
         BadInput.RejectDivisionByZero([(filter?.FilterClause, "$filter"), (orderBy?.OrderByClause, "$orderby"), (selectExpand?.SelectExpandClause, "$expand")]);
@@ -91,18 +91,18 @@ internal sealed class EntitySetQuery
 
     /// <summary>
     /// An option parsed (its clause read) and validated; a failure the library does not put into words (a parser that
-    /// fell over, a number out of range) in words (<see cref="BadInput.Explain(Exception, Func{string, string?})"/>).
+    /// fell over, a number out of range) in words (<see cref="BadInput.Explain(Exception, Func{string, string?}, Func{string?})"/>).
     /// </summary>
-    private static T Parsed<T>(IReadOnlyDictionary<string, string> options, Func<T> create, Action<T> validate, Func<T, object?> clause)
+    private static T Parsed<T>(IReadOnlyDictionary<string, string> options, string option, Func<T> create, Action<T> validate, Func<T, object?> clause)
     {
         try
         {
-            var option = create();
-            _ = clause(option);
-            validate(option);
-            return option;
+            var parsed = create();
+            _ = clause(parsed);
+            validate(parsed);
+            return parsed;
         }
-        catch (Exception e) when (e is not ODataException and not QueryRejectedException && BadInput.Explain(e, options.GetValueOrDefault) is { } rejected)
+        catch (Exception e) when (e is not ODataException and not QueryRejectedException && BadInput.Explain(e, options.GetValueOrDefault, () => option) is { } rejected)
         {
             throw rejected;
         }
