@@ -11,7 +11,7 @@ using Microsoft.OData.UriParser;
 namespace DxyqOpenData.Api.Catalog;
 
 /// <summary>
-/// Four bindings of the library's done differently here:
+/// Three bindings of the library's done differently here:
 /// <list type="bullet">
 /// <item><c>status in ('normal','underRepair')</c>: the library parses the wire names as CLR member names, which fails
 /// for enums whose wire names come from <c>[EnumMember]</c>. Such lists are bound by wire name.</item>
@@ -20,7 +20,6 @@ namespace DxyqOpenData.Api.Catalog;
 /// are compared as dates here: a plain column comparison (the ISO text on SQLite, <c>date</c> elsewhere), same answers.</item>
 /// <item><c>instrumentId in (null, …)</c> on a property that cannot be null: the null items are dropped (they match
 /// nothing), where the library's binding fails in EF.</item>
-/// <item><c>priceCny in (471152.22, …)</c>: the numbers are the decimals the list's text says, not binary floats.</item>
 /// </list>
 /// </summary>
 internal sealed class CatalogFilterBinder : FilterBinder
@@ -97,10 +96,6 @@ internal sealed class CatalogFilterBinder : FilterBinder
     /// </summary>
     public override Expression BindInNode(InNode node, QueryBinderContext context)
     {
-        if (ExactDecimals(node.Right) is { } exact)
-        {
-            node = new InNode(node.Left, exact);
-        }
         if (node.Right is CollectionConstantNode list && list.Collection.Any(c => c.Value is null)
             && IsNeverNull(node.Left, context) && NonNullable(list.ItemType) is { } itemType)
         {
@@ -110,24 +105,6 @@ internal sealed class CatalogFilterBinder : FilterBinder
             return base.BindInNode(new InNode(node.Left, withoutNulls), context);
         }
         return base.BindInNode(node, context);
-    }
-
-    /// <summary>
-    /// <c>priceCny in (471152.22, 300000.5)</c>: the parser reads the list's numbers as binary floats before it converts
-    /// them to decimals (471152.2), so the items are read again here from the list's own text, as the decimals it says
-    /// (see <see cref="ExactDecimalLiterals"/>). Null when the list is not one of decimal numbers.
-    /// </summary>
-    private static CollectionConstantNode? ExactDecimals(CollectionNode list)
-    {
-        if (list is not CollectionConstantNode { LiteralText: { Length: > 2 } text } constants || constants.ItemType?.IsDecimal() != true
-            || text[0] != '(' || text[^1] != ')')
-        {
-            return null;
-        }
-        var items = text[1..^1].Split(',').Select(t => ExactDecimalLiterals.Parse(t.Trim())).ToList();
-        return items.Count == constants.Collection.Count && items.All(i => i is not null)
-            ? new CollectionConstantNode(items.Select(i => (object)i!.Value).ToList(), text, constants.CollectionType)
-            : null;
     }
 
     /// <summary>

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.OData.Formatter.Serialization;
 using System.Linq.Expressions;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.OData.Query;
 using Microsoft.AspNetCore.OData.Query.Container;
 using Microsoft.AspNetCore.OData.Query.Expressions;
@@ -27,7 +26,7 @@ namespace DxyqOpenData.Api.Catalog;
 /// Should the library's skip token fail all the same, the <c>$skip</c> link is written instead: a page is never cut off.
 /// See docs/odata.md, "Paging".
 /// </summary>
-internal sealed partial class CatalogSkipTokenHandler : DefaultSkipTokenHandler
+internal sealed class CatalogSkipTokenHandler : DefaultSkipTokenHandler
 {
     public override Uri GenerateNextPageLink(Uri baseUri, int pageSize, object instance, ODataSerializerContext context)
     {
@@ -35,8 +34,7 @@ internal sealed partial class CatalogSkipTokenHandler : DefaultSkipTokenHandler
         {
             try
             {
-                var link = base.GenerateNextPageLink(baseUri, pageSize, instance!, context!);
-                return context is null || link is null ? link! : ExactDecimals(link, context);
+                return base.GenerateNextPageLink(baseUri, pageSize, instance!, context!);
             }
             catch (Exception e) when (e is not OperationCanceledException && context is not null)
             {
@@ -46,33 +44,6 @@ internal sealed partial class CatalogSkipTokenHandler : DefaultSkipTokenHandler
         }
         return OffsetLink(baseUri, pageSize, context!);
     }
-
-    /// <summary>
-    /// The library writes a decimal into its skip token as <c>priceCny-471152.22</c> and reads that back as a binary
-    /// float (471152.2), so the next page would start at the wrong amount (rows repeated or skipped). An <c>M</c> suffix
-    /// makes it read the decimal exactly. Each value in the token is URL-encoded, so a bare comma only separates pairs.
-    /// </summary>
-    private static Uri ExactDecimals(Uri link, ODataSerializerContext context)
-    {
-        if (context.NavigationSource?.Type.AsElementType() is not IEdmStructuredType type)
-        {
-            return link;
-        }
-        var text = SkipTokenValue().Replace(link.OriginalString, token => string.Join(',', token.Value.Split(',').Select(pair =>
-        {
-            var dash = pair.IndexOf('-');
-            return dash > 0 && type.FindProperty(pair[..dash])?.Type.IsDecimal() == true && DecimalNumber().IsMatch(pair[(dash + 1)..])
-                ? pair + "M"
-                : pair;
-        })));
-        return new Uri(text, UriKind.RelativeOrAbsolute);
-    }
-
-    [GeneratedRegex(@"(?<=[?&](\$|%24)skiptoken=)[^&]*", RegexOptions.IgnoreCase)]
-    private static partial Regex SkipTokenValue();
-
-    [GeneratedRegex(@"^-?[0-9]+(\.[0-9]+)?$")]
-    private static partial Regex DecimalNumber();
 
     /// <summary>Whether every ordering key is a property of the row itself and nothing is computed on the row.</summary>
     private static bool KeyedByRowProperties(ODataSerializerContext context)

@@ -10,8 +10,9 @@ namespace DxyqOpenData.Api.Catalog;
 /// value when it meets an <c>Edm.Decimal</c>, so <c>priceCny eq 471152.22</c> compares with 471152.2 and finds nothing.
 /// Here a binary number facing a decimal operand becomes the decimal its text says, in every expression the parser
 /// binds (<c>$filter</c>, <c>$apply</c>, <c>$orderby</c>, <c>$compute</c>, options nested in <c>$expand</c>); a text no
-/// decimal holds (<c>1e400</c>, <c>INF</c>) is left as it was, for <see cref="BadInput"/> to refuse. Lists (<c>in</c>)
-/// and skip tokens are read elsewhere (<see cref="CatalogFilterBinder"/>, <see cref="CatalogSkipTokenHandler"/>).
+/// decimal holds (<c>1e400</c>, <c>INF</c>) is left as it was, for <see cref="BadInput"/> to refuse. The library reads
+/// the items of <c>in (…)</c> and a skip token's values as the property's type from their text already
+/// (<c>MoneyLiteralTests</c> checks both).
 /// </summary>
 internal sealed class ExactDecimalLiterals : UnqualifiedODataUriResolver
 {
@@ -37,9 +38,9 @@ internal sealed class ExactDecimalLiterals : UnqualifiedODataUriResolver
             : null;
 
     /// <summary>The decimal a number's text says (an OData type suffix <c>d</c>/<c>f</c> dropped), or null.</summary>
-    internal static decimal? Parse(string text)
+    private static decimal? Parse(string text)
     {
-        var digits = text.Length > 1 && text[^1] is 'd' or 'D' or 'f' or 'F' or 'm' or 'M' ? text[..^1] : text;
+        var digits = text.Length > 1 && text[^1] is 'd' or 'D' or 'f' or 'F' ? text[..^1] : text;
         return decimal.TryParse(digits, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
     }
 }

@@ -25,6 +25,7 @@ public abstract class PagingTests(NodeFactory node)
         var random = new Random(Seed);
         var failures = new List<string>();
         var cases = 0;
+        var urls = new List<string>();
         foreach (var set in CatalogSet.All(node))
         {
             var sqlIds = (await node.RowsAsync($"SELECT {set.Column(set.Key)} FROM {set.Table} WHERE {set.Published}"))
@@ -34,6 +35,7 @@ public abstract class PagingTests(NodeFactory node)
                 var query = await QueryAsync(set, random, admin, sqlIds.Count);
                 cases++;
                 var url = $"/odata/{set.Name}?{query.Text}";
+                urls.Add(url);
                 var (items, _, count) = await admin.GetAllPagesAsync(url + "&$count=true");
                 var paged = items.Select(v => Id(v[set.Key.Name]!.ToString())).ToList();
                 var windows = await WindowsAsync(admin, url, set.Key.Name);
@@ -61,6 +63,11 @@ public abstract class PagingTests(NodeFactory node)
             }
         }
         Assert.True(cases >= 8 * OrderingsPerSet, $"only {cases} cases");
+        // The generated cases cover each kind of ordering and option (else the seed or the generator needs a look).
+        var orderings = urls.Select(u => u.Split("$orderby=")[1].Split('&')[0]).ToList();
+        Assert.All(new[] { "/", "(", " desc", "," }, kind => Assert.True(orderings.Any(o => o.Contains(kind, StringComparison.Ordinal)), $"no generated $orderby with '{kind}'"));
+        Assert.Contains(orderings, o => o.Contains(" mul ", StringComparison.Ordinal) || o.Contains(" sub ", StringComparison.Ordinal) || o.Contains(" mod ", StringComparison.Ordinal));
+        Assert.All(new[] { "$filter=", "$expand=" }, option => Assert.Contains(urls, u => u.Contains(option, StringComparison.Ordinal)));
         Assert.True(failures.Count == 0, $"seed {Seed}:\n" + string.Join("\n", failures));
     }
 
