@@ -414,6 +414,57 @@ public abstract class PushApiTests(NodeFactory node, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_key_whose_push_never_answers_is_released_after_the_reservation_timeout_and_the_late_push_commits_nothing()
+    {
+        var s = await SetupAsync();
+        var hooks = node.Services.GetRequiredService<PushHooks>();
+        var options = node.Services.GetRequiredService<PushOptions>();
+        var timeout = options.IdempotencyKeyReservationTimeout;
+        options.IdempotencyKeyReservationTimeout = TimeSpan.FromSeconds(2);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The first push stops between reserving its key and committing, as if its node had died there.
+        hooks.AfterIdempotencyKeyReserved = async _ => { entered.TrySetResult(); await release.Task; };
+        try
+        {
+            var key = Guid.NewGuid().ToString();
+            var innerId = NewKey("INS");
+            var body = new JsonArray(Instrument(innerId));
+            var reservedAt = DateTime.UtcNow;
+            var crashed = PushAsync(s.WriterA, "instruments", body, key);
+            await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            hooks.AfterIdempotencyKeyReserved = null;
+
+            // While reserved: 409, and the problem says from when the key can be used again.
+            var waiting = await JsonOf(await PushAsync(s.WriterA, "instruments", body, key), HttpStatusCode.Conflict);
+            var detail = waiting["detail"]!.GetValue<string>();
+            var from = DateTime.Parse(System.Text.RegularExpressions.Regex.Match(detail, @"\d{4}-\d\d-\d\dT[0-9:.]+Z").Value,
+                System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal);
+            Assert.InRange(from, reservedAt.AddSeconds(2).AddSeconds(-1), DateTime.UtcNow.AddSeconds(2).AddSeconds(1));
+
+            // After the bound the key answers again: this request runs the push.
+            await Task.Delay(from - DateTime.UtcNow + TimeSpan.FromMilliseconds(200));
+            var second = await JsonOf(await PushAsync(s.WriterA, "instruments", body, key), HttpStatusCode.OK);
+            Assert.Equal(1, (int)second["created"]!);
+
+            // The first push comes back to life: its reservation is gone, so it commits nothing.
+            release.SetResult();
+            var late = await JsonOf(await crashed, HttpStatusCode.Conflict);
+            Assert.Contains("reservation", late["detail"]!.GetValue<string>());
+            Assert.Equal(1L, await node.ScalarAsync<long>($"SELECT COUNT(*) FROM instruments WHERE inner_id = '{innerId}'"));
+            using var replay = await PushAsync(s.WriterA, "instruments", body, key);
+            Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+            Assert.Equal(second.ToJsonString(), JsonNode.Parse(await replay.Content.ReadAsStringAsync())!.ToJsonString());
+        }
+        finally
+        {
+            hooks.AfterIdempotencyKeyReserved = null;
+            release.TrySetResult();
+            options.IdempotencyKeyReservationTimeout = timeout;
+        }
+    }
+
+    [Fact]
     public async Task Limits_are_413_problems_naming_the_limit()
     {
         var s = await SetupAsync();
