@@ -29,7 +29,7 @@ public sealed class PushHooks
 /// The push API's work (docs/push.md): read the body, reserve the Idempotency-Key, check every item (schema, then the
 /// rules a schema cannot say, with one query per table), and write the valid ones in one transaction.
 /// </summary>
-internal sealed class PushService(CatalogDbContext db, PushOptions options, PushHooks hooks, ILogger<PushService> logger)
+internal sealed class PushService(CatalogDbContext db, PushOptions options, PushHooks hooks, TimeProvider clock, ILogger<PushService> logger)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const string ContinueOnError = "odata.continue-on-error";
@@ -90,7 +90,7 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
         IdempotencyKey? reserved, HttpContext http, PushStages stages, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var batch = new PushBatch(db, unit, DateTime.UtcNow, items) { Stages = stages };
+        var batch = new PushBatch(db, unit, clock.GetUtcNow().UtcDateTime, items) { Stages = stages };
         batch.ReadKeys(kind.KeyProperty);
 
         // The shared schema, item by item (DocumentSchema is thread-safe): the bulk of the CPU work of a push.

@@ -143,8 +143,9 @@ public abstract class PushApiTests(NodeFactory node, ITestOutputHelper output)
         Assert.NotNull(instrument["onboardedAt"]);
         Assert.Equal("2026-02-01T00:00:00Z", instrument["sensorInstalledAt"]!.GetValue<DateTimeOffset>().ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ"));
         var instrumentId = instrument["id"]!.GetValue<string>();
-        // Acceptance 2026-01-05 + 30 working days, by the node's calendar.
-        Assert.Equal(Api.Catalog.WorkingCalendar.Default.AddWorkingDays(new DateOnly(2026, 1, 5), 30).ToString("yyyy-MM-dd"),
+        // Acceptance Monday 2026-01-05 + 30 working days: 6-30 January 19, 2-13 February 10, and Saturday 14 February
+        // is the 30th: a working weekend (调休) before the Spring Festival.
+        Assert.Equal("2026-02-14",
             (await node.RowsAsync($"SELECT onboarding_due_date FROM instruments WHERE unit_id = '{s.A}' AND inner_id = '{innerId}'"))
                 .Select(r => r[0] is DateOnly d ? d.ToString("yyyy-MM-dd") : r[0] is DateTime t ? t.ToString("yyyy-MM-dd") : r[0]!.ToString()!).Single());
 

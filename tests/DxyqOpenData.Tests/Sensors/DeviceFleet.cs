@@ -21,6 +21,8 @@ public sealed class DeviceFleet(int port, IReadOnlyList<string> sensors, TimeSpa
 
     public ConcurrentBag<(string Sensor, long Seq)> Attempted { get; } = [];
     public ConcurrentBag<(string Sensor, long Seq)> Acknowledged { get; } = [];
+    /// <summary>When each acknowledged reading's PUBACK arrived.</summary>
+    public ConcurrentDictionary<(string Sensor, long Seq), DateTime> AcknowledgedAt { get; } = new();
     /// <summary>Why publishing failed, and how often (for a failing test's message).</summary>
     public ConcurrentDictionary<string, int> Failures { get; } = new();
 
@@ -56,7 +58,11 @@ public sealed class DeviceFleet(int port, IReadOnlyList<string> sensors, TimeSpa
                 Attempted.Add((sensor, seq));
                 var result = await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
                     .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), stop);
-                if (result.ReasonCode == MqttClientPublishReasonCode.Success) Acknowledged.Add((sensor, seq));
+                if (result.ReasonCode == MqttClientPublishReasonCode.Success)
+                {
+                    AcknowledgedAt[(sensor, seq)] = DateTime.UtcNow;
+                    Acknowledged.Add((sensor, seq));
+                }
                 await Task.Delay(pace, stop);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -78,11 +84,17 @@ public sealed class DeviceFleet(int port, IReadOnlyList<string> sensors, TimeSpa
 
     /// <summary>
     /// Acknowledged ⊆ stored ⊆ attempted, each stored once, by <paramref name="query"/> (SQL on the node's database),
-    /// waiting up to a minute for the last batches.
+    /// waiting up to a minute for the last batches. <paramref name="brokerDying"/>: the instants in which a broker was
+    /// being stopped (from the signal to its exit): a reading it acknowledged then and lost is what docs/sensors.md
+    /// says mosquitto does not guarantee; every other acknowledged reading must be stored.
     /// </summary>
-    public async Task AssertStoredAsync(Func<string, Task<List<object?[]>>> query)
+    public async Task AssertStoredAsync(Func<string, Task<List<object?[]>>> query, IReadOnlyList<(DateTime From, DateTime To)>? brokerDying = null)
     {
-        var acknowledged = Acknowledged.ToHashSet();
+        var slack = TimeSpan.FromMilliseconds(20); // the PUBACK's way from the broker to the device's clock
+        var acknowledged = Acknowledged
+            .Where(r => !(brokerDying ?? []).Any(w => AcknowledgedAt[r] >= w.From && AcknowledgedAt[r] <= w.To + slack))
+            .ToHashSet();
+        var dying = Acknowledged.Count - acknowledged.Count;
         Assert.True(acknowledged.Count > 300, $"only {acknowledged.Count} readings acknowledged; failures: "
             + string.Join("; ", Failures.Select(f => $"{f.Value}× {f.Key}")));
         var list = string.Join(", ", sensors.Select(s => $"'{s}'"));
@@ -96,7 +108,7 @@ public sealed class DeviceFleet(int port, IReadOnlyList<string> sensors, TimeSpa
         var missing = acknowledged.Except(stored).OrderBy(r => r).ToList();
         var letters = missing.Count == 0 ? [] : await query("SELECT reason, COUNT(*) FROM sensor_dead_letters GROUP BY reason");
         Assert.True(missing.Count == 0, "dead letters: " + string.Join(", ", letters.Select(l => $"{l[0]} {l[1]}")) + "; " + $"{missing.Count} of {acknowledged.Count} acknowledged readings not stored, e.g. "
-            + string.Join(", ", missing.Take(5)) + $"; {stored.Count} stored");
+            + string.Join(", ", missing.Take(5)) + $"; {stored.Count} stored; {dying} acknowledged while a broker was dying");
         Assert.Equal(stored.Count, stored.Distinct().Count());
         Assert.Empty(stored.Except(Attempted));
     }

@@ -13,7 +13,9 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
         /// <summary>Every instant column of the schema at this migration.</summary>
         private static readonly (string Table, string[] Columns)[] Instants =
         [
-            ("alerts", ["raised_at", "resolved_at"]),
+            ("alerts", ["explained_at", "raised_at", "resolved_at"]),
+            ("leases", ["acquired_at", "expires_at"]),
+            ("calendar_years", ["updated_at"]),
             ("datasets", ["updated_at"]),
             ("node_settings", ["created_at"]),
             ("replica_cursors", ["harvested_at", "updated_at"]),
