@@ -3,7 +3,6 @@ using DxyqOpenData.Api.Commands;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Demo;
 using DxyqOpenData.Api.Federation;
-using DxyqOpenData.Api.Federation.Harvest;
 using DxyqOpenData.Api.Imports;
 using DxyqOpenData.Api.OpenApi;
 using DxyqOpenData.Api.Operations;
@@ -35,8 +34,6 @@ builder.AddSupervision();
 
 var app = builder.Build();
 
-// First: the rest of the pipeline is what a federated query runs its local part through (Federation/LocalPipeline.cs).
-app.UseLocalPipelineCapture();
 app.UseErrorHandling();
 app.UseCatalogSwagger();
 app.UseRouting();

@@ -1,7 +1,7 @@
 using DxyqOpenData.Api.Alerts;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Datasets;
-using DxyqOpenData.Api.Federation.Harvest;
+using DxyqOpenData.Api.Federation;
 using DxyqOpenData.Api.Imports;
 using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.Security;
