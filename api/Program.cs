@@ -34,6 +34,7 @@ var app = builder.Build();
 // First: the rest of the pipeline is what a federated query runs its local part through (Federation/LocalPipeline.cs).
 app.UseLocalPipelineCapture();
 app.UseErrorHandling();
+app.UseODataStatusBodies();
 app.UseCatalogSwagger();
 app.UseRouting();
 app.UseOperations();
