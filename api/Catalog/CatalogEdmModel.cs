@@ -51,13 +51,10 @@ public static class CatalogEdmModel
             property.Precision = 18;
             property.Scale = 2;
         }
-        // Foreign keys the convention builder leaves nullable because of the navigation, and the navigations they
-        // make required (Nullable="false"). An instrument's sensor, a dataset's
-        // instrument and a service record's (whose instrument may be confidential, so unpublished) stay optional.
+        // Foreign keys the convention builder leaves nullable because of the navigation: an instrument's unit is
+        // required (Nullable="false" on the navigation and on unitId).
         instruments.EntityType.Property(i => i.UnitId).IsRequired();
         instruments.EntityType.HasRequired(i => i.Unit);
-        builder.EntityType<ServiceOffering>().HasRequired(o => o.Instrument);
-        builder.EntityType<UsageSession>().HasRequired(s => s.Instrument);
 
         return builder.GetEdmModel();
     }

@@ -85,6 +85,8 @@ internal sealed class RestrictedReads : QueryNodeVisitor<IEdmProperty?>
         {
             var found = expression switch
             {
+                // $count as n has no expression to read (a virtual property node the walk need not know).
+                AggregateExpression { Method: AggregationMethod.VirtualPropertyCount } => null,
                 AggregateExpression single => Read(single.Expression) is { } p ? (p, option) : null,
                 EntitySetAggregateExpression set => Read(set.Expression) is { } q ? (q, option) : InAggregates(set.Children, option),
                 _ => throw new ODataException($"The {option} aggregate '{expression.AggregateKind}' cannot be checked for restricted properties."),

@@ -80,7 +80,7 @@ internal sealed class EdmSchemas(IEdmModel model, XmlDocs docs, OpenApiDocument 
         // A single-valued navigation is nullable unless the EDM says otherwise (an instrument without a sensor).
         var schema = navigation.Type.IsCollection()
             ? new OpenApiSchema { Type = JsonSchemaType.Array, Items = Ref(target), Description = expand }
-            : new OpenApiSchema { AllOf = [Ref(target)], Description = expand, Type = navigation.Type.IsNullable ? JsonSchemaType.Null : null };
+            : new OpenApiSchema { AllOf = [Ref(target)], Description = expand, Type = navigation.Type.IsNullable ? JsonSchemaType.Object | JsonSchemaType.Null : null };
         return Property(navigation, schema);
     }
 
