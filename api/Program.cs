@@ -35,6 +35,7 @@ builder.AddSupervision();
 var app = builder.Build();
 
 app.UseErrorHandling();
+app.UseODataStatusBodies();
 app.UseCatalogSwagger();
 app.UseRouting();
 app.UseOperations();

@@ -195,6 +195,29 @@ internal static partial class BadInput
     private static partial Regex BareRef();
 
     /// <summary>
+    /// Refuses <c>$expand=nav/$count</c> at any depth: the library parses it but writes entity references, not a count.
+    /// A count of related entities is <c>$expand=nav($count=true;$top=0)</c>, or <c>nav/$count</c> in <c>$filter</c>,
+    /// <c>$orderby</c> or <c>$compute</c>.
+    /// </summary>
+    public static void RejectExpandedCount(SelectExpandClause? clause)
+    {
+        foreach (var item in clause?.SelectedItems ?? [])
+        {
+            switch (item)
+            {
+                case ExpandedCountSelectItem count:
+                    var name = count.PathToNavigationProperty.LastSegment.Identifier;
+                    throw new QueryRejectedException(
+                        $"$expand={name}/$count is not supported: ask $expand={name}($count=true;$top=0) for the count alone, or use {name}/$count in $filter, $orderby or $compute.",
+                        "$expand");
+                case ExpandedNavigationSelectItem navigation:
+                    RejectExpandedCount(navigation.SelectAndExpand);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
     /// Refuses a division or modulo by a literal zero anywhere in the query ($filter, $orderby, $compute, $apply, and
     /// the options nested in $expand): OData makes integer and decimal division by zero an error, PostgreSQL raises
     /// one for every type, SQLite answers null. The node answers 400 on every database.

@@ -27,7 +27,11 @@ public static class CatalogEdmModel
 
         builder.EntitySet<Unit>("Units");
         var instruments = builder.EntitySet<Instrument>("Instruments");
+        // The ETag: updatedAt moves with every catalog change; the sensor bridge writes run state and last-seen time
+        // without moving it (they are not catalog changes, see the change feed), so they are in the ETag themselves.
         instruments.EntityType.Property(i => i.UpdatedAt).IsConcurrencyToken();
+        instruments.EntityType.EnumProperty(i => i.RunState).IsConcurrencyToken();
+        instruments.EntityType.Property(i => i.LastSeenAt).IsConcurrencyToken();
         // Always false for what is published (confidential instruments are filtered out at the model).
         instruments.EntityType.Ignore(i => i.IsConfidential);
         builder.EntitySet<ServiceOffering>("ServiceOfferings");
@@ -46,8 +50,10 @@ public static class CatalogEdmModel
             property.Precision = 18;
             property.Scale = 2;
         }
-        // Foreign keys the convention builder leaves nullable because of the navigation.
+        // Foreign keys the convention builder leaves nullable because of the navigation: an instrument's unit is
+        // required (Nullable="false" on the navigation and on unitId).
         instruments.EntityType.Property(i => i.UnitId).IsRequired();
+        instruments.EntityType.HasRequired(i => i.Unit);
 
         return builder.GetEdmModel();
     }

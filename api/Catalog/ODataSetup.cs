@@ -13,6 +13,9 @@ namespace DxyqOpenData.Api.Catalog;
 
 public static class ODataSetup
 {
+    /// <summary>Where the catalog is served.</summary>
+    public const string RoutePrefix = "/odata";
+
     public static IHostApplicationBuilder AddCatalogOData(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton(new LeanPagesSwitch(builder.Configuration.GetValue("OData:LeanPages", true)));

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Mvc;
+using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Security;
@@ -17,4 +19,11 @@ public sealed class DatasetsController(CatalogDbContext db) : ODataController
 
     [CatalogQuery]
     public SingleResult<Dataset> Get(Guid key) => SingleResult.Create(db.Datasets.Where(d => d.Id == key));
+
+    /// <summary>Its instrument (<c>…(key)/instrument</c>), when both are visible to the caller.</summary>
+    [CatalogQuery]
+    [HttpGet("odata/Datasets({key})/instrument")]
+    [HttpGet("odata/Datasets/{key}/instrument")]
+    public SingleResult<Instrument> GetInstrument(Guid key) =>
+        SingleResult.Create(db.Instruments.Where(i => db.Datasets.Any(d => d.Id == key && d.InstrumentId == i.Id)));
 }

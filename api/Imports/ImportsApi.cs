@@ -43,6 +43,9 @@ public static class ImportsApi
     /// <summary>A unit's client with <c>catalog.write</c> or <c>records.write</c>; the kind's own scope is checked per upload.</summary>
     public const string Policy = "unit-imports";
 
+    /// <summary>The upload's endpoint name (its body is described by ImportUploadOperationFilter).</summary>
+    public const string UploadName = "CreateImport";
+
     public const string CsvMediaType = "text/csv";
     public const string XlsxMediaType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -82,12 +85,11 @@ public static class ImportsApi
         imports.MapPost("/", UploadAsync)
             .RequireAuthorization(Policy)
             .DisableAntiforgery()
-            .Accepts<ImportUpload>("multipart/form-data")
             .Produces<ImportAccepted>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .WithName("CreateImport")
+            .WithName(UploadName)
             .WithSummary("Uploads a fixed-format file (multipart: file, kind) for the client's unit; 202 with the import's id and URL. catalog.write for the catalog kinds, records.write for service-records.");
 
         imports.MapGet("/{id:guid}", GetAsync)

@@ -78,9 +78,10 @@ internal sealed class EdmSchemas(IEdmModel model, XmlDocs docs, OpenApiDocument 
     {
         var target = (IEdmSchemaType)navigation.ToEntityType();
         var expand = $"Navigation property: present only with `$expand={navigation.Name}`.";
+        // A single-valued navigation is nullable unless the EDM says otherwise (an instrument without a sensor).
         var schema = navigation.Type.IsCollection()
             ? new OpenApiSchema { Type = JsonSchemaType.Array, Items = Ref(target), Description = expand }
-            : new OpenApiSchema { AllOf = [Ref(target)], Description = expand };
+            : new OpenApiSchema { AllOf = [Ref(target)], Description = expand, Type = navigation.Type.IsNullable ? JsonSchemaType.Object | JsonSchemaType.Null : null };
         return Property(navigation, schema);
     }
 

@@ -9,7 +9,7 @@ using Swashbuckle.AspNetCore.SwaggerGen;
 namespace DxyqOpenData.Api.OpenApi;
 
 /// <summary>
-/// Describes <c>/odata</c> from the EDM model: per entity set a collection and a by-key GET with the query options and
+/// Describes <c>/odata</c> from the EDM model: per entity set a collection, a by-key and a GET per navigation property with the query options and
 /// limits of <see cref="CatalogQueryAttribute"/>, plus <c>$metadata</c>. Swashbuckle cannot see OData routes itself.
 /// </summary>
 internal sealed class ODataDocumentFilter : IDocumentFilter
@@ -17,9 +17,6 @@ internal sealed class ODataDocumentFilter : IDocumentFilter
     public const string Prefix = "/odata";
     public const string ErrorSchema = "ODataError";
     public const string MetadataTag = "OData service";
-
-    /// <summary>The sets whose statistics are asked for (contract: "$apply on the sets where statistics are asked").</summary>
-    public static readonly IReadOnlySet<string> AggregatableSets = new HashSet<string>(["Instruments", "ServiceRecords"], StringComparer.Ordinal);
 
     public void Apply(OpenApiDocument document, DocumentFilterContext context)
     {
@@ -44,12 +41,16 @@ internal sealed class ODataDocumentFilter : IDocumentFilter
             var operations = new ODataOperations(set, schemas, document)
             {
                 Protected = protectedSets.Contains(set.Name),
-                Aggregatable = AggregatableSets.Contains(set.Name),
             };
             document.Tags.Add(new OpenApiTag { Name = set.Name, Description = schemas.Describe(type) });
             document.Components.Schemas[operations.CollectionSchemaName] = operations.CollectionSchema();
             document.Paths[$"{Prefix}/{set.Name}"] = Path(HttpMethod.Get, operations.List());
             document.Paths[$"{Prefix}/{set.Name}{operations.KeySegment}"] = Path(HttpMethod.Get, operations.ByKey());
+            foreach (var navigation in type.NavigationProperties())
+            {
+                var target = (IEdmEntitySet)set.FindNavigationTarget(navigation);
+                document.Paths[$"{Prefix}/{set.Name}{operations.KeySegment}/{navigation.Name}"] = Path(HttpMethod.Get, operations.Navigation(navigation, target));
+            }
         }
     }
 

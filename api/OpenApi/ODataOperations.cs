@@ -4,7 +4,7 @@ using Microsoft.OpenApi;
 
 namespace DxyqOpenData.Api.OpenApi;
 
-/// <summary>The two GET operations of one entity set, and the response shapes OData gives them.</summary>
+/// <summary>The GET operations of one entity set (collection, by key, navigation), and the response shapes OData gives them.</summary>
 internal sealed class ODataOperations(IEdmEntitySet set, EdmSchemas schemas, OpenApiDocument document)
 {
     private IEdmEntityType Type => set.EntityType;
@@ -14,8 +14,6 @@ internal sealed class ODataOperations(IEdmEntitySet set, EdmSchemas schemas, Ope
     private bool StringKey => Key.Type.IsString();
 
     public bool Protected { get; init; }
-
-    public bool Aggregatable { get; init; }
 
     public string CollectionSchemaName => $"{Type.Name}Collection";
 
@@ -49,16 +47,7 @@ internal sealed class ODataOperations(IEdmEntitySet set, EdmSchemas schemas, Ope
     public OpenApiOperation ByKey()
     {
         var parameters = QueryOptions(collection: false);
-        parameters.Insert(0, new OpenApiParameter
-        {
-            Name = "key",
-            In = ParameterLocation.Path,
-            Required = true,
-            Description = StringKey
-                ? $"The `{Key.Name}` (the quotes around it are part of the URL)."
-                : $"The `{Key.Name}`.",
-            Schema = StringKey ? new OpenApiSchema { Type = JsonSchemaType.String } : new OpenApiSchema { Type = JsonSchemaType.String, Format = "uuid" },
-        });
+        parameters.Insert(0, KeyParameter());
         var operation = new OpenApiOperation
         {
             OperationId = $"get{Type.Name}",
@@ -69,12 +58,60 @@ internal sealed class ODataOperations(IEdmEntitySet set, EdmSchemas schemas, Ope
             {
                 ["200"] = Json($"The {Type.Name}.", schemas.Ref(Type)),
                 ["400"] = Error("The key or a query option is malformed."),
-                ["404"] = new OpenApiResponse { Description = Protected ? $"No {Type.Name} with that key visible to the caller." : $"No {Type.Name} with that key." },
+                ["404"] = Json(Protected ? $"No {Type.Name} with that key visible to the caller." : $"No {Type.Name} with that key.",
+                    new OpenApiSchemaReference(ODataDocumentFilter.ErrorSchema, document)),
             },
         };
         Secure(operation);
         return operation;
     }
+
+    /// <summary>
+    /// <c>Set(key)/navigation</c>: a collection navigation pages and takes the query options like a set (the next link
+    /// of a nested collection in <c>$expand</c> names this route); a single-valued one answers the related entity.
+    /// </summary>
+    public OpenApiOperation Navigation(IEdmNavigationProperty navigation, IEdmEntitySet target)
+    {
+        var related = navigation.ToEntityType();
+        var collection = navigation.Type.IsCollection();
+        var parameters = new ODataOperations(target, schemas, document).QueryOptions(collection);
+        parameters.Insert(0, KeyParameter());
+        var responses = new OpenApiResponses
+        {
+            ["200"] = collection
+                ? Json($"A page of the {Type.Name}'s {navigation.Name}.", new OpenApiSchemaReference($"{related.Name}Collection", document))
+                : Json($"The {Type.Name}'s {navigation.Name}.", schemas.Ref(related)),
+            ["400"] = Error("The key or a query option is malformed or exceeds a limit."),
+            ["404"] = Json(Protected ? $"No {Type.Name} with that key visible to the caller." : $"No {Type.Name} with that key" + (collection || !navigation.Type.IsNullable ? "." : $", or its {navigation.Name} is not published."),
+                new OpenApiSchemaReference(ODataDocumentFilter.ErrorSchema, document)),
+        };
+        if (!collection && navigation.Type.IsNullable)
+        {
+            responses["204"] = new OpenApiResponse { Description = $"The {Type.Name} has no {navigation.Name}." };
+        }
+        var operation = new OpenApiOperation
+        {
+            OperationId = $"{(collection ? "list" : "get")}{Type.Name}{char.ToUpperInvariant(navigation.Name[0])}{navigation.Name[1..]}",
+            Summary = collection ? $"Query a {Type.Name}'s {navigation.Name}" : $"Get a {Type.Name}'s {navigation.Name}",
+            Description = collection ? Limits : null,
+            Tags = new HashSet<OpenApiTagReference> { new(set.Name, document) },
+            Parameters = parameters,
+            Responses = responses,
+        };
+        Secure(operation);
+        return operation;
+    }
+
+    private OpenApiParameter KeyParameter() => new()
+    {
+        Name = "key",
+        In = ParameterLocation.Path,
+        Required = true,
+        Description = StringKey
+            ? $"The `{Key.Name}` (the quotes around it are part of the URL)."
+            : $"The `{Key.Name}`.",
+        Schema = StringKey ? new OpenApiSchema { Type = JsonSchemaType.String } : new OpenApiSchema { Type = JsonSchemaType.String, Format = "uuid" },
+    };
 
     public static OpenApiOperation Metadata(OpenApiDocument document) => new()
     {
@@ -191,6 +228,7 @@ internal sealed class ODataOperations(IEdmEntitySet set, EdmSchemas schemas, Ope
         }
         parameters.Add(Query("$select", $"Comma-separated properties to return: {properties}.", String()));
         parameters.Add(Query("$expand", expand, String()));
+        parameters.Add(Query("$compute", "Computed properties (OData 4.01), usable in `$select`, `$filter` and `$orderby`, e.g. `$compute=year(acceptanceDate) as acceptedIn&$select=id,acceptedIn`.", String()));
         if (!collection)
         {
             return parameters;
@@ -200,10 +238,7 @@ internal sealed class ODataOperations(IEdmEntitySet set, EdmSchemas schemas, Ope
             new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "0", Maximum = CatalogQueryAttribute.MaxTopValue.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
         parameters.Add(Query("$skip", "Number of entities to skip.", new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "0" }));
         parameters.Add(Query("$count", "`true` adds the total number of matching entities as `@odata.count`.", new OpenApiSchema { Type = JsonSchemaType.Boolean }));
-        if (Aggregatable)
-        {
-            parameters.Add(Query("$apply", "Aggregation (OData Data Aggregation), e.g. `groupby((unitId),aggregate($count as count))`.", String()));
-        }
+        parameters.Add(Query("$apply", "Aggregation (OData Data Aggregation: `filter`, `groupby`, `aggregate`, `compute`), translated to SQL, e.g. `groupby((unitId),aggregate($count as count))`. Aggregated rows are not entities: no `odata.metadata=full` (406).", String()));
         return parameters;
     }
 

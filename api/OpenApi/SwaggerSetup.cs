@@ -80,11 +80,16 @@ public static class SwaggerSetup
             }
             o.OperationFilter<AuthorizationOperationFilter>();
             o.OperationFilter<Push.PushOperationFilter>();
+            o.OperationFilter<Imports.ImportUploadOperationFilter>();
             o.DocumentFilter<ODataDocumentFilter>();
             o.DocumentFilter<TagDescriptionsDocumentFilter>();
             o.DocumentFilter<StableOrderDocumentFilter>();
         });
-        builder.Services.Configure<Swashbuckle.AspNetCore.Swagger.SwaggerOptions>(o => o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_0);
+        builder.Services.Configure<Swashbuckle.AspNetCore.Swagger.SwaggerOptions>(o =>
+        {
+            o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_0;
+            o.SetCustomDocumentSerializer<Yaml11SafeSerializer>();
+        });
         return builder;
     }
 

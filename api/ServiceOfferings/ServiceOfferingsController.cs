@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Mvc;
+using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Security;
@@ -17,4 +19,11 @@ public sealed class ServiceOfferingsController(CatalogDbContext db) : ODataContr
 
     [CatalogQuery]
     public SingleResult<ServiceOffering> Get(Guid key) => SingleResult.Create(db.ServiceOfferings.Where(o => o.Id == key));
+
+    /// <summary>Its instrument (<c>…(key)/instrument</c>), when both are visible to the caller.</summary>
+    [CatalogQuery]
+    [HttpGet("odata/ServiceOfferings({key})/instrument")]
+    [HttpGet("odata/ServiceOfferings/{key}/instrument")]
+    public SingleResult<Instrument> GetInstrument(Guid key) =>
+        SingleResult.Create(db.Instruments.Where(i => db.ServiceOfferings.Any(o => o.Id == key && o.InstrumentId == i.Id)));
 }

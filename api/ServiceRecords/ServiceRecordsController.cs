@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Mvc;
+using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Security;
@@ -19,4 +21,11 @@ public sealed class ServiceRecordsController(CatalogDbContext db) : ODataControl
 
     [CatalogQuery]
     public SingleResult<ServiceRecord> Get(Guid key) => SingleResult.Create(Visible.Where(r => r.Id == key));
+
+    /// <summary>Its instrument (<c>…(key)/instrument</c>), when both are visible to the caller.</summary>
+    [CatalogQuery]
+    [HttpGet("odata/ServiceRecords({key})/instrument")]
+    [HttpGet("odata/ServiceRecords/{key}/instrument")]
+    public SingleResult<Instrument> GetInstrument(Guid key) =>
+        SingleResult.Create(db.Instruments.Where(i => Visible.Any(r => r.Id == key && r.InstrumentId == i.Id)));
 }

@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.AspNetCore.Mvc;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Security;
@@ -16,4 +18,13 @@ public sealed class UnitsController(CatalogDbContext db) : ODataController
 
     [CatalogQuery]
     public SingleResult<Unit> Get(string key) => SingleResult.Create(db.Units.Where(u => u.Id == key));
+
+    /// <summary>The unit's published instruments (<c>Units('…')/instruments</c>), paged like the set; 404 for no such unit.</summary>
+    [CatalogQuery]
+    [HttpGet("odata/Units({key})/instruments")]
+    [HttpGet("odata/Units/{key}/instruments")]
+    public async Task<IActionResult> GetInstruments(string key) =>
+        await db.Units.AnyAsync(u => u.Id == key, HttpContext.RequestAborted)
+            ? Ok(db.Instruments.Where(i => i.UnitId == key))
+            : NotFound();
 }

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Mvc;
+using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Security;
@@ -16,4 +18,11 @@ public sealed class UsageSessionsController(CatalogDbContext db) : ODataControll
 
     [CatalogQuery]
     public SingleResult<UsageSession> Get(Guid key) => SingleResult.Create(db.UsageSessions.Where(s => s.Id == key));
+
+    /// <summary>Its instrument (<c>…(key)/instrument</c>), when both are visible to the caller.</summary>
+    [CatalogQuery]
+    [HttpGet("odata/UsageSessions({key})/instrument")]
+    [HttpGet("odata/UsageSessions/{key}/instrument")]
+    public SingleResult<Instrument> GetInstrument(Guid key) =>
+        SingleResult.Create(db.Instruments.Where(i => db.UsageSessions.Any(s => s.Id == key && s.InstrumentId == i.Id)));
 }

@@ -402,6 +402,18 @@ public abstract class ImportsTests(NodeFactory node)
         (status, detail) = await Upload(Encoding.UTF8.GetBytes(Csv([])), "a.csv", "widgets");
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("kind", detail);
+
+        // Not multipart at all: the file as the body, under every media type a client might send it with.
+        foreach (var mediaType in new[] { "text/csv", DxyqOpenData.Api.Imports.ImportsApi.XlsxMediaType, "application/json", "application/octet-stream" })
+        {
+            using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(Csv([])));
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(mediaType);
+            using var response = await client.PostAsync("/api/v1/imports", content);
+            var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{mediaType}: {(int)response.StatusCode} {body}");
+            Assert.Equal("urn:dxyq:problem:validation", body["type"]!.GetValue<string>());
+            Assert.Contains("multipart/form-data", body["detail"]!.GetValue<string>());
+        }
     }
 }
 

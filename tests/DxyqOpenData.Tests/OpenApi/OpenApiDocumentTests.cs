@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.OData.Edm;
 using DxyqOpenData.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -30,15 +31,60 @@ public sealed class OpenApiDocumentTests(SqliteNode node) : IClassFixture<Sqlite
             var list = paths.GetProperty($"/odata/{set}").GetProperty("get");
             Assert.Equal(set, list.GetProperty("tags")[0].GetString());
             Assert.Subset(ParameterNames(list).ToHashSet(), new HashSet<string> { "$filter", "$select", "$expand", "$orderby", "$top", "$skip", "$count" });
-            Assert.Equal(set is "Instruments" or "ServiceRecords", ParameterNames(list).Contains("$apply"));
+            // Every set takes $apply and $compute (CatalogQueryAttribute allows both), so every collection says so.
+            Assert.Contains("$apply", ParameterNames(list));
+            Assert.Contains("$compute", ParameterNames(list));
             Assert.Equal(set is "ServiceRecords" or "Alerts", list.GetProperty("responses").TryGetProperty("401", out _));
             Assert.Equal(set is "ServiceRecords" or "Alerts", list.GetProperty("security")[0].TryGetProperty("oauth2", out _));
 
-            var byKey = paths.EnumerateObject().Single(p => p.Name.StartsWith($"/odata/{set}(", StringComparison.Ordinal)).Value.GetProperty("get");
+            var byKey = paths.EnumerateObject().Single(p => p.Name.StartsWith($"/odata/{set}(", StringComparison.Ordinal) && p.Name.EndsWith(')')).Value.GetProperty("get");
+            Assert.Contains("$compute", ParameterNames(byKey));
             var key = byKey.GetProperty("parameters")[0].GetProperty("schema");
             Assert.Equal(set is "Units" or "Sensors" ? null : "uuid", key.TryGetProperty("format", out var f) ? f.GetString() : null);
             Assert.True(byKey.GetProperty("responses").TryGetProperty("404", out _));
         }
+    }
+
+    [Fact]
+    public async Task Every_navigation_property_has_its_route_and_its_nullability()
+    {
+        var document = await DocumentAsync(node.CreateClient());
+        var paths = document.GetProperty("paths");
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var model = DxyqOpenData.Api.Catalog.CatalogEdmModel.Get();
+        var navigations = 0;
+        foreach (var set in model.EntityContainer.EntitySets())
+        {
+            var keySegment = set.EntityType.Key().Single().Type.IsString() ? "('{key}')" : "({key})";
+            foreach (var navigation in set.EntityType.NavigationProperties())
+            {
+                navigations++;
+                var operation = paths.GetProperty($"/odata/{set.Name}{keySegment}/{navigation.Name}").GetProperty("get");
+                Assert.Equal(set.Name, operation.GetProperty("tags")[0].GetString());
+                Assert.Equal(navigation.Type.IsCollection(), ParameterNames(operation).Contains("$top"));
+                Assert.True(operation.GetProperty("responses").TryGetProperty("404", out _));
+                var property = schemas.GetProperty(set.EntityType.Name).GetProperty("properties").GetProperty(navigation.Name);
+                var nullable = property.TryGetProperty("nullable", out var n) && n.GetBoolean();
+                Assert.True(nullable == (!navigation.Type.IsCollection() && navigation.Type.IsNullable), $"{set.EntityType.Name}.{navigation.Name} nullable: {nullable}");
+            }
+        }
+        Assert.True(navigations >= 8);
+        Assert.True(schemas.GetProperty("Instrument").GetProperty("properties").GetProperty("sensor").GetProperty("nullable").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Yaml_quotes_every_string_yaml_1_1_reads_as_a_boolean_or_null()
+    // (true, false and null the writer quotes already when they are strings; unquoted they are the document's own booleans.)
+    {
+        var yaml = await node.CreateClient().GetStringAsync("/swagger/v1/swagger.yaml");
+        var bare = System.Text.RegularExpressions.Regex.Matches(yaml, @"(?im)^\s*(?:-\s+|[\w$@.'-]+:\s+)(y|yes|n|no|on|off|~)\s*$");
+        Assert.True(bare.Count == 0, "unquoted: " + string.Join(", ", bare.Select(m => m.Value.Trim())));
+        // Every such enum member of the model (RunState's off, …) is written, quoted.
+        var members = DxyqOpenData.Api.Catalog.CatalogEdmModel.Get().SchemaElements.OfType<Microsoft.OData.Edm.IEdmEnumType>()
+            .SelectMany(t => t.Members).Select(m => m.Name)
+            .Where(m => System.Text.RegularExpressions.Regex.IsMatch(m, "^(y|yes|n|no|on|off|true|false|null)$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)).ToList();
+        Assert.Contains("off", members);
+        Assert.All(members, m => Assert.Contains($"- '{m}'", yaml));
     }
 
     [Fact]
