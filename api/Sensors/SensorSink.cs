@@ -71,13 +71,6 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
                 session.EndReason = SessionEnd.Open;
             }
         }
-        // A batch is stored whole or not at all; one whose first reading is already there was stored before (a retry
-        // after a commit whose answer was lost) and adds nothing to readings and rollups again.
-        var first = batch.Readings.Count > 0 ? batch.Readings[0] : null;
-        // A range, not equality: on SQLite the bulk copy writes times with milliseconds ("…00.000") and EF without.
-        var readingsStored = first is not null
-            && await db.SensorReadings.AnyAsync(r => r.SensorId == first.SensorId
-                && r.Ts >= first.Timestamp.AddMilliseconds(-1) && r.Ts < first.Timestamp.AddMilliseconds(1), cancellationToken);
         var newlyClosed = new List<SessionClosed>();
         foreach (var closed in batch.Closed)
         {
@@ -90,8 +83,10 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
             }
         }
         await db.SaveChangesAsync(cancellationToken);
-        if (!readingsStored) await WriteReadingsAsync(batch.Readings, cancellationToken);
-        await WriteRollupsAsync(readingsStored ? [] : batch.Readings, newlyClosed, cancellationToken);
+        // Only the readings not stored yet count in the rollups: a batch stored again (a retry after a commit whose
+        // answer was lost, messages redelivered after a crash) adds nothing twice.
+        var added = await WriteReadingsAsync(batch.Readings, cancellationToken);
+        await WriteRollupsAsync(added, newlyClosed, cancellationToken);
         await WriteDeadLettersAsync(batch, cancellationToken);
         await WriteRunStatesAsync(batch.RunStates, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -125,25 +120,52 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
         }
     }
 
-    private async Task WriteReadingsAsync(IReadOnlyList<NormalizedReading> readings, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the readings not stored yet and returns them. Whether a reading is there is the database's decision, per
+    /// reading, by the unique index on (ts, sensor_id, seq): on PostgreSQL the batch goes in by binary COPY and, when
+    /// that hits the index (some readings are there), again row by row with a conditional INSERT; elsewhere row by row.
+    /// </summary>
+    private async Task<IReadOnlyList<NormalizedReading>> WriteReadingsAsync(IReadOnlyList<NormalizedReading> readings, CancellationToken cancellationToken)
     {
-        if (readings.Count == 0) return;
-        if (db.Database.IsSqlite())
+        if (readings.Count == 0) return readings;
+        if (db.Database.IsNpgsql())
         {
-            // One prepared INSERT run per row inside the batch's transaction: SQLite's fastest way in (no SQL to
-            // parse per row, no multi-row statements to build), several times the rows/s of multi-row INSERTs.
-            await using var insert = new RowStatement(db, typeof(SensorReading),
-                "INSERT INTO {table} ({SensorId}, {InstrumentId}, {Ts}, {State}, {PowerW}, {Seq}) VALUES (@p0, @p1, @p2, @p3, @p4, @p5)",
-                nameof(SensorReading.SensorId), nameof(SensorReading.InstrumentId), nameof(SensorReading.Ts),
-                nameof(SensorReading.State), nameof(SensorReading.PowerW), nameof(SensorReading.Seq));
-            // In time order: the rows and the ts index both grow at their ends (a batch already is in about time order).
-            foreach (var r in readings.OrderBy(r => r.Timestamp))
+            // The common case, nothing of the batch stored, at COPY's speed; a savepoint keeps the transaction usable.
+            var transaction = db.Database.CurrentTransaction!;
+            await transaction.CreateSavepointAsync("readings", cancellationToken);
+            try
             {
-                insert.Run(r.SensorId, Guid.TryParse(r.InstrumentId, out var instrument) ? instrument : null,
-                    r.Timestamp, ToRunState(r.State), r.PowerW, r.Seq);
+                await CopyReadingsAsync(readings, cancellationToken);
+                return readings;
             }
-            return;
+            catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation)
+            {
+                await transaction.RollbackToSavepointAsync("readings", cancellationToken);
+            }
         }
+        // In time order: the rows and the ts index both grow at their ends (a batch already is in about time order).
+        // One prepared statement run per row inside the batch's transaction: SQLite's fastest way in. The NOT EXISTS is
+        // the index's own lookup; it also matches a missing seq, which SQLite's unique index takes as distinct.
+        await using var insert = new RowStatement(db, typeof(SensorReading),
+            "INSERT INTO {table} ({SensorId}, {InstrumentId}, {Ts}, {State}, {PowerW}, {Seq}) SELECT @p0, @p1, @p2, @p3, @p4, @p5 "
+            + "WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {Ts} = @p2 AND {SensorId} = @p0 AND ({Seq} = @p5 OR ({Seq} IS NULL AND @p5 IS NULL)))",
+            nameof(SensorReading.SensorId), nameof(SensorReading.InstrumentId), nameof(SensorReading.Ts),
+            nameof(SensorReading.State), nameof(SensorReading.PowerW), nameof(SensorReading.Seq));
+        var added = new List<NormalizedReading>(readings.Count);
+        var sqlite = db.Database.IsSqlite();
+        foreach (var r in readings.OrderBy(r => r.Timestamp))
+        {
+            object?[] values = [r.SensorId, Guid.TryParse(r.InstrumentId, out var instrument) ? instrument : null,
+                r.Timestamp, ToRunState(r.State), r.PowerW, r.Seq];
+            // Microsoft.Data.Sqlite runs every command synchronously; its async form only adds overhead.
+            var rows = sqlite ? insert.Run(values) : await insert.RunAsync(cancellationToken, values);
+            if (rows > 0) added.Add(r);
+        }
+        return added;
+    }
+
+    private async Task CopyReadingsAsync(IReadOnlyList<NormalizedReading> readings, CancellationToken cancellationToken)
+    {
         LinqToDBForEFTools.Initialize();
         var rows = readings.Select(r => new SensorReading
         {
@@ -154,13 +176,7 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
             PowerW = r.PowerW,
             Seq = r.Seq,
         });
-        var bulk = new BulkCopyOptions
-        {
-            // PostgreSQL takes binary COPY.
-            BulkCopyType = db.Database.IsNpgsql() ? BulkCopyType.ProviderSpecific : BulkCopyType.MultipleRows,
-            MaxBatchSize = 5_000,
-        };
-        await db.BulkCopyAsync(bulk, rows, cancellationToken);
+        await db.BulkCopyAsync(new BulkCopyOptions { BulkCopyType = BulkCopyType.ProviderSpecific, MaxBatchSize = 5_000 }, rows, cancellationToken);
     }
 
     /// <summary>

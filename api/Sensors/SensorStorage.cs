@@ -46,11 +46,14 @@ internal sealed class SensorReadingEntityTypeConfiguration : IEntityTypeConfigur
         reading.HasKey(r => r.Id);
         reading.Property(r => r.Id).ValueGeneratedOnAdd();
         reading.Property(r => r.SensorId).HasMaxLength(64);
-        // One index, on the time: readings arrive in about time order, so the table (by id) and the index both grow at
-        // their ends and a batch dirties only the last pages. An index led by the sensor (there was one, on
+        // One index, led by the time: readings arrive in about time order, so the table (by id) and the index both grow
+        // at their ends and a batch dirties only the last pages. An index led by the sensor (there was one, on
         // (sensor_id, ts)) puts every reading of a batch on another page, all over a B-tree that outgrows the page
         // cache: the cost per reading grew with the table. The purge deletes by time; nothing reads by sensor.
-        reading.HasIndex(r => r.Ts);
+        // Unique: a reading is its sensor, time and seq, so a batch stored again after a crash adds only the readings
+        // not there yet (docs/sensors.md). A missing seq counts as a value (PostgreSQL: NULLS NOT DISTINCT; SQL Server
+        // treats NULLs as equal when the index has no filter; SQLite's insert checks it, see SensorSink).
+        reading.HasIndex(r => new { r.Ts, r.SensorId, r.Seq }).IsUnique().AreNullsDistinct(false).HasFilter(null);
     }
 }
 

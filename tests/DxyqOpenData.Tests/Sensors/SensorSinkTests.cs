@@ -81,6 +81,42 @@ public abstract class SensorSinkTests(NodeFactory node)
         Assert.Equal((1.0, 2L), (rollup.RunningHours, rollup.Readings));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task A_retried_batch_stores_exactly_the_readings_it_does_not_have_yet(int seed)
+    {
+        await using var scope = node.Services.CreateAsyncScope();
+        var sink = scope.ServiceProvider.GetRequiredService<ISensorSink>();
+        var random = new Random(seed);
+        var sensor = (await sink.LoadSensorsAsync(CancellationToken.None)).Values.Where(s => s.InstrumentId is not null).Skip(1 + seed).First();
+        // Readings with and without seq, two sharing a time (a device stamping in whole seconds), one day per seed.
+        var day = new DateTime(2026, 4, 1, 0, 0, 0, DateTimeKind.Utc).AddDays(seed);
+        var all = Enumerable.Range(0, 60).Select(i => new NormalizedReading(sensor.Id, sensor.InstrumentId,
+            day.AddSeconds(i / 2 * 10), RunStateKind.Running, i, i % 7 == 0 ? null : i)).ToList();
+        all.RemoveAll(r => r.Seq is null && all.Any(o => o != r && o.Timestamp == r.Timestamp && o.Seq is null));
+        var first = all.Where(_ => random.Next(2) == 0).ToList();
+        var readingsBefore = await RollupReadingsAsync();
+        await sink.WriteAsync(Readings(first), CancellationToken.None);
+        // The retry: everything, stored or not, in another order, with the first reading among the stored ones.
+        var retry = all.OrderBy(_ => random.Next()).ToList();
+        var stored = retry.FindIndex(first.Contains);
+        (retry[0], retry[stored]) = (retry[stored], retry[0]);
+        await sink.WriteAsync(Readings(retry), CancellationToken.None);
+        await sink.WriteAsync(Readings(retry), CancellationToken.None);
+
+        // Each reading once (its power is its index), read back by SQL; the day's rollup counts each once too.
+        var rows = await node.RowsAsync($"SELECT power_w FROM sensor_readings WHERE sensor_id = '{sensor.Id}'");
+        Assert.Equal(all.Select(r => r.PowerW!.Value).Order(), rows.Select(r => Convert.ToDouble(r[0])).Order());
+        Assert.Equal(readingsBefore + all.Count, await RollupReadingsAsync());
+
+        static Batch Readings(List<NormalizedReading> readings) => new(readings, [], [], [], []);
+        async Task<long> RollupReadingsAsync() => await scope.ServiceProvider.GetRequiredService<CatalogDbContext>().InstrumentDailyUsage
+            .AsNoTracking().Where(u => u.InstrumentId == Guid.Parse(sensor.InstrumentId!) && u.Day == DateOnly.FromDateTime(day.AddHours(8)))
+            .SumAsync(u => u.Readings);
+    }
+
     [Fact]
     public void A_session_over_midnight_counts_on_both_days_in_china_standard_time()
     {

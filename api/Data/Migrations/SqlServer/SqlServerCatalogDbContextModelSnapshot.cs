@@ -1389,8 +1389,10 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.HasKey("Id")
                         .HasName("pk_sensor_readings");
 
-                    b.HasIndex("Ts")
-                        .HasDatabaseName("ix_sensor_readings_ts");
+                    b.HasIndex("Ts", "SensorId", "Seq")
+                        .IsUnique()
+                        .HasDatabaseName("ix_sensor_readings_ts_sensor_id_seq")
+                        .HasAnnotation("Npgsql:NullsDistinct", false);
 
                     b.ToTable("sensor_readings");
                 });
