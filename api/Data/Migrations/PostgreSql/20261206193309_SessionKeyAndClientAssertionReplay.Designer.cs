@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 {
     [DbContext(typeof(PostgreSqlCatalogDbContext))]
-    [Migration("20261206190038_SessionKeyAndClientAssertionReplay")]
+    [Migration("20261206193309_SessionKeyAndClientAssertionReplay")]
     partial class SessionKeyAndClientAssertionReplay
     {
         /// <inheritdoc />
@@ -1392,8 +1392,11 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                     b.HasKey("Id")
                         .HasName("pk_sensor_readings");
 
-                    b.HasIndex("Ts")
-                        .HasDatabaseName("ix_sensor_readings_ts");
+                    b.HasIndex("Ts", "SensorId", "Seq")
+                        .IsUnique()
+                        .HasDatabaseName("ix_sensor_readings_ts_sensor_id_seq");
+
+                    NpgsqlIndexBuilderExtensions.AreNullsDistinct(b.HasIndex("Ts", "SensorId", "Seq"), false);
 
                     b.ToTable("sensor_readings");
                 });
