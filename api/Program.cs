@@ -11,6 +11,7 @@ using DxyqOpenData.Api.Push;
 using DxyqOpenData.Api.Schemas;
 using DxyqOpenData.Api.Security;
 using DxyqOpenData.Api.Sensors;
+using DxyqOpenData.Api.Supervision;
 
 // `dotnet run --project api -- openapi [FILE]` and other administrator commands: see Commands/AdminCommands.cs.
 var (command, hostArgs) = AdminCommands.Split(args);
@@ -28,6 +29,7 @@ builder.AddSensorBridge();
 builder.AddFederation();
 builder.AddPush();
 builder.AddImports();
+builder.AddSupervision();
 
 var app = builder.Build();
 
@@ -52,6 +54,7 @@ app.MapPush();
 app.MapPushDelete();
 app.MapSensors();
 app.MapImports();
+app.MapSupervision();
 
 if (command.Length > 0)
 {
@@ -61,6 +64,7 @@ if (command.Length > 0)
 if (app.Services.GetRequiredService<DatabaseOptions>().MigrateOnStartup)
 {
     await DatabaseSetup.MigrateAsync(app.Services);
+    await SupervisionSetup.StartAsync(app.Services);
 }
 await FederationLinkKey.LoadAsync(app.Services);
 await DemoData.LoadIfEmptyAsync(app.Services);

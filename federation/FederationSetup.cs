@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Http.Resilience;
-using Polly;
+using Microsoft.Extensions.Logging;
 
 namespace DxyqOpenData.Federation;
 
@@ -17,8 +16,8 @@ public static class FederationSetup
     public static string HarvestClient(string code) => $"federation:harvest:{code}";
 
     /// <summary>
-    /// The federation's services: options, peer health, token cache, one HttpClient per peer (circuit breaker
-    /// outside a per-attempt timeout equal to the peer's timeout; no retries), and the local client, whose primary
+    /// The federation's services: options, peer health, token cache, one HttpClient per peer and one resilience
+    /// pipeline per peer around each whole exchange (<see cref="PeerPipeline"/>), and the local client, whose primary
     /// handler the host supplies (<paramref name="configureLocal"/>) so this library knows nothing of the host.
     /// </summary>
     public static IServiceCollection AddFederation(this IServiceCollection services, IConfiguration configuration,
@@ -40,24 +39,8 @@ public static class FederationSetup
         foreach (var peer in options.Peers)
         {
             services.AddHttpClient(HarvestClient(peer.Code), c => c.Timeout = harvest.Timeout);
-            var state = health.For(peer.Code).Circuit;
-            services.AddHttpClient(PeerClient(peer.Code), c => c.Timeout = Timeout.InfiniteTimeSpan)
-                .AddResilienceHandler("federation-peer", builder =>
-                {
-                    builder.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
-                    {
-                        FailureRatio = options.CircuitFailureRatio,
-                        MinimumThroughput = Math.Max(2, options.CircuitMinimumThroughput),
-                        SamplingDuration = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, options.BreakDuration.Ticks * 2)),
-                        BreakDuration = options.BreakDuration,
-                        StateProvider = state,
-                        // The call's own deadline (the peer's timeout over token, query and body) cancelling a hanging
-                        // request is a failure of the peer too, not only the attempt timeout.
-                        ShouldHandle = args => ValueTask.FromResult(
-                            HttpClientResiliencePredicates.IsTransient(args.Outcome) || args.Outcome.Exception is OperationCanceledException),
-                    });
-                    builder.AddTimeout(peer.Timeout);
-                });
+            // No resilience handler: the exchange's pipeline (PeerPipeline) is around the body's reading too.
+            services.AddHttpClient(PeerClient(peer.Code), c => c.Timeout = Timeout.InfiniteTimeSpan);
         }
 
         services.AddSingleton(harvest);
@@ -68,9 +51,12 @@ public static class FederationSetup
         {
             var factory = sp.GetRequiredService<IHttpClientFactory>();
             var tokens = sp.GetRequiredService<PeerTokenCache>();
+            var clock = sp.GetService<TimeProvider>() ?? TimeProvider.System;
+            var logs = sp.GetRequiredService<ILoggerFactory>();
             var local = new LocalNodeSource(options.NodeCode, () => factory.CreateClient(LocalClient), options);
             var peers = options.Peers
-                .Select(p => new PeerNodeSource(p, () => factory.CreateClient(PeerClient(p.Code)), tokens, health.For(p.Code), options))
+                .Select(p => new PeerNodeSource(p, () => factory.CreateClient(PeerClient(p.Code)), tokens, health.For(p.Code), options,
+                    PeerPipeline.Create(p, options, health.For(p.Code).Circuit, clock, logs.CreateLogger($"DxyqOpenData.Federation.Peer.{p.Code}"))))
                 .ToList();
             var replicas = new ReplicaUnionSource(() => factory.CreateClient(LocalClient), options);
             return new FederationService(options, sp.GetRequiredService<FederatedSchema>(), local, peers, replicas);

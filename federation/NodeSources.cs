@@ -134,18 +134,17 @@ public sealed class LocalNodeSource(string code, Func<HttpClient> http, Federati
 /// A peer: a <c>federation</c> token from its token endpoint (cached), then its <c>/odata</c>. Everything within the
 /// peer's timeout; any failure becomes a status, never an exception.
 /// </summary>
-public sealed class PeerNodeSource(PeerOptions peer, Func<HttpClient> clients, PeerTokenCache tokens, PeerHealth health, FederationOptions options)
-    : NodeSource(peer.Code)
+public sealed class PeerNodeSource(PeerOptions peer, Func<HttpClient> clients, PeerTokenCache tokens, PeerHealth health, FederationOptions options,
+    Polly.ResiliencePipeline pipeline) : NodeSource(peer.Code)
 {
     public override async Task<NodeAnswer> FetchAsync(string set, string query, CancellationToken cancellation)
     {
         var watch = Stopwatch.StartNew();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        deadline.CancelAfter(peer.Timeout);
         NodeAnswer answer;
         try
         {
-            answer = await AskAsync(set, query, watch, deadline.Token);
+            // The whole exchange, body included, inside the circuit breaker and the peer's timeout (the pipeline's).
+            answer = await pipeline.ExecuteAsync(ct => new ValueTask<NodeAnswer>(AskAsync(set, query, watch, ct)), cancellation);
         }
         catch (Exception e) when (!cancellation.IsCancellationRequested)
         {

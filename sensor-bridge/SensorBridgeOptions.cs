@@ -52,7 +52,10 @@ public sealed class ExternalBrokerOptions
     public bool UseTls { get; set; }
     public string? Username { get; set; }
     public string? Password { get; set; }
-    /// <summary>Bridges in one group split the stream: each message goes to one of them.</summary>
+    /// <summary>
+    /// Bridges in one group split the stream: each message goes to one of them. Empty: a plain (non-shared) subscription,
+    /// for a broker that does not keep shared subscriptions in a stored session (docs/sensors.md, per broker).
+    /// </summary>
     public string SharedGroup { get; set; } = "dxyq-bridge";
     /// <summary>Stable per bridge instance so its broker session (and queued QoS 1 messages) survive a restart.</summary>
     public string? ClientId { get; set; }

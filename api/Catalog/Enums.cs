@@ -139,6 +139,21 @@ public enum AlertKind
     [EnumMember(Value = "sensorOverdue")] SensorOverdue,
     /// <summary>Service mode, content, process and fee not complete within 3 months of onboarding (rule 2).</summary>
     [EnumMember(Value = "serviceInfoOverdue")] ServiceInfoOverdue,
+    /// <summary>Onboarded, but after its deadline: a breach on record even though it is onboarded now (rule 2).</summary>
+    [EnumMember(Value = "onboardedLate")] OnboardedLate,
+    /// <summary>A linked active sensor silent past Supervision:SensorOfflineAfter.</summary>
+    [EnumMember(Value = "sensorOffline")] SensorOffline,
+}
+
+/// <summary>Why the owning unit says an alert's instrument is as it is.</summary>
+[DataContract]
+public enum AlertExplanationReason
+{
+    [EnumMember(Value = "repair")] Repair,
+    [EnumMember(Value = "transferred")] Transferred,
+    [EnumMember(Value = "rented")] Rented,
+    /// <summary>Anything else; the text says what.</summary>
+    [EnumMember(Value = "other")] Other,
 }
 
 [DataContract]

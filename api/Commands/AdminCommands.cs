@@ -18,6 +18,7 @@ public static class AdminCommands
         ["sensors"] = new(SensorSecretCommand.RunAsync, []),
         ["simulate-sensors"] = new(SimulateSensorsCommand.RunAsync, SimulateSensorsCommand.Options),
         ["import"] = new(ImportCommand.RunAsync, ImportCommand.Options),
+        ["calendar"] = new((app, args) => CalendarCommand.RunAsync(app.Services, args, Console.Out, Console.Error), []),
     };
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Supervision;
 using LinqToDB;
 using LinqToDB.Data;
 using LinqToDB.EntityFrameworkCore;
@@ -10,8 +11,9 @@ namespace DxyqOpenData.Api.Demo;
 
 /// <summary>
 /// Loads the demo data set into an empty database at start-up (unless <c>Demo:Enabled=false</c>): units, sensors,
-/// instruments, offerings, a year of service records, datasets, 90 days of sensor sessions and the alerts the
-/// supervision rules raise. Rows stream from the generators into linq2db bulk copies, all in one transaction.
+/// instruments, offerings, a year of service records, datasets and 90 days of sensor sessions. Rows stream from the
+/// generators into linq2db bulk copies, all in one transaction. Then one supervision sweep raises the alerts the data
+/// deserves, as it would on any node (no alert is generated).
 /// </summary>
 public static class DemoData
 {
@@ -31,9 +33,12 @@ public static class DemoData
             logger.LogInformation("Demo data not loaded: the database already holds units");
             return;
         }
-        var world = new DemoWorld(options, configuration["Node:Code"] ?? "ZJ", DemoVocabulary.Load(), Regions.Default, WorkingCalendar.Default);
+        var world = new DemoWorld(options, configuration["Node:Code"] ?? "ZJ", DemoVocabulary.Load(), Regions.Default,
+            await CalendarStore.LoadAsync(db, cancellationToken));
         logger.LogInformation("Loading demo data for node {NodeCode}: seed {Seed}, scale {Scale}, up to {Today}", world.NodeCode, world.Seed, world.Scale, world.Today);
         await LoadAsync(db, world, logger, cancellationToken);
+        var sweep = await scope.ServiceProvider.GetRequiredService<AlertSweep>().RunAsync(cancellationToken);
+        logger.LogInformation("Demo data swept: {Raised} alerts raised", sweep.Raised);
     }
 
     internal static async Task LoadAsync(CatalogDbContext db, DemoWorld world, ILogger logger, CancellationToken cancellationToken)
@@ -61,7 +66,6 @@ public static class DemoData
         await copy.Rows("service_records", new ServiceRecordGenerator(world, plans, organisations).Generate());
         await copy.Rows("datasets", new DatasetGenerator(world).Generate(plans));
         await copy.Rows("usage_sessions", new UsageSessionGenerator(world, plans).Generate());
-        await copy.Rows("alerts", new AlertGenerator(world).Generate(plans));
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Demo data loaded: {Rows} rows in {ElapsedMs} ms", copy.Total, total.ElapsedMilliseconds);
     }

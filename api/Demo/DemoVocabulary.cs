@@ -38,12 +38,10 @@ internal sealed record RecordVocabulary(
     IReadOnlyList<string> Contents, IReadOnlyList<string> Feedback, IReadOnlyList<string> ExternalOrganisationPatterns,
     double ExternalOrganisationsPerUnit, double MountainCountyUserShare, double VoucherShareOfEnterpriseRecords);
 
-internal sealed record AlertVocabulary(IReadOnlyDictionary<string, string> Messages, string RepairExplanation);
-
 /// <summary>Every word the demo generator uses, from <c>Demo/Vocabulary/*.json</c>.</summary>
 internal sealed record DemoVocabulary(
     InstrumentVocabulary Instruments, UnitVocabulary Units, PeopleVocabulary People, SensorVocabulary Sensors,
-    DatasetVocabulary Datasets, RecordVocabulary Records, AlertVocabulary Alerts)
+    DatasetVocabulary Datasets, RecordVocabulary Records)
 {
     public static DemoVocabulary Load(string? directory = null)
     {
@@ -54,8 +52,7 @@ internal sealed record DemoVocabulary(
             Read<PeopleVocabulary>(directory, "people.json"),
             Read<SensorVocabulary>(directory, "sensors.json"),
             Read<DatasetVocabulary>(directory, "datasets.json"),
-            Read<RecordVocabulary>(directory, "records.json"),
-            Read<AlertVocabulary>(directory, "alerts.json"));
+            Read<RecordVocabulary>(directory, "records.json"));
     }
 
     private static T Read<T>(string directory, string file)

@@ -1,5 +1,6 @@
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Instruments;
+using DxyqOpenData.Api.Supervision;
 
 namespace DxyqOpenData.Api.Demo;
 
@@ -65,7 +66,7 @@ internal sealed class InstrumentGenerator(DemoWorld world)
             InSharedFacility = unit.Unit.SharedFacilityName is not null && random.Chance(type == InstrumentType.General ? 0.7 : 0.2),
             PurchaseDate = acceptance.AddDays(-random.Next(20, 180)),
             AcceptanceDate = acceptance,
-            OnboardingDueDate = world.Calendar.AddWorkingDays(acceptance, 30),
+            OnboardingDueDate = world.Calendar.AddWorkingDays(acceptance, InstrumentDeadlines.OnboardingWorkingDays).Date,
             Status = random.Chance(0.015) ? InstrumentStatus.UnderRepair : InstrumentStatus.Normal,
             ShareMode = random.NextDouble() switch { < 0.72 => ShareMode.Open, < 0.86 => ShareMode.Conditional, < 0.96 => ShareMode.InternalOnly, _ => ShareMode.NotShared },
             RegionCode = regionCode,
@@ -129,7 +130,7 @@ internal sealed class InstrumentGenerator(DemoWorld world)
         if (overdue)
         {
             instrument.AcceptanceDate = world.Today.AddDays(-random.Next(60, 300));
-            instrument.OnboardingDueDate = world.Calendar.AddWorkingDays(instrument.AcceptanceDate, 30);
+            InstrumentDeadlines.Apply(instrument, world.Calendar);
             instrument.Status = InstrumentStatus.Normal;
             instrument.ScrappedOn = null;
             instrument.IsConfidential = false;
@@ -145,7 +146,6 @@ internal sealed class InstrumentGenerator(DemoWorld world)
         }
         var onboarded = DemoWorld.LocalToUtc(day, random.Uniform(9, 18));
         instrument.OnboardedAt = onboarded;
-        instrument.SensorDueDate = world.Calendar.AddWorkingDays(day, 30);
-        instrument.ServiceInfoDueDate = day.AddMonths(3);
+        InstrumentDeadlines.Apply(instrument, world.Calendar);
     }
 }

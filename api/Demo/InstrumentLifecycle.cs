@@ -79,7 +79,7 @@ internal sealed class InstrumentLifecycle(DemoWorld world)
                 if (skipped < 2 && instrument.SensorDueDate < world.Today) { skipped++; continue; }
                 if (!random.Chance(share)) { continue; }
                 var onboarded = DateOnly.FromDateTime(instrument.OnboardedAt!.Value);
-                var day = world.Calendar.AddWorkingDays(onboarded, random.Next(3, 29));
+                var day = world.Calendar.AddWorkingDays(onboarded, random.Next(3, 29)).Date;
                 if (day < SensorRollout)
                 {
                     day = SensorRollout.AddDays(random.Next(0, 420));

@@ -39,9 +39,16 @@ public class Instrument
     public DateOnly AcceptanceDate { get; set; }
     /// <summary>Acceptance + 30 working days.</summary>
     public DateOnly OnboardingDueDate { get; set; }
+    /// <summary>The onboarding deadline (or the lateness counted from it) counted days of a year the calendar does not hold.</summary>
+    public bool OnboardingDueProvisional { get; set; }
+    /// <summary>The first time the node received the instrument (push, import): 入网.</summary>
     public DateTime? OnboardedAt { get; set; }
+    /// <summary>Working days from the onboarding deadline to the (Beijing) date of onboarding; 0 when on time, null until onboarded.</summary>
+    public int? OnboardingLateDays { get; set; }
     /// <summary>Onboarding + 30 working days.</summary>
     public DateOnly? SensorDueDate { get; set; }
+    /// <summary>The sensor deadline counted days of a year the calendar does not hold.</summary>
+    public bool SensorDueProvisional { get; set; }
     /// <summary>Onboarding + 3 months.</summary>
     public DateOnly? ServiceInfoDueDate { get; set; }
     public DateOnly? ScrappedOn { get; set; }
@@ -56,7 +63,10 @@ public class Instrument
 
     public string? SensorId { get; set; }
     public DateTime? SensorInstalledAt { get; set; }
+    /// <summary>Set by the supervision sweep when service mode, content, process and fee standard are first complete.</summary>
     public DateTime? ServiceInfoCompletedAt { get; set; }
+    /// <summary>Rated machine hours a year for the usage rate; null means the node's default (1,600 h).</summary>
+    public double? RatedHoursPerYear { get; set; }
 
     public string? TechnicalSpecs { get; set; }
     public string? MainFunctions { get; set; }

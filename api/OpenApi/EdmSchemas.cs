@@ -63,7 +63,8 @@ internal sealed class EdmSchemas(IEdmModel model, XmlDocs docs, OpenApiDocument 
             {
                 return reference;
             }
-            return new OpenApiSchema { AllOf = [reference], Description = description, Type = nullable ? JsonSchemaType.Null : null };
+            // Only enumerations come here by reference: strings. OpenAPI 3.0's `nullable` needs its `type` beside it.
+            return new OpenApiSchema { AllOf = [reference], Description = description, Type = nullable ? JsonSchemaType.String | JsonSchemaType.Null : null };
         }
         var own = (OpenApiSchema)schema;
         if (description is not null)
@@ -91,7 +92,7 @@ internal sealed class EdmSchemas(IEdmModel model, XmlDocs docs, OpenApiDocument 
         }
         if (type.IsEnum())
         {
-            return new OpenApiSchema { AllOf = [Ref((IEdmSchemaType)type.Definition)], Type = type.IsNullable ? JsonSchemaType.Null : null };
+            return new OpenApiSchema { AllOf = [Ref((IEdmSchemaType)type.Definition)], Type = type.IsNullable ? JsonSchemaType.String | JsonSchemaType.Null : null };
         }
         var primitive = Primitive(type.AsPrimitive().PrimitiveKind());
         if (type.IsNullable)

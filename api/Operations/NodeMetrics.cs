@@ -36,6 +36,10 @@ public static class NodeMetrics
             Buckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
         });
 
+    /// <summary>Instruments whose onboarding or sensor deadline counted a year the calendar lacks (updated by /health/ready and each sweep).</summary>
+    public static readonly Gauge ProvisionalDeadlines = Metrics.CreateGauge(
+        "dxyq_provisional_deadlines", "Instruments with a deadline that counted days of a year the working-day calendar does not hold.");
+
     /// <summary>Constant 1, labelled with the build's version: lets a dashboard show which version runs where.</summary>
     public static readonly Gauge BuildInfo = Metrics.CreateGauge(
         "dxyq_build_info", "Always 1; the labels say which build of the node is running.",

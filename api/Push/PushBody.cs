@@ -16,6 +16,13 @@ public sealed class PushOptions
 
     /// <summary>How long an <c>Idempotency-Key</c> is remembered (<c>Push:IdempotencyKeyLifetime</c>).</summary>
     public TimeSpan IdempotencyKeyLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// How long a reserved <c>Idempotency-Key</c> waits for its push's answer (<c>Push:IdempotencyKeyReservationTimeout</c>):
+    /// after that (the push's node died, or the push is still running) the key can be used again, and a push still
+    /// running past it is not committed.
+    /// </summary>
+    public TimeSpan IdempotencyKeyReservationTimeout { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>A request body that cannot be taken: the status and the problem to answer with.</summary>

@@ -19,7 +19,7 @@ internal sealed record InstrumentDocument(
     string? Address, double? Latitude, double? Longitude, string? TechnicalSpecs, string? MainFunctions, string? SubjectAreas,
     string? ServiceContent, string? ServiceRequirements, string? FeeStandard, string? ServiceUrl, string? ContactName,
     string? ContactPhone, string? ContactEmail, string? CustomsDeclarationNo, DateOnly? ImportDate, string? HsCode,
-    DateOnly? CustomsSupervisionEndsOn) : IPushDocument
+    DateOnly? CustomsSupervisionEndsOn, double? RatedHoursPerYear) : IPushDocument
 {
     public string Key => InnerId;
 }

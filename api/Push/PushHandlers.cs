@@ -6,6 +6,7 @@ using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.Sensors;
 using DxyqOpenData.Api.ServiceOfferings;
 using DxyqOpenData.Api.ServiceRecords;
+using DxyqOpenData.Api.Supervision;
 using LinqToDB.Data;
 using LinqToDB.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -228,26 +229,26 @@ internal sealed class InstrumentPushHandler(PushBatch batch) : PushHandler<Instr
     {
         var created = new List<Instrument>();
         var updated = 0;
-        var calendar = WorkingCalendar.Default;
+        var calendar = await CalendarStore.LoadAsync(Db, cancellationToken);
         foreach (var (_, doc) in Valid)
         {
             if (!_existing.TryGetValue(doc.InnerId, out var row))
             {
-                var onboarded = DateOnly.FromDateTime(Now);
+                // Onboarding (入网) is the first time the node receives the instrument: now.
                 row = new Instrument
                 {
                     Id = Guid.NewGuid(), UnitId = Unit, InnerId = doc.InnerId, Name = doc.Name, CategoryCode = doc.CategoryCode,
                     RegionCode = doc.RegionCode, OnboardedAt = Now, RunState = RunState.Unknown,
-                    SensorDueDate = calendar.AddWorkingDays(onboarded, 30), ServiceInfoDueDate = onboarded.AddMonths(3),
                 };
                 created.Add(row);
             }
             else
             {
                 updated++;
+                row.OnboardedAt ??= Now;
             }
             Apply(row, doc);
-            row.OnboardingDueDate = calendar.AddWorkingDays(doc.AcceptanceDate, 30);
+            InstrumentDeadlines.Apply(row, calendar);
             row.UpdatedAt = Now;
         }
         await InsertAsync(created, cancellationToken);
@@ -292,6 +293,7 @@ internal sealed class InstrumentPushHandler(PushBatch batch) : PushHandler<Instr
         row.ImportDate = doc.ImportDate;
         row.HsCode = doc.HsCode;
         row.CustomsSupervisionEndsOn = doc.CustomsSupervisionEndsOn;
+        row.RatedHoursPerYear = doc.RatedHoursPerYear;
     }
 }
 

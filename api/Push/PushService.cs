@@ -29,7 +29,7 @@ public sealed class PushHooks
 /// The push API's work (docs/push.md): read the body, reserve the Idempotency-Key, check every item (schema, then the
 /// rules a schema cannot say, with one query per table), and write the valid ones in one transaction.
 /// </summary>
-internal sealed class PushService(CatalogDbContext db, PushOptions options, PushHooks hooks, ILogger<PushService> logger)
+internal sealed class PushService(CatalogDbContext db, PushOptions options, PushHooks hooks, TimeProvider clock, ILogger<PushService> logger)
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const string ContinueOnError = "odata.continue-on-error";
@@ -90,7 +90,7 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
         IdempotencyKey? reserved, HttpContext http, PushStages stages, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var batch = new PushBatch(db, unit, DateTime.UtcNow, items) { Stages = stages };
+        var batch = new PushBatch(db, unit, clock.GetUtcNow().UtcDateTime, items) { Stages = stages };
         batch.ReadKeys(kind.KeyProperty);
 
         // The shared schema, item by item (DocumentSchema is thread-safe): the bulk of the CPU work of a push.
@@ -139,6 +139,10 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
         {
             return Conflict(kind, unit, e, reserved, http);
         }
+        catch (ReservationLostException)
+        {
+            return ReservationLost(http, reserved!);
+        }
         Count(kind, "written", accepted);
         Count(kind, "rejected", rejected.Count);
         logger.LogInformation("Push {Kind} for unit {Unit}: {Received} received, {Created} created, {Updated} updated, {Rejected} rejected; checked in {CheckedMs} ms, written in {WrittenMs} ms",
@@ -162,8 +166,7 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
             });
         if (reserved is not null)
         {
-            Remember(reserved, problem);
-            await db.SaveChangesAsync(cancellationToken);
+            await RememberAsync(reserved, problem, cancellationToken); // nothing was written either way
         }
         Count(kind, "rejected", rejected.Count);
         return problem;
@@ -264,6 +267,10 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
         {
             return Conflict(kind, batch.UnitId, e, reserved, http);
         }
+        catch (ReservationLostException)
+        {
+            return ReservationLost(http, reserved!);
+        }
         Count(kind, "written", items.Count - rejected.Count);
         Count(kind, "rejected", rejected.Count);
         logger.LogInformation("Push {Kind} for unit {Unit}: {Received} received, {Created} created, {Updated} updated, {Rejected} rejected in {Ms} ms (pipelined)",
@@ -277,10 +284,10 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
         bool continueOnError, IdempotencyKey? reserved, PushStages stages, CancellationToken cancellationToken)
     {
         var response = Success(result, continueOnError);
-        if (reserved is not null)
+        if (reserved is not null && !await RememberAsync(reserved, response, cancellationToken))
         {
-            Remember(reserved, response);
-            await db.SaveChangesAsync(cancellationToken);
+            // The reservation ran out and another request holds the key now: nothing of this push is committed.
+            throw new ReservationLostException();
         }
         stages.Mark("write");
         await transaction.CommitAsync(cancellationToken);
@@ -325,7 +332,9 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
             ?? throw new PushBodyException(StatusCodes.Status400BadRequest, "Invalid Idempotency-Key", "The token names no client; an Idempotency-Key needs one.");
 
         var hash = Fingerprint(kind, ndjson, continueOnError, body);
+        // Milliseconds: the reservation's time is compared for equality after a round trip through any database.
         var now = DateTime.UtcNow;
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
         var expired = now - options.IdempotencyKeyLifetime;
         await db.IdempotencyKeys.Where(k => k.CreatedAt < expired).ExecuteDeleteAsync(cancellationToken);
 
@@ -351,10 +360,27 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
             return (Problem(http, StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused",
                 $"Idempotency-Key '{key}' was already used for a different request (another body, kind or preference). Use a new key for a new request.", null), null);
         }
+        if (existing is not null && existing.ResponseBody is null && existing.CreatedAt <= now - options.IdempotencyKeyReservationTimeout)
+        {
+            // Its push never answered in time (its node died, or it is still running and will not commit): this request
+            // takes the key over, unless another one just did.
+            var taken = await db.IdempotencyKeys
+                .Where(k => k.ClientId == clientId && k.Key == key && k.ResponseBody == null && k.CreatedAt == existing.CreatedAt)
+                .ExecuteUpdateAsync(k => k.SetProperty(x => x.CreatedAt, now), cancellationToken);
+            if (taken == 1)
+            {
+                existing.CreatedAt = now;
+                return (null, existing);
+            }
+            existing = await db.IdempotencyKeys.AsNoTracking().SingleOrDefaultAsync(k => k.ClientId == clientId && k.Key == key, cancellationToken);
+        }
         if (existing is null || existing.ResponseBody is null)
         {
+            var released = (existing?.CreatedAt ?? now) + options.IdempotencyKeyReservationTimeout;
             return (Problem(http, StatusCodes.Status409Conflict, "Request in progress",
-                $"A push with Idempotency-Key '{key}' is still being processed; wait for its answer, then replay it to read the answer again.", null), null);
+                $"A push with Idempotency-Key '{key}' is still being processed; wait for its answer, then replay it to read the answer again. " +
+                $"If it never answers (its node stopped), the key can be used again from {DateTime.SpecifyKind(released, DateTimeKind.Utc):yyyy-MM-ddTHH:mm:ss.fffZ}.",
+                new Dictionary<string, object?> { ["retryAfter"] = DateTime.SpecifyKind(released, DateTimeKind.Utc) }), null);
         }
         Count(kind, "replayed", 1);
         var headers = new Dictionary<string, string> { ["Idempotent-Replayed"] = "true" };
@@ -365,12 +391,33 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
         return (new PushResponse(existing.Status, existing.ContentType ?? "application/json", Encoding.UTF8.GetBytes(existing.ResponseBody), headers), null);
     }
 
-    private static void Remember(IdempotencyKey row, PushResponse response)
+    /// <summary>
+    /// Stores the answer on the key, only if this push still holds its reservation (it did not run out and get taken
+    /// over); false if it does not.
+    /// </summary>
+    private async Task<bool> RememberAsync(IdempotencyKey row, PushResponse response, CancellationToken cancellationToken)
     {
-        row.Status = response.Status;
-        row.ContentType = response.ContentType;
-        row.ResponseBody = Encoding.UTF8.GetString(response.Body);
-        row.CompletedAt = DateTime.UtcNow;
+        var body = Encoding.UTF8.GetString(response.Body);
+        var completed = DateTime.UtcNow;
+        var stored = await db.IdempotencyKeys
+            .Where(k => k.ClientId == row.ClientId && k.Key == row.Key && k.ResponseBody == null && k.CreatedAt == row.CreatedAt)
+            .ExecuteUpdateAsync(k => k
+                .SetProperty(x => x.Status, response.Status)
+                .SetProperty(x => x.ContentType, response.ContentType)
+                .SetProperty(x => x.ResponseBody, body)
+                .SetProperty(x => x.CompletedAt, completed), cancellationToken);
+        if (stored == 1) row.ResponseBody = body;
+        return stored == 1;
+    }
+
+    /// <summary>The push ran past its reservation and another request took the key: nothing of it was committed.</summary>
+    private PushResponse ReservationLost(HttpContext http, IdempotencyKey reserved)
+    {
+        db.ChangeTracker.Clear();
+        reserved.ResponseBody = ""; // not ours to release any more
+        return Problem(http, StatusCodes.Status409Conflict, "Idempotency-Key reservation expired",
+            $"This push ran longer than its Idempotency-Key's reservation ({options.IdempotencyKeyReservationTimeout}) and the key was " +
+            "taken by another request; nothing of this push was written. Replay it to read the other request's answer.", null);
     }
 
     private async Task ReleaseAsync(IdempotencyKey row)
@@ -378,7 +425,7 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
         try
         {
             db.ChangeTracker.Clear();
-            await db.IdempotencyKeys.Where(k => k.ClientId == row.ClientId && k.Key == row.Key && k.ResponseBody == null)
+            await db.IdempotencyKeys.Where(k => k.ClientId == row.ClientId && k.Key == row.Key && k.ResponseBody == null && k.CreatedAt == row.CreatedAt)
                 .ExecuteDeleteAsync(CancellationToken.None);
         }
         catch (Exception e) when (e is DbException or InvalidOperationException)

@@ -109,11 +109,20 @@ public sealed class BatchWriter(
     private async Task StoreAsync(Batch batch, List<Func<Task>> acks, CancellationToken abort)
     {
         await WriteAsync(batch, abort);
+        var failed = 0;
+        string? reason = null;
         foreach (var ack in acks)
         {
             try { await ack(); }
-            catch (Exception e) { logger.LogWarning(e, "Could not acknowledge a message"); }
+            catch (Exception e)
+            {
+                // Expected after a broker disconnect (the broker sends these messages again and the sink stores each
+                // reading once): one line per batch, no stack trace.
+                failed++;
+                reason ??= e.Message;
+            }
         }
+        if (failed > 0) logger.LogWarning("{Failed} of {Count} messages of a stored batch not acknowledged ({Reason}); the broker sends them again", failed, acks.Count, reason);
     }
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;

@@ -87,7 +87,11 @@ public sealed class BridgeEngine(AdapterRegistry adapters, DeadLetterStore deadL
                 metrics.Duplicate();
                 break;
             case OfferResult.Late:
-                DeadLetter(message, DeadLetterReasons.Late, $"{raw.Timestamp:O} is older than readings already past the reorder window", batch);
+                // Too late for the sessions, but a reading all the same (a broker may hand over a message it held across
+                // a restart after newer ones): stored, and dead-lettered to say the sessions did not see it.
+                batch.Add(reading);
+                metrics.Reading();
+                DeadLetter(message, DeadLetterReasons.Late, $"{raw.Timestamp:O} is older than readings already past the reorder window; stored, not in sessions", batch);
                 break;
         }
     }

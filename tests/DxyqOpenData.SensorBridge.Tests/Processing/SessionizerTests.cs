@@ -96,13 +96,22 @@ public sealed class SessionizerTests
     }
 
     [Fact]
-    public void A_reading_later_than_the_window_is_dead_lettered_as_late()
+    public void A_reading_later_than_the_window_is_dead_lettered_as_late_and_stored_all_the_same()
     {
         var driver = new EngineDriver();
-        driver.Send(Eight, RunStateKind.Running, seq: 1);
-        driver.Send(Eight.AddMinutes(2), RunStateKind.Running, seq: 3);
-        driver.Send(Eight.AddMinutes(-1), RunStateKind.Running, seq: 0, at: Eight.AddMinutes(3));
+        var twin = new EngineDriver(); // the same stream without the late reading
+        foreach (var d in new[] { driver, twin })
+        {
+            d.Send(Eight, RunStateKind.Running, seq: 1);
+            d.Send(Eight.AddMinutes(2), RunStateKind.Running, seq: 3);
+        }
+        driver.Send(Eight.AddMinutes(-1), RunStateKind.Off, seq: 0, at: Eight.AddMinutes(3));
+        twin.Advance(Eight.AddMinutes(3));
         Assert.Equal("late", Assert.Single(driver.DeadLetters.Snapshot()).Reason);
+        // A reading the broker acknowledged is stored even when too late for the sessions, which it does not change.
+        Assert.Equal([1L, 3L, 0L], driver.Readings.Select(r => r.Seq!.Value));
+        Assert.Equal(twin.Opened, driver.Opened);
+        Assert.Equal(twin.Closed, driver.Closed);
     }
 
     private sealed record Step(int GapSeconds, RunStateKind State, int DelaySeconds, bool Repeat, int RepeatDelaySeconds);

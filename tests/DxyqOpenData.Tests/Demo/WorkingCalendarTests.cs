@@ -4,7 +4,7 @@ namespace DxyqOpenData.Tests.Demo;
 
 public sealed class WorkingCalendarTests
 {
-    private readonly WorkingCalendar _calendar = WorkingCalendar.Default;
+    private readonly WorkingCalendar _calendar = WorkingCalendar.Shipped;
 
     [Theory]
     // 2024 National Day: 1-7 October off, Sunday 29 September and Saturday 12 October worked (调休).
@@ -20,12 +20,16 @@ public sealed class WorkingCalendarTests
     [InlineData("2025-01-27", 1, "2025-02-05")]
     public void AddWorkingDays_follows_the_official_calendar(string start, int days, string expected)
     {
-        Assert.Equal(DateOnly.Parse(expected), _calendar.AddWorkingDays(DateOnly.Parse(start), days));
+        Assert.Equal(DateOnly.Parse(expected), _calendar.AddWorkingDays(DateOnly.Parse(start), days).Date);
     }
 
     [Fact]
-    public void Years_not_in_the_file_count_Monday_to_Friday()
+    public void Years_not_in_the_file_count_Monday_to_Friday_and_are_provisional()
     {
-        Assert.Equal(new DateOnly(2031, 3, 10), _calendar.AddWorkingDays(new DateOnly(2031, 3, 7), 1));
+        Assert.Equal(new CalendarDate(new DateOnly(2031, 3, 10), true), _calendar.AddWorkingDays(new DateOnly(2031, 3, 7), 1));
+        // 2026-12-24 (Thursday) + 6: 25, 28, 29, 30, 31 December are held; Friday 1 January 2027 is not (New Year's Day
+        // counted as a working day, so provisional).
+        Assert.Equal(new CalendarDate(new DateOnly(2027, 1, 1), true), _calendar.AddWorkingDays(new DateOnly(2026, 12, 24), 6));
+        Assert.Equal(new CalendarDate(new DateOnly(2026, 12, 31), false), _calendar.AddWorkingDays(new DateOnly(2026, 12, 24), 5));
     }
 }

@@ -21,6 +21,9 @@ public class NodeFactory(DatabaseProvider provider, IReadOnlyDictionary<string, 
 
     public DatabaseProvider Provider => provider;
 
+    /// <summary>The node's clock (TimeProvider) when a test sets the time; the system clock otherwise.</summary>
+    public TimeProvider? Clock { get; init; }
+
     public string ConnectionString => _connectionString ??= provider switch
     {
         DatabaseProvider.Sqlite => $"Data Source={_sqliteFile}",
@@ -37,6 +40,8 @@ public class NodeFactory(DatabaseProvider provider, IReadOnlyDictionary<string, 
         ["SensorBridge:Enabled"] = "false",
         // Tests harvest when they say so (POST /federation/harvest), not in the background.
         ["Federation:Harvest:Enabled"] = "false",
+        // Tests sweep when they say so (POST /api/v1/supervision/sweep); the demo load sweeps once itself.
+        ["Supervision:Sweep:Enabled"] = "false",
         // Test output shows warnings and errors only, one line each: the node's JSON request logs would drown it.
         ["Logging:Console:FormatterName"] = "simple",
         ["Logging:Console:FormatterOptions:TimestampFormat"] = "HH:mm:ss.fff ",
@@ -56,6 +61,10 @@ public class NodeFactory(DatabaseProvider provider, IReadOnlyDictionary<string, 
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);
+        }
+        if (Clock is { } clock)
+        {
+            builder.ConfigureServices(services => services.AddSingleton(clock));
         }
     }
 

@@ -143,8 +143,9 @@ public abstract class PushApiTests(NodeFactory node, ITestOutputHelper output)
         Assert.NotNull(instrument["onboardedAt"]);
         Assert.Equal("2026-02-01T00:00:00Z", instrument["sensorInstalledAt"]!.GetValue<DateTimeOffset>().ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ"));
         var instrumentId = instrument["id"]!.GetValue<string>();
-        // Acceptance 2026-01-05 + 30 working days, by the node's calendar.
-        Assert.Equal(Api.Catalog.WorkingCalendar.Default.AddWorkingDays(new DateOnly(2026, 1, 5), 30).ToString("yyyy-MM-dd"),
+        // Acceptance Monday 2026-01-05 + 30 working days: 6-30 January 19, 2-13 February 10, and Saturday 14 February
+        // is the 30th: a working weekend (调休) before the Spring Festival.
+        Assert.Equal("2026-02-14",
             (await node.RowsAsync($"SELECT onboarding_due_date FROM instruments WHERE unit_id = '{s.A}' AND inner_id = '{innerId}'"))
                 .Select(r => r[0] is DateOnly d ? d.ToString("yyyy-MM-dd") : r[0] is DateTime t ? t.ToString("yyyy-MM-dd") : r[0]!.ToString()!).Single());
 
@@ -410,6 +411,57 @@ public abstract class PushApiTests(NodeFactory node, ITestOutputHelper output)
         {
             hooks.AfterIdempotencyKeyReserved = null;
             release.TrySetResult();
+        }
+    }
+
+    [Fact]
+    public async Task A_key_whose_push_never_answers_is_released_after_the_reservation_timeout_and_the_late_push_commits_nothing()
+    {
+        var s = await SetupAsync();
+        var hooks = node.Services.GetRequiredService<PushHooks>();
+        var options = node.Services.GetRequiredService<PushOptions>();
+        var timeout = options.IdempotencyKeyReservationTimeout;
+        options.IdempotencyKeyReservationTimeout = TimeSpan.FromSeconds(2);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The first push stops between reserving its key and committing, as if its node had died there.
+        hooks.AfterIdempotencyKeyReserved = async _ => { entered.TrySetResult(); await release.Task; };
+        try
+        {
+            var key = Guid.NewGuid().ToString();
+            var innerId = NewKey("INS");
+            var body = new JsonArray(Instrument(innerId));
+            var reservedAt = DateTime.UtcNow;
+            var crashed = PushAsync(s.WriterA, "instruments", body, key);
+            await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            hooks.AfterIdempotencyKeyReserved = null;
+
+            // While reserved: 409, and the problem says from when the key can be used again.
+            var waiting = await JsonOf(await PushAsync(s.WriterA, "instruments", body, key), HttpStatusCode.Conflict);
+            var detail = waiting["detail"]!.GetValue<string>();
+            var from = DateTime.Parse(System.Text.RegularExpressions.Regex.Match(detail, @"\d{4}-\d\d-\d\dT[0-9:.]+Z").Value,
+                System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal);
+            Assert.InRange(from, reservedAt.AddSeconds(2).AddSeconds(-1), DateTime.UtcNow.AddSeconds(2).AddSeconds(1));
+
+            // After the bound the key answers again: this request runs the push.
+            await Task.Delay(from - DateTime.UtcNow + TimeSpan.FromMilliseconds(200));
+            var second = await JsonOf(await PushAsync(s.WriterA, "instruments", body, key), HttpStatusCode.OK);
+            Assert.Equal(1, (int)second["created"]!);
+
+            // The first push comes back to life: its reservation is gone, so it commits nothing.
+            release.SetResult();
+            var late = await JsonOf(await crashed, HttpStatusCode.Conflict);
+            Assert.Contains("reservation", late["detail"]!.GetValue<string>());
+            Assert.Equal(1L, await node.ScalarAsync<long>($"SELECT COUNT(*) FROM instruments WHERE inner_id = '{innerId}'"));
+            using var replay = await PushAsync(s.WriterA, "instruments", body, key);
+            Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+            Assert.Equal(second.ToJsonString(), JsonNode.Parse(await replay.Content.ReadAsStringAsync())!.ToJsonString());
+        }
+        finally
+        {
+            hooks.AfterIdempotencyKeyReserved = null;
+            release.TrySetResult();
+            options.IdempotencyKeyReservationTimeout = timeout;
         }
     }
 

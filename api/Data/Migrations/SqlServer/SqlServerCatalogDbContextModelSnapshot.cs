@@ -28,10 +28,24 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
+                    b.Property<string>("ClearedBy")
+                        .HasMaxLength(500)
+                        .HasColumnType("nvarchar(500)")
+                        .HasColumnName("cleared_by");
+
+                    b.Property<DateTime?>("ExplainedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("explained_at");
+
                     b.Property<string>("Explanation")
                         .HasMaxLength(2000)
                         .HasColumnType("nvarchar(2000)")
                         .HasColumnName("explanation");
+
+                    b.Property<string>("ExplanationReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("explanation_reason");
 
                     b.Property<Guid>("InstrumentId")
                         .HasColumnType("uniqueidentifier")
@@ -57,6 +71,11 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnType("date")
                         .HasColumnName("reference_date");
 
+                    b.Property<string>("ResolutionReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("nvarchar(500)")
+                        .HasColumnName("resolution_reason");
+
                     b.Property<DateTime?>("ResolvedAt")
                         .HasColumnType("datetime2")
                         .HasColumnName("resolved_at");
@@ -66,6 +85,10 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasMaxLength(32)
                         .HasColumnType("nvarchar(32)")
                         .HasColumnName("severity");
+
+                    b.Property<DateOnly?>("Since")
+                        .HasColumnType("date")
+                        .HasColumnName("since");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
@@ -78,12 +101,44 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasName("pk_alerts");
 
                     b.HasIndex("InstrumentId", "Kind")
-                        .HasDatabaseName("ix_alerts_instrument_id_kind");
+                        .IsUnique()
+                        .HasDatabaseName("ix_alerts_open_instrument_id_kind")
+                        .HasFilter("resolved_at IS NULL");
+
+                    b.HasIndex("InstrumentId", "RaisedAt")
+                        .HasDatabaseName("ix_alerts_instrument_id_raised_at");
 
                     b.HasIndex("UnitId", "RaisedAt")
                         .HasDatabaseName("ix_alerts_unit_id_raised_at");
 
                     b.ToTable("alerts");
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Data.Leases.Lease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime>("AcquiredAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("acquired_at");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)")
+                        .HasColumnName("holder");
+
+                    b.HasKey("Name")
+                        .HasName("pk_leases");
+
+                    b.ToTable("leases", (string)null);
                 });
 
             modelBuilder.Entity("DxyqOpenData.Api.Datasets.Dataset", b =>
@@ -544,6 +599,14 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnType("date")
                         .HasColumnName("onboarding_due_date");
 
+                    b.Property<bool>("OnboardingDueProvisional")
+                        .HasColumnType("bit")
+                        .HasColumnName("onboarding_due_provisional");
+
+                    b.Property<int?>("OnboardingLateDays")
+                        .HasColumnType("int")
+                        .HasColumnName("onboarding_late_days");
+
                     b.Property<long>("PriceCny")
                         .HasColumnType("bigint")
                         .HasColumnName("price_fen");
@@ -551,6 +614,10 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.Property<DateOnly?>("PurchaseDate")
                         .HasColumnType("date")
                         .HasColumnName("purchase_date");
+
+                    b.Property<double?>("RatedHoursPerYear")
+                        .HasColumnType("float")
+                        .HasColumnName("rated_hours_per_year");
 
                     b.Property<string>("RegionCode")
                         .IsRequired()
@@ -572,6 +639,10 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.Property<DateOnly?>("SensorDueDate")
                         .HasColumnType("date")
                         .HasColumnName("sensor_due_date");
+
+                    b.Property<bool>("SensorDueProvisional")
+                        .HasColumnType("bit")
+                        .HasColumnName("sensor_due_provisional");
 
                     b.Property<string>("SensorId")
                         .HasMaxLength(64)
@@ -967,6 +1038,14 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnType("date")
                         .HasColumnName("onboarding_due_date");
 
+                    b.Property<bool>("OnboardingDueProvisional")
+                        .HasColumnType("bit")
+                        .HasColumnName("onboarding_due_provisional");
+
+                    b.Property<int?>("OnboardingLateDays")
+                        .HasColumnType("int")
+                        .HasColumnName("onboarding_late_days");
+
                     b.Property<long>("PriceCny")
                         .HasColumnType("bigint")
                         .HasColumnName("price_fen");
@@ -974,6 +1053,10 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.Property<DateOnly?>("PurchaseDate")
                         .HasColumnType("date")
                         .HasColumnName("purchase_date");
+
+                    b.Property<double?>("RatedHoursPerYear")
+                        .HasColumnType("float")
+                        .HasColumnName("rated_hours_per_year");
 
                     b.Property<string>("RegionCode")
                         .IsRequired()
@@ -995,6 +1078,10 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.Property<DateOnly?>("SensorDueDate")
                         .HasColumnType("date")
                         .HasColumnName("sensor_due_date");
+
+                    b.Property<bool>("SensorDueProvisional")
+                        .HasColumnType("bit")
+                        .HasColumnName("sensor_due_provisional");
 
                     b.Property<string>("SensorId")
                         .HasMaxLength(64)
@@ -1623,6 +1710,34 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasDatabaseName("ix_service_records_unit_id_started_at");
 
                     b.ToTable("service_records");
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Supervision.CalendarYear", b =>
+                {
+                    b.Property<int>("Year")
+                        .HasColumnType("int")
+                        .HasColumnName("year");
+
+                    b.Property<string>("Notice")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("nvarchar(max)")
+                        .HasColumnName("notice");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)")
+                        .HasColumnName("source");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Year")
+                        .HasName("pk_calendar_years");
+
+                    b.ToTable("calendar_years", (string)null);
                 });
 
             modelBuilder.Entity("DxyqOpenData.Api.Units.Unit", b =>

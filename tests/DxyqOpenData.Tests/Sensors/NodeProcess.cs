@@ -1,0 +1,94 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Globalization;
+using DxyqOpenData.Api.Data;
+using DxyqOpenData.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace DxyqOpenData.Tests.Sensors;
+
+/// <summary>
+/// The node as its own process (<c>dotnet DxyqOpenData.Api.dll</c> from the test's output), configured by environment
+/// variables on top of <see cref="NodeFactory.Defaults"/>, so a test can kill it with SIGKILL mid-stream and start
+/// another on the same database.
+/// </summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private NodeProcess(Process process) => _process = process;
+
+    public static async Task<NodeProcess> StartAsync(DatabaseProvider provider, string connectionString, IReadOnlyDictionary<string, string?> settings)
+    {
+        var port = Ports();
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "DxyqOpenData.Api.dll"), "--urls", $"http://127.0.0.1:{port}"])
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
+        info.Environment["Database__Provider"] = provider.ToString();
+        info.Environment["Database__ConnectionString"] = connectionString;
+        foreach (var (key, value) in NodeFactory.Defaults.Concat(settings))
+        {
+            info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        for (var deadline = DateTime.UtcNow.AddMinutes(3); DateTime.UtcNow < deadline && !process.HasExited; await Task.Delay(250))
+        {
+            try
+            {
+                // Ready includes the sensor bridge: sensors loaded and the broker subscription in place.
+                if ((await http.GetAsync($"http://127.0.0.1:{port}/health/ready")).IsSuccessStatusCode) return new NodeProcess(process);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+        }
+        if (!process.HasExited) process.Kill();
+        throw new InvalidOperationException($"the node process did not get ready (exit code {(process.HasExited ? process.ExitCode : -1)})");
+    }
+
+    /// <summary>SIGKILL: nothing is drained, stored or acknowledged on the way out.</summary>
+    public async Task KillAsync()
+    {
+        if (_process.HasExited) return;
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+
+    public static async Task<List<object?[]>> QueryAsync(DatabaseProvider provider, string connectionString, string sql)
+    {
+        await using DbConnection connection = provider == DatabaseProvider.Sqlite ? new SqliteConnection(connectionString) : new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<object?[]>();
+        while (await reader.ReadAsync())
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    private static int Ports()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
