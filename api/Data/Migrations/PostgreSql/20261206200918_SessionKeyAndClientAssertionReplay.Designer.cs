@@ -3,16 +3,16 @@ using System;
 using DxyqOpenData.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace DxyqOpenData.Api.Data.Migrations.SqlServer
+namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 {
-    [DbContext(typeof(SqlServerCatalogDbContext))]
-    [Migration("20261206193344_SessionKeyAndClientAssertionReplay")]
+    [DbContext(typeof(PostgreSqlCatalogDbContext))]
+    [Migration("20261206200918_SessionKeyAndClientAssertionReplay")]
     partial class SessionKeyAndClientAssertionReplay
     {
         /// <inheritdoc />
@@ -21,59 +21,82 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 #pragma warning disable 612, 618
             modelBuilder
                 .HasAnnotation("ProductVersion", "10.0.15")
-                .HasAnnotation("Relational:MaxIdentifierLength", 128);
+                .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
-            SqlServerModelBuilderExtensions.UseIdentityColumns(modelBuilder);
+            NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("DxyqOpenData.Api.Alerts.Alert", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
+
+                    b.Property<string>("ClearedBy")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("cleared_by");
+
+                    b.Property<DateTime?>("ExplainedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("explained_at");
 
                     b.Property<string>("Explanation")
                         .HasMaxLength(2000)
-                        .HasColumnType("nvarchar(2000)")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("explanation");
 
+                    b.Property<string>("ExplanationReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("explanation_reason");
+
                     b.Property<Guid>("InstrumentId")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("instrument_id");
 
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("kind");
 
                     b.Property<string>("Message")
                         .IsRequired()
                         .HasMaxLength(1000)
-                        .HasColumnType("nvarchar(1000)")
+                        .HasColumnType("character varying(1000)")
                         .HasColumnName("message");
 
                     b.Property<DateTime>("RaisedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("raised_at");
 
                     b.Property<DateOnly?>("ReferenceDate")
                         .HasColumnType("date")
                         .HasColumnName("reference_date");
 
+                    b.Property<string>("ResolutionReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("resolution_reason");
+
                     b.Property<DateTime?>("ResolvedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("resolved_at");
 
                     b.Property<string>("Severity")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("severity");
+
+                    b.Property<DateOnly?>("Since")
+                        .HasColumnType("date")
+                        .HasColumnName("since");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("nchar(18)")
+                        .HasColumnType("character(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
@@ -81,7 +104,12 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasName("pk_alerts");
 
                     b.HasIndex("InstrumentId", "Kind")
-                        .HasDatabaseName("ix_alerts_instrument_id_kind");
+                        .IsUnique()
+                        .HasDatabaseName("ix_alerts_open_instrument_id_kind")
+                        .HasFilter("resolved_at IS NULL");
+
+                    b.HasIndex("InstrumentId", "RaisedAt")
+                        .HasDatabaseName("ix_alerts_instrument_id_raised_at");
 
                     b.HasIndex("UnitId", "RaisedAt")
                         .HasDatabaseName("ix_alerts_unit_id_raised_at");
@@ -89,16 +117,43 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("alerts");
                 });
 
+            modelBuilder.Entity("DxyqOpenData.Api.Data.Leases.Lease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime>("AcquiredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("acquired_at");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("holder");
+
+                    b.HasKey("Name")
+                        .HasName("pk_leases");
+
+                    b.ToTable("leases", (string)null);
+                });
+
             modelBuilder.Entity("DxyqOpenData.Api.Datasets.Dataset", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<string>("Access")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("access");
 
                     b.Property<long?>("ByteSize")
@@ -107,27 +162,27 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
                     b.Property<string>("Description")
                         .HasMaxLength(4000)
-                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnType("character varying(4000)")
                         .HasColumnName("description");
 
                     b.Property<string>("Doi")
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("doi");
 
                     b.Property<string>("EnglishTitle")
                         .HasMaxLength(400)
-                        .HasColumnType("nvarchar(400)")
+                        .HasColumnType("character varying(400)")
                         .HasColumnName("english_title");
 
                     b.Property<string>("ExternalId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("external_id");
 
                     b.Property<Guid?>("InstrumentId")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("instrument_id");
 
                     b.Property<DateOnly?>("Issued")
@@ -136,45 +191,45 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
                     b.Property<string>("Keywords")
                         .HasMaxLength(500)
-                        .HasColumnType("nvarchar(500)")
+                        .HasColumnType("character varying(500)")
                         .HasColumnName("keywords");
 
                     b.Property<string>("LandingPage")
                         .HasMaxLength(500)
-                        .HasColumnType("nvarchar(500)")
+                        .HasColumnType("character varying(500)")
                         .HasColumnName("landing_page");
 
                     b.Property<string>("License")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("license");
 
                     b.Property<string>("MediaType")
                         .HasMaxLength(100)
-                        .HasColumnType("nvarchar(100)")
+                        .HasColumnType("character varying(100)")
                         .HasColumnName("media_type");
 
                     b.Property<string>("SubjectAreas")
                         .HasMaxLength(500)
-                        .HasColumnType("nvarchar(500)")
+                        .HasColumnType("character varying(500)")
                         .HasColumnName("subject_areas");
 
                     b.Property<string>("Title")
                         .IsRequired()
                         .HasMaxLength(300)
-                        .HasColumnType("nvarchar(300)")
+                        .HasColumnType("character varying(300)")
                         .HasColumnName("title");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("nchar(18)")
+                        .HasColumnType("character(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Id")
@@ -197,11 +252,11 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 {
                     b.Property<string>("EntitySet")
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("entity_set");
 
                     b.Property<Guid>("RowId")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("row_id");
 
                     b.Property<long>("Seq")
@@ -221,7 +276,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
             modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.CatalogChangeCounter", b =>
                 {
                     b.Property<int>("Id")
-                        .HasColumnType("int")
+                        .HasColumnType("integer")
                         .HasColumnName("id");
 
                     b.Property<long>("Value")
@@ -245,17 +300,17 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 {
                     b.Property<string>("Name")
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("name");
 
                     b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Value")
                         .IsRequired()
                         .HasMaxLength(1000)
-                        .HasColumnType("nvarchar(1000)")
+                        .HasColumnType("character varying(1000)")
                         .HasColumnName("value");
 
                     b.HasKey("Name")
@@ -268,25 +323,25 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
-                        .HasColumnType("nvarchar(8)")
+                        .HasColumnType("character varying(8)")
                         .HasColumnName("node");
 
                     b.Property<string>("EntitySet")
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("entity_set");
 
                     b.Property<string>("Cursor")
                         .HasMaxLength(1024)
-                        .HasColumnType("nvarchar(1024)")
+                        .HasColumnType("character varying(1024)")
                         .HasColumnName("cursor");
 
                     b.Property<DateTime?>("HarvestedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("harvested_at");
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Node", "EntitySet")
@@ -299,17 +354,17 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
-                        .HasColumnType("nvarchar(8)")
+                        .HasColumnType("character varying(8)")
                         .HasColumnName("node");
 
                     b.Property<Guid>("Id")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<string>("Access")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("access");
 
                     b.Property<long?>("ByteSize")
@@ -318,27 +373,27 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
                     b.Property<string>("Description")
                         .HasMaxLength(4000)
-                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnType("character varying(4000)")
                         .HasColumnName("description");
 
                     b.Property<string>("Doi")
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("doi");
 
                     b.Property<string>("EnglishTitle")
                         .HasMaxLength(400)
-                        .HasColumnType("nvarchar(400)")
+                        .HasColumnType("character varying(400)")
                         .HasColumnName("english_title");
 
                     b.Property<string>("ExternalId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("external_id");
 
                     b.Property<Guid?>("InstrumentId")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("instrument_id");
 
                     b.Property<DateOnly?>("Issued")
@@ -347,45 +402,45 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
                     b.Property<string>("Keywords")
                         .HasMaxLength(500)
-                        .HasColumnType("nvarchar(500)")
+                        .HasColumnType("character varying(500)")
                         .HasColumnName("keywords");
 
                     b.Property<string>("LandingPage")
                         .HasMaxLength(500)
-                        .HasColumnType("nvarchar(500)")
+                        .HasColumnType("character varying(500)")
                         .HasColumnName("landing_page");
 
                     b.Property<string>("License")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("license");
 
                     b.Property<string>("MediaType")
                         .HasMaxLength(100)
-                        .HasColumnType("nvarchar(100)")
+                        .HasColumnType("character varying(100)")
                         .HasColumnName("media_type");
 
                     b.Property<string>("SubjectAreas")
                         .HasMaxLength(500)
-                        .HasColumnType("nvarchar(500)")
+                        .HasColumnType("character varying(500)")
                         .HasColumnName("subject_areas");
 
                     b.Property<string>("Title")
                         .IsRequired()
                         .HasMaxLength(300)
-                        .HasColumnType("nvarchar(300)")
+                        .HasColumnType("character varying(300)")
                         .HasColumnName("title");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("nchar(18)")
+                        .HasColumnType("character(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Node", "Id")
@@ -404,11 +459,11 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
-                        .HasColumnType("nvarchar(8)")
+                        .HasColumnType("character varying(8)")
                         .HasColumnName("node");
 
                     b.Property<Guid>("Id")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<DateOnly>("AcceptanceDate")
@@ -417,40 +472,40 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
                     b.Property<string>("Address")
                         .HasMaxLength(300)
-                        .HasColumnType("nvarchar(300)")
+                        .HasColumnType("character varying(300)")
                         .HasColumnName("address");
 
                     b.Property<string>("CategoryCode")
                         .IsRequired()
                         .HasMaxLength(6)
-                        .HasColumnType("nchar(6)")
+                        .HasColumnType("character(6)")
                         .HasColumnName("category_code")
                         .IsFixedLength();
 
                     b.Property<string>("ContactEmail")
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("contact_email");
 
                     b.Property<string>("ContactName")
                         .HasMaxLength(100)
-                        .HasColumnType("nvarchar(100)")
+                        .HasColumnType("character varying(100)")
                         .HasColumnName("contact_name");
 
                     b.Property<string>("ContactPhone")
                         .HasMaxLength(40)
-                        .HasColumnType("nvarchar(40)")
+                        .HasColumnType("character varying(40)")
                         .HasColumnName("contact_phone");
 
                     b.Property<string>("CountryOfOrigin")
                         .HasMaxLength(2)
-                        .HasColumnType("nchar(2)")
+                        .HasColumnType("character(2)")
                         .HasColumnName("country_of_origin")
                         .IsFixedLength();
 
                     b.Property<string>("CustomsDeclarationNo")
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("customs_declaration_no");
 
                     b.Property<DateOnly?>("CustomsSupervisionEndsOn")
@@ -459,23 +514,23 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
                     b.Property<string>("EnglishName")
                         .HasMaxLength(300)
-                        .HasColumnType("nvarchar(300)")
+                        .HasColumnType("character varying(300)")
                         .HasColumnName("english_name");
 
                     b.Property<string>("FeeStandard")
                         .HasMaxLength(2000)
-                        .HasColumnType("nvarchar(2000)")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("fee_standard");
 
                     b.Property<string>("FundingSource")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("funding_source");
 
                     b.Property<string>("HsCode")
                         .HasMaxLength(10)
-                        .HasColumnType("nvarchar(10)")
+                        .HasColumnType("character varying(10)")
                         .HasColumnName("hs_code");
 
                     b.Property<DateOnly?>("ImportDate")
@@ -483,69 +538,77 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnName("import_date");
 
                     b.Property<bool>("InSharedFacility")
-                        .HasColumnType("bit")
+                        .HasColumnType("boolean")
                         .HasColumnName("in_shared_facility");
 
                     b.Property<string>("InnerId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("inner_id");
 
                     b.Property<string>("InstrumentType")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("instrument_type");
 
                     b.Property<bool>("IsConfidential")
-                        .HasColumnType("bit")
+                        .HasColumnType("boolean")
                         .HasColumnName("is_confidential");
 
                     b.Property<bool>("IsDomestic")
-                        .HasColumnType("bit")
+                        .HasColumnType("boolean")
                         .HasColumnName("is_domestic");
 
                     b.Property<DateTime?>("LastSeenAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_seen_at");
 
                     b.Property<double?>("Latitude")
-                        .HasColumnType("float")
+                        .HasColumnType("double precision")
                         .HasColumnName("latitude");
 
                     b.Property<double?>("Longitude")
-                        .HasColumnType("float")
+                        .HasColumnType("double precision")
                         .HasColumnName("longitude");
 
                     b.Property<string>("MainFunctions")
                         .HasMaxLength(4000)
-                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnType("character varying(4000)")
                         .HasColumnName("main_functions");
 
                     b.Property<string>("Manufacturer")
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("manufacturer");
 
                     b.Property<string>("Model")
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("model");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("name");
 
                     b.Property<DateTime?>("OnboardedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("onboarded_at");
 
                     b.Property<DateOnly>("OnboardingDueDate")
                         .HasColumnType("date")
                         .HasColumnName("onboarding_due_date");
+
+                    b.Property<bool>("OnboardingDueProvisional")
+                        .HasColumnType("boolean")
+                        .HasColumnName("onboarding_due_provisional");
+
+                    b.Property<int?>("OnboardingLateDays")
+                        .HasColumnType("integer")
+                        .HasColumnName("onboarding_late_days");
 
                     b.Property<long>("PriceCny")
                         .HasColumnType("bigint")
@@ -555,17 +618,21 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnType("date")
                         .HasColumnName("purchase_date");
 
+                    b.Property<double?>("RatedHoursPerYear")
+                        .HasColumnType("double precision")
+                        .HasColumnName("rated_hours_per_year");
+
                     b.Property<string>("RegionCode")
                         .IsRequired()
                         .HasMaxLength(6)
-                        .HasColumnType("nchar(6)")
+                        .HasColumnType("character(6)")
                         .HasColumnName("region_code")
                         .IsFixedLength();
 
                     b.Property<string>("RunState")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("run_state");
 
                     b.Property<DateOnly?>("ScrappedOn")
@@ -576,22 +643,26 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnType("date")
                         .HasColumnName("sensor_due_date");
 
+                    b.Property<bool>("SensorDueProvisional")
+                        .HasColumnType("boolean")
+                        .HasColumnName("sensor_due_provisional");
+
                     b.Property<string>("SensorId")
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("sensor_id");
 
                     b.Property<DateTime?>("SensorInstalledAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("sensor_installed_at");
 
                     b.Property<string>("ServiceContent")
                         .HasMaxLength(4000)
-                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnType("character varying(4000)")
                         .HasColumnName("service_content");
 
                     b.Property<DateTime?>("ServiceInfoCompletedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("service_info_completed_at");
 
                     b.Property<DateOnly?>("ServiceInfoDueDate")
@@ -600,45 +671,45 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
                     b.Property<string>("ServiceRequirements")
                         .HasMaxLength(2000)
-                        .HasColumnType("nvarchar(2000)")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("service_requirements");
 
                     b.Property<string>("ServiceUrl")
                         .HasMaxLength(500)
-                        .HasColumnType("nvarchar(500)")
+                        .HasColumnType("character varying(500)")
                         .HasColumnName("service_url");
 
                     b.Property<string>("ShareMode")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("share_mode");
 
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("status");
 
                     b.Property<string>("SubjectAreas")
                         .HasMaxLength(500)
-                        .HasColumnType("nvarchar(500)")
+                        .HasColumnType("character varying(500)")
                         .HasColumnName("subject_areas");
 
                     b.Property<string>("TechnicalSpecs")
                         .HasMaxLength(4000)
-                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnType("character varying(4000)")
                         .HasColumnName("technical_specs");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("nchar(18)")
+                        .HasColumnType("character(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Node", "Id")
@@ -663,26 +734,26 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
-                        .HasColumnType("nvarchar(8)")
+                        .HasColumnType("character varying(8)")
                         .HasColumnName("node");
 
                     b.Property<Guid>("Id")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<bool>("Bookable")
-                        .HasColumnType("bit")
+                        .HasColumnType("boolean")
                         .HasColumnName("bookable");
 
                     b.Property<string>("Description")
                         .HasMaxLength(4000)
-                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnType("character varying(4000)")
                         .HasColumnName("description");
 
                     b.Property<string>("ExternalId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("external_id");
 
                     b.Property<long>("FeeCny")
@@ -692,39 +763,39 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.Property<string>("FeeUnit")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("fee_unit");
 
                     b.Property<Guid>("InstrumentId")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("instrument_id");
 
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("kind");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("name");
 
                     b.Property<string>("Process")
                         .HasMaxLength(2000)
-                        .HasColumnType("nvarchar(2000)")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("process");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("nchar(18)")
+                        .HasColumnType("character(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Node", "Id")
@@ -742,77 +813,77 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
             modelBuilder.Entity("DxyqOpenData.Api.Imports.ImportJob", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<int>("Accepted")
-                        .HasColumnType("int")
+                        .HasColumnType("integer")
                         .HasColumnName("accepted");
 
                     b.Property<string>("ClientId")
                         .IsRequired()
                         .HasMaxLength(100)
-                        .HasColumnType("nvarchar(100)")
+                        .HasColumnType("character varying(100)")
                         .HasColumnName("client_id");
 
                     b.Property<DateTime?>("CompletedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("completed_at");
 
                     b.Property<byte[]>("Content")
                         .IsRequired()
-                        .HasColumnType("varbinary(max)")
+                        .HasColumnType("bytea")
                         .HasColumnName("content");
 
                     b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Error")
                         .HasMaxLength(2000)
-                        .HasColumnType("nvarchar(2000)")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("error");
 
                     b.Property<string>("FileName")
                         .HasMaxLength(260)
-                        .HasColumnType("nvarchar(260)")
+                        .HasColumnType("character varying(260)")
                         .HasColumnName("file_name");
 
                     b.Property<string>("Format")
                         .IsRequired()
                         .HasMaxLength(16)
-                        .HasColumnType("nvarchar(16)")
+                        .HasColumnType("character varying(16)")
                         .HasColumnName("format");
 
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("kind");
 
                     b.Property<int>("ProcessedRows")
-                        .HasColumnType("int")
+                        .HasColumnType("integer")
                         .HasColumnName("processed_rows");
 
                     b.Property<string>("Rejected")
                         .IsRequired()
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("rejected");
 
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
-                        .HasColumnType("nvarchar(16)")
+                        .HasColumnType("character varying(16)")
                         .HasColumnName("status");
 
                     b.Property<int>("TotalRows")
-                        .HasColumnType("int")
+                        .HasColumnType("integer")
                         .HasColumnName("total_rows");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("nchar(18)")
+                        .HasColumnType("character(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
@@ -831,7 +902,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
             modelBuilder.Entity("DxyqOpenData.Api.Instruments.Instrument", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<DateOnly>("AcceptanceDate")
@@ -840,40 +911,40 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
                     b.Property<string>("Address")
                         .HasMaxLength(300)
-                        .HasColumnType("nvarchar(300)")
+                        .HasColumnType("character varying(300)")
                         .HasColumnName("address");
 
                     b.Property<string>("CategoryCode")
                         .IsRequired()
                         .HasMaxLength(6)
-                        .HasColumnType("nchar(6)")
+                        .HasColumnType("character(6)")
                         .HasColumnName("category_code")
                         .IsFixedLength();
 
                     b.Property<string>("ContactEmail")
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("contact_email");
 
                     b.Property<string>("ContactName")
                         .HasMaxLength(100)
-                        .HasColumnType("nvarchar(100)")
+                        .HasColumnType("character varying(100)")
                         .HasColumnName("contact_name");
 
                     b.Property<string>("ContactPhone")
                         .HasMaxLength(40)
-                        .HasColumnType("nvarchar(40)")
+                        .HasColumnType("character varying(40)")
                         .HasColumnName("contact_phone");
 
                     b.Property<string>("CountryOfOrigin")
                         .HasMaxLength(2)
-                        .HasColumnType("nchar(2)")
+                        .HasColumnType("character(2)")
                         .HasColumnName("country_of_origin")
                         .IsFixedLength();
 
                     b.Property<string>("CustomsDeclarationNo")
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("customs_declaration_no");
 
                     b.Property<DateOnly?>("CustomsSupervisionEndsOn")
@@ -882,23 +953,23 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
                     b.Property<string>("EnglishName")
                         .HasMaxLength(300)
-                        .HasColumnType("nvarchar(300)")
+                        .HasColumnType("character varying(300)")
                         .HasColumnName("english_name");
 
                     b.Property<string>("FeeStandard")
                         .HasMaxLength(2000)
-                        .HasColumnType("nvarchar(2000)")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("fee_standard");
 
                     b.Property<string>("FundingSource")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("funding_source");
 
                     b.Property<string>("HsCode")
                         .HasMaxLength(10)
-                        .HasColumnType("nvarchar(10)")
+                        .HasColumnType("character varying(10)")
                         .HasColumnName("hs_code");
 
                     b.Property<DateOnly?>("ImportDate")
@@ -906,69 +977,77 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnName("import_date");
 
                     b.Property<bool>("InSharedFacility")
-                        .HasColumnType("bit")
+                        .HasColumnType("boolean")
                         .HasColumnName("in_shared_facility");
 
                     b.Property<string>("InnerId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("inner_id");
 
                     b.Property<string>("InstrumentType")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("instrument_type");
 
                     b.Property<bool>("IsConfidential")
-                        .HasColumnType("bit")
+                        .HasColumnType("boolean")
                         .HasColumnName("is_confidential");
 
                     b.Property<bool>("IsDomestic")
-                        .HasColumnType("bit")
+                        .HasColumnType("boolean")
                         .HasColumnName("is_domestic");
 
                     b.Property<DateTime?>("LastSeenAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_seen_at");
 
                     b.Property<double?>("Latitude")
-                        .HasColumnType("float")
+                        .HasColumnType("double precision")
                         .HasColumnName("latitude");
 
                     b.Property<double?>("Longitude")
-                        .HasColumnType("float")
+                        .HasColumnType("double precision")
                         .HasColumnName("longitude");
 
                     b.Property<string>("MainFunctions")
                         .HasMaxLength(4000)
-                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnType("character varying(4000)")
                         .HasColumnName("main_functions");
 
                     b.Property<string>("Manufacturer")
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("manufacturer");
 
                     b.Property<string>("Model")
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("model");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("name");
 
                     b.Property<DateTime?>("OnboardedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("onboarded_at");
 
                     b.Property<DateOnly>("OnboardingDueDate")
                         .HasColumnType("date")
                         .HasColumnName("onboarding_due_date");
+
+                    b.Property<bool>("OnboardingDueProvisional")
+                        .HasColumnType("boolean")
+                        .HasColumnName("onboarding_due_provisional");
+
+                    b.Property<int?>("OnboardingLateDays")
+                        .HasColumnType("integer")
+                        .HasColumnName("onboarding_late_days");
 
                     b.Property<long>("PriceCny")
                         .HasColumnType("bigint")
@@ -978,17 +1057,21 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnType("date")
                         .HasColumnName("purchase_date");
 
+                    b.Property<double?>("RatedHoursPerYear")
+                        .HasColumnType("double precision")
+                        .HasColumnName("rated_hours_per_year");
+
                     b.Property<string>("RegionCode")
                         .IsRequired()
                         .HasMaxLength(6)
-                        .HasColumnType("nchar(6)")
+                        .HasColumnType("character(6)")
                         .HasColumnName("region_code")
                         .IsFixedLength();
 
                     b.Property<string>("RunState")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("run_state");
 
                     b.Property<DateOnly?>("ScrappedOn")
@@ -999,22 +1082,26 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnType("date")
                         .HasColumnName("sensor_due_date");
 
+                    b.Property<bool>("SensorDueProvisional")
+                        .HasColumnType("boolean")
+                        .HasColumnName("sensor_due_provisional");
+
                     b.Property<string>("SensorId")
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("sensor_id");
 
                     b.Property<DateTime?>("SensorInstalledAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("sensor_installed_at");
 
                     b.Property<string>("ServiceContent")
                         .HasMaxLength(4000)
-                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnType("character varying(4000)")
                         .HasColumnName("service_content");
 
                     b.Property<DateTime?>("ServiceInfoCompletedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("service_info_completed_at");
 
                     b.Property<DateOnly?>("ServiceInfoDueDate")
@@ -1023,46 +1110,46 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
                     b.Property<string>("ServiceRequirements")
                         .HasMaxLength(2000)
-                        .HasColumnType("nvarchar(2000)")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("service_requirements");
 
                     b.Property<string>("ServiceUrl")
                         .HasMaxLength(500)
-                        .HasColumnType("nvarchar(500)")
+                        .HasColumnType("character varying(500)")
                         .HasColumnName("service_url");
 
                     b.Property<string>("ShareMode")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("share_mode");
 
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("status");
 
                     b.Property<string>("SubjectAreas")
                         .HasMaxLength(500)
-                        .HasColumnType("nvarchar(500)")
+                        .HasColumnType("character varying(500)")
                         .HasColumnName("subject_areas");
 
                     b.Property<string>("TechnicalSpecs")
                         .HasMaxLength(4000)
-                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnType("character varying(4000)")
                         .HasColumnName("technical_specs");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("nchar(18)")
+                        .HasColumnType("character(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
                         .IsConcurrencyToken()
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Id")
@@ -1097,39 +1184,39 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 {
                     b.Property<string>("ClientId")
                         .HasMaxLength(100)
-                        .HasColumnType("nvarchar(100)")
+                        .HasColumnType("character varying(100)")
                         .HasColumnName("client_id");
 
                     b.Property<string>("Key")
                         .HasMaxLength(255)
-                        .HasColumnType("nvarchar(255)")
+                        .HasColumnType("character varying(255)")
                         .HasColumnName("key");
 
                     b.Property<DateTime?>("CompletedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("completed_at");
 
                     b.Property<string>("ContentType")
                         .HasMaxLength(100)
-                        .HasColumnType("nvarchar(100)")
+                        .HasColumnType("character varying(100)")
                         .HasColumnName("content_type");
 
                     b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
                     b.Property<string>("RequestHash")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("request_hash");
 
                     b.Property<string>("ResponseBody")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("response_body");
 
                     b.Property<int>("Status")
-                        .HasColumnType("int")
+                        .HasColumnType("integer")
                         .HasColumnName("status");
 
                     b.HasKey("ClientId", "Key")
@@ -1145,16 +1232,16 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 {
                     b.Property<string>("ClientId")
                         .HasMaxLength(100)
-                        .HasColumnType("nvarchar(100)")
+                        .HasColumnType("character varying(100)")
                         .HasColumnName("client_id");
 
                     b.Property<string>("Jti")
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("jti");
 
                     b.Property<DateTime>("ExpiresAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("expires_at");
 
                     b.HasKey("ClientId", "Jti")
@@ -1170,25 +1257,25 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("id");
 
                     b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
                     b.Property<int>("Generation")
-                        .HasColumnType("int")
+                        .HasColumnType("integer")
                         .HasColumnName("generation");
 
                     b.Property<string>("Pem")
                         .IsRequired()
                         .HasMaxLength(8000)
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("character varying(8000)")
                         .HasColumnName("pem");
 
                     b.Property<DateTime?>("RetiredAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("retired_at");
 
                     b.HasKey("Id")
@@ -1204,7 +1291,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
             modelBuilder.Entity("DxyqOpenData.Api.Sensors.InstrumentDailyUsage", b =>
                 {
                     b.Property<Guid>("InstrumentId")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("instrument_id");
 
                     b.Property<DateOnly>("Day")
@@ -1216,7 +1303,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnName("readings");
 
                     b.Property<double>("RunningHours")
-                        .HasColumnType("float")
+                        .HasColumnType("double precision")
                         .HasColumnName("running_hours");
 
                     b.HasKey("InstrumentId", "Day")
@@ -1232,65 +1319,65 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("id");
 
                     b.Property<DateTime?>("CommissionedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("commissioned_at");
 
                     b.Property<string>("Format")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("format");
 
                     b.Property<int>("HeartbeatSeconds")
-                        .HasColumnType("int")
+                        .HasColumnType("integer")
                         .HasColumnName("heartbeat_seconds");
 
                     b.Property<DateTime?>("InstalledAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("installed_at");
 
                     b.Property<Guid?>("InstrumentId")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("instrument_id");
 
                     b.Property<DateTime?>("LastSeenAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_seen_at");
 
                     b.Property<string>("Model")
                         .HasMaxLength(100)
-                        .HasColumnType("nvarchar(100)")
+                        .HasColumnType("character varying(100)")
                         .HasColumnName("model");
 
                     b.Property<string>("SecretHash")
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("secret_hash");
 
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("status");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("nchar(18)")
+                        .HasColumnType("character(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
                     b.Property<string>("Vendor")
                         .HasMaxLength(100)
-                        .HasColumnType("nvarchar(100)")
+                        .HasColumnType("character varying(100)")
                         .HasColumnName("vendor");
 
                     b.HasKey("Id")
@@ -1315,32 +1402,32 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnType("bigint")
                         .HasColumnName("id");
 
-                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<string>("Detail")
                         .HasMaxLength(1000)
-                        .HasColumnType("nvarchar(1000)")
+                        .HasColumnType("character varying(1000)")
                         .HasColumnName("detail");
 
                     b.Property<byte[]>("Payload")
                         .IsRequired()
-                        .HasColumnType("varbinary(max)")
+                        .HasColumnType("bytea")
                         .HasColumnName("payload");
 
                     b.Property<string>("Reason")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("reason");
 
                     b.Property<DateTime>("ReceivedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("received_at");
 
                     b.Property<string>("Topic")
                         .IsRequired()
                         .HasMaxLength(512)
-                        .HasColumnType("nvarchar(512)")
+                        .HasColumnType("character varying(512)")
                         .HasColumnName("topic");
 
                     b.HasKey("Id")
@@ -1359,20 +1446,20 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnType("bigint")
                         .HasColumnName("id");
 
-                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<Guid?>("InstrumentId")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("instrument_id");
 
                     b.Property<double?>("PowerW")
-                        .HasColumnType("float")
+                        .HasColumnType("double precision")
                         .HasColumnName("power_w");
 
                     b.Property<string>("SensorId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("sensor_id");
 
                     b.Property<long?>("Seq")
@@ -1382,11 +1469,11 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("state");
 
                     b.Property<DateTime>("Ts")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("ts");
 
                     b.HasKey("Id")
@@ -1394,8 +1481,9 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
                     b.HasIndex("Ts", "SensorId", "Seq")
                         .IsUnique()
-                        .HasDatabaseName("ix_sensor_readings_ts_sensor_id_seq")
-                        .HasAnnotation("Npgsql:NullsDistinct", false);
+                        .HasDatabaseName("ix_sensor_readings_ts_sensor_id_seq");
+
+                    NpgsqlIndexBuilderExtensions.AreNullsDistinct(b.HasIndex("Ts", "SensorId", "Seq"), false);
 
                     b.ToTable("sensor_readings");
                 });
@@ -1403,22 +1491,22 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
             modelBuilder.Entity("DxyqOpenData.Api.ServiceOfferings.ServiceOffering", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<bool>("Bookable")
-                        .HasColumnType("bit")
+                        .HasColumnType("boolean")
                         .HasColumnName("bookable");
 
                     b.Property<string>("Description")
                         .HasMaxLength(4000)
-                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnType("character varying(4000)")
                         .HasColumnName("description");
 
                     b.Property<string>("ExternalId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("external_id");
 
                     b.Property<long>("FeeCny")
@@ -1428,39 +1516,39 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.Property<string>("FeeUnit")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("fee_unit");
 
                     b.Property<Guid>("InstrumentId")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("instrument_id");
 
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("kind");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("name");
 
                     b.Property<string>("Process")
                         .HasMaxLength(2000)
-                        .HasColumnType("nvarchar(2000)")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("process");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("nchar(18)")
+                        .HasColumnType("character(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Id")
@@ -1482,26 +1570,26 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
             modelBuilder.Entity("DxyqOpenData.Api.ServiceRecords.ServiceRecord", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<bool>("BookedOnPlatform")
-                        .HasColumnType("bit")
+                        .HasColumnType("boolean")
                         .HasColumnName("booked_on_platform");
 
                     b.Property<string>("Content")
                         .HasMaxLength(2000)
-                        .HasColumnType("nvarchar(2000)")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("content");
 
                     b.Property<DateTime>("EndedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("ended_at");
 
                     b.Property<string>("ExternalId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("external_id");
 
                     b.Property<long>("FeeCny")
@@ -1510,84 +1598,84 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
                     b.Property<string>("Feedback")
                         .HasMaxLength(2000)
-                        .HasColumnType("nvarchar(2000)")
+                        .HasColumnType("character varying(2000)")
                         .HasColumnName("feedback");
 
                     b.Property<double>("Hours")
-                        .HasColumnType("float")
+                        .HasColumnType("double precision")
                         .HasColumnName("hours");
 
                     b.Property<Guid>("InstrumentId")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("instrument_id");
 
                     b.Property<bool>("IsExternal")
-                        .HasColumnType("bit")
+                        .HasColumnType("boolean")
                         .HasColumnName("is_external");
 
                     b.Property<bool>("IsStatutory")
-                        .HasColumnType("bit")
+                        .HasColumnType("boolean")
                         .HasColumnName("is_statutory");
 
                     b.Property<string>("PaymentMethod")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("payment_method");
 
                     b.Property<int?>("Rating")
-                        .HasColumnType("int")
+                        .HasColumnType("integer")
                         .HasColumnName("rating");
 
                     b.Property<int?>("Samples")
-                        .HasColumnType("int")
+                        .HasColumnType("integer")
                         .HasColumnName("samples");
 
                     b.Property<Guid?>("ServiceOfferingId")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("service_offering_id");
 
                     b.Property<DateTime>("StartedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");
 
                     b.Property<string>("Subject")
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("subject");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("nchar(18)")
+                        .HasColumnType("character(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
                     b.Property<string>("UserCreditCode")
                         .HasMaxLength(18)
-                        .HasColumnType("nchar(18)")
+                        .HasColumnType("character(18)")
                         .HasColumnName("user_credit_code")
                         .IsFixedLength();
 
                     b.Property<string>("UserName")
                         .IsRequired()
                         .HasMaxLength(100)
-                        .HasColumnType("nvarchar(100)")
+                        .HasColumnType("character varying(100)")
                         .HasColumnName("user_name");
 
                     b.Property<string>("UserOrganization")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("user_organization");
 
                     b.Property<string>("UserRegionCode")
                         .HasMaxLength(6)
-                        .HasColumnType("nchar(6)")
+                        .HasColumnType("character(6)")
                         .HasColumnName("user_region_code")
                         .IsFixedLength();
 
@@ -1597,7 +1685,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
                     b.Property<string>("VoucherNo")
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("voucher_no");
 
                     b.HasKey("Id")
@@ -1628,70 +1716,98 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("service_records");
                 });
 
+            modelBuilder.Entity("DxyqOpenData.Api.Supervision.CalendarYear", b =>
+                {
+                    b.Property<int>("Year")
+                        .HasColumnType("integer")
+                        .HasColumnName("year");
+
+                    b.Property<string>("Notice")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("character varying(20000)")
+                        .HasColumnName("notice");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("source");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Year")
+                        .HasName("pk_calendar_years");
+
+                    b.ToTable("calendar_years", (string)null);
+                });
+
             modelBuilder.Entity("DxyqOpenData.Api.Units.Unit", b =>
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(18)
-                        .HasColumnType("nchar(18)")
+                        .HasColumnType("character(18)")
                         .HasColumnName("id")
                         .IsFixedLength();
 
                     b.Property<string>("Address")
                         .HasMaxLength(300)
-                        .HasColumnType("nvarchar(300)")
+                        .HasColumnType("character varying(300)")
                         .HasColumnName("address");
 
                     b.Property<string>("CityCode")
                         .IsRequired()
                         .HasMaxLength(6)
-                        .HasColumnType("nchar(6)")
+                        .HasColumnType("character(6)")
                         .HasColumnName("city_code")
                         .IsFixedLength();
 
                     b.Property<string>("EnglishName")
                         .HasMaxLength(300)
-                        .HasColumnType("nvarchar(300)")
+                        .HasColumnType("character varying(300)")
                         .HasColumnName("english_name");
 
                     b.Property<bool>("HasConnectedSystem")
-                        .HasColumnType("bit")
+                        .HasColumnType("boolean")
                         .HasColumnName("has_connected_system");
 
                     b.Property<bool>("InMountainCounty")
-                        .HasColumnType("bit")
+                        .HasColumnType("boolean")
                         .HasColumnName("in_mountain_county");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("name");
 
                     b.Property<string>("RegionCode")
                         .IsRequired()
                         .HasMaxLength(6)
-                        .HasColumnType("nchar(6)")
+                        .HasColumnType("character(6)")
                         .HasColumnName("region_code")
                         .IsFixedLength();
 
                     b.Property<string>("SharedFacilityName")
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("shared_facility_name");
 
                     b.Property<string>("Type")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("type");
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
                     b.Property<string>("Website")
                         .HasMaxLength(300)
-                        .HasColumnType("nvarchar(300)")
+                        .HasColumnType("character varying(300)")
                         .HasColumnName("website");
 
                     b.HasKey("Id")
@@ -1712,46 +1828,46 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
             modelBuilder.Entity("DxyqOpenData.Api.UsageSessions.UsageSession", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("id");
 
                     b.Property<string>("EndReason")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("end_reason");
 
                     b.Property<DateTime?>("EndedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("ended_at");
 
                     b.Property<double>("Hours")
-                        .HasColumnType("float")
+                        .HasColumnType("double precision")
                         .HasColumnName("hours");
 
                     b.Property<Guid>("InstrumentId")
-                        .HasColumnType("uniqueidentifier")
+                        .HasColumnType("uuid")
                         .HasColumnName("instrument_id");
 
                     b.Property<string>("SensorId")
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
+                        .HasColumnType("character varying(64)")
                         .HasColumnName("sensor_id");
 
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
+                        .HasColumnType("character varying(32)")
                         .HasColumnName("source");
 
                     b.Property<DateTime>("StartedAt")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("nchar(18)")
+                        .HasColumnType("character(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
@@ -1766,8 +1882,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
                     b.HasIndex("SensorId", "StartedAt")
                         .IsUnique()
-                        .HasDatabaseName("ix_usage_sessions_sensor_id_started_at")
-                        .HasFilter("[sensor_id] IS NOT NULL");
+                        .HasDatabaseName("ix_usage_sessions_sensor_id_started_at");
 
                     b.HasIndex("UnitId", "StartedAt")
                         .HasDatabaseName("ix_usage_sessions_unit_id_started_at");
@@ -1779,73 +1894,73 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 {
                     b.Property<string>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("nvarchar(450)")
+                        .HasColumnType("text")
                         .HasColumnName("id");
 
                     b.Property<string>("ApplicationType")
                         .HasMaxLength(50)
-                        .HasColumnType("nvarchar(50)")
+                        .HasColumnType("character varying(50)")
                         .HasColumnName("application_type");
 
                     b.Property<string>("ClientId")
                         .HasMaxLength(100)
-                        .HasColumnType("nvarchar(100)")
+                        .HasColumnType("character varying(100)")
                         .HasColumnName("client_id");
 
                     b.Property<string>("ClientSecret")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("client_secret");
 
                     b.Property<string>("ClientType")
                         .HasMaxLength(50)
-                        .HasColumnType("nvarchar(50)")
+                        .HasColumnType("character varying(50)")
                         .HasColumnName("client_type");
 
                     b.Property<string>("ConcurrencyToken")
                         .IsConcurrencyToken()
                         .HasMaxLength(50)
-                        .HasColumnType("nvarchar(50)")
+                        .HasColumnType("character varying(50)")
                         .HasColumnName("concurrency_token");
 
                     b.Property<string>("ConsentType")
                         .HasMaxLength(50)
-                        .HasColumnType("nvarchar(50)")
+                        .HasColumnType("character varying(50)")
                         .HasColumnName("consent_type");
 
                     b.Property<string>("DisplayName")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("display_name");
 
                     b.Property<string>("DisplayNames")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("display_names");
 
                     b.Property<string>("JsonWebKeySet")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("json_web_key_set");
 
                     b.Property<string>("Permissions")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("permissions");
 
                     b.Property<string>("PostLogoutRedirectUris")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("post_logout_redirect_uris");
 
                     b.Property<string>("Properties")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("properties");
 
                     b.Property<string>("RedirectUris")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("redirect_uris");
 
                     b.Property<string>("Requirements")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("requirements");
 
                     b.Property<string>("Settings")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("settings");
 
                     b.HasKey("Id")
@@ -1853,8 +1968,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
                     b.HasIndex("ClientId")
                         .IsUnique()
-                        .HasDatabaseName("ix_openiddict_applications_client_id")
-                        .HasFilter("[client_id] IS NOT NULL");
+                        .HasDatabaseName("ix_openiddict_applications_client_id");
 
                     b.ToTable("openiddict_applications", (string)null);
                 });
@@ -1863,44 +1977,44 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 {
                     b.Property<string>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("nvarchar(450)")
+                        .HasColumnType("text")
                         .HasColumnName("id");
 
                     b.Property<string>("ApplicationId")
-                        .HasColumnType("nvarchar(450)")
+                        .HasColumnType("text")
                         .HasColumnName("application_id");
 
                     b.Property<string>("ConcurrencyToken")
                         .IsConcurrencyToken()
                         .HasMaxLength(50)
-                        .HasColumnType("nvarchar(50)")
+                        .HasColumnType("character varying(50)")
                         .HasColumnName("concurrency_token");
 
                     b.Property<DateTime?>("CreationDate")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("creation_date");
 
                     b.Property<string>("Properties")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("properties");
 
                     b.Property<string>("Scopes")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("scopes");
 
                     b.Property<string>("Status")
                         .HasMaxLength(50)
-                        .HasColumnType("nvarchar(50)")
+                        .HasColumnType("character varying(50)")
                         .HasColumnName("status");
 
                     b.Property<string>("Subject")
                         .HasMaxLength(400)
-                        .HasColumnType("nvarchar(400)")
+                        .HasColumnType("character varying(400)")
                         .HasColumnName("subject");
 
                     b.Property<string>("Type")
                         .HasMaxLength(50)
-                        .HasColumnType("nvarchar(50)")
+                        .HasColumnType("character varying(50)")
                         .HasColumnName("type");
 
                     b.HasKey("Id")
@@ -1916,42 +2030,42 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 {
                     b.Property<string>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("nvarchar(450)")
+                        .HasColumnType("text")
                         .HasColumnName("id");
 
                     b.Property<string>("ConcurrencyToken")
                         .IsConcurrencyToken()
                         .HasMaxLength(50)
-                        .HasColumnType("nvarchar(50)")
+                        .HasColumnType("character varying(50)")
                         .HasColumnName("concurrency_token");
 
                     b.Property<string>("Description")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("description");
 
                     b.Property<string>("Descriptions")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("descriptions");
 
                     b.Property<string>("DisplayName")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("display_name");
 
                     b.Property<string>("DisplayNames")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("display_names");
 
                     b.Property<string>("Name")
                         .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("name");
 
                     b.Property<string>("Properties")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("properties");
 
                     b.Property<string>("Resources")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("resources");
 
                     b.HasKey("Id")
@@ -1959,8 +2073,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
                     b.HasIndex("Name")
                         .IsUnique()
-                        .HasDatabaseName("ix_openiddict_scopes_name")
-                        .HasFilter("[name] IS NOT NULL");
+                        .HasDatabaseName("ix_openiddict_scopes_name");
 
                     b.ToTable("openiddict_scopes", (string)null);
                 });
@@ -1969,61 +2082,61 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 {
                     b.Property<string>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("nvarchar(450)")
+                        .HasColumnType("text")
                         .HasColumnName("id");
 
                     b.Property<string>("ApplicationId")
-                        .HasColumnType("nvarchar(450)")
+                        .HasColumnType("text")
                         .HasColumnName("application_id");
 
                     b.Property<string>("AuthorizationId")
-                        .HasColumnType("nvarchar(450)")
+                        .HasColumnType("text")
                         .HasColumnName("authorization_id");
 
                     b.Property<string>("ConcurrencyToken")
                         .IsConcurrencyToken()
                         .HasMaxLength(50)
-                        .HasColumnType("nvarchar(50)")
+                        .HasColumnType("character varying(50)")
                         .HasColumnName("concurrency_token");
 
                     b.Property<DateTime?>("CreationDate")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("creation_date");
 
                     b.Property<DateTime?>("ExpirationDate")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("expiration_date");
 
                     b.Property<string>("Payload")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("payload");
 
                     b.Property<string>("Properties")
-                        .HasColumnType("nvarchar(max)")
+                        .HasColumnType("text")
                         .HasColumnName("properties");
 
                     b.Property<DateTime?>("RedemptionDate")
-                        .HasColumnType("datetime2")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("redemption_date");
 
                     b.Property<string>("ReferenceId")
                         .HasMaxLength(100)
-                        .HasColumnType("nvarchar(100)")
+                        .HasColumnType("character varying(100)")
                         .HasColumnName("reference_id");
 
                     b.Property<string>("Status")
                         .HasMaxLength(50)
-                        .HasColumnType("nvarchar(50)")
+                        .HasColumnType("character varying(50)")
                         .HasColumnName("status");
 
                     b.Property<string>("Subject")
                         .HasMaxLength(400)
-                        .HasColumnType("nvarchar(400)")
+                        .HasColumnType("character varying(400)")
                         .HasColumnName("subject");
 
                     b.Property<string>("Type")
                         .HasMaxLength(150)
-                        .HasColumnType("nvarchar(150)")
+                        .HasColumnType("character varying(150)")
                         .HasColumnName("type");
 
                     b.HasKey("Id")
@@ -2034,8 +2147,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
                     b.HasIndex("ReferenceId")
                         .IsUnique()
-                        .HasDatabaseName("ix_openiddict_tokens_reference_id")
-                        .HasFilter("[reference_id] IS NOT NULL");
+                        .HasDatabaseName("ix_openiddict_tokens_reference_id");
 
                     b.HasIndex("ApplicationId", "Status", "Subject", "Type")
                         .HasDatabaseName("ix_openiddict_tokens_application_id_status_subject_type");
@@ -2172,7 +2284,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.HasOne("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication", "Application")
                         .WithMany("Authorizations")
                         .HasForeignKey("ApplicationId")
-                        .HasConstraintName("fk_openiddict_authorizations_openiddict_applications_application_id");
+                        .HasConstraintName("fk_openiddict_authorizations_openiddict_applications_applicati~");
 
                     b.Navigation("Application");
                 });

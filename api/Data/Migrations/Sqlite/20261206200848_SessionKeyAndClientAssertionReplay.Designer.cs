@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace DxyqOpenData.Api.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteCatalogDbContext))]
-    [Migration("20261206193233_SessionKeyAndClientAssertionReplay")]
+    [Migration("20261206200848_SessionKeyAndClientAssertionReplay")]
     partial class SessionKeyAndClientAssertionReplay
     {
         /// <inheritdoc />
@@ -26,10 +26,24 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
+                    b.Property<string>("ClearedBy")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("cleared_by");
+
+                    b.Property<DateTime?>("ExplainedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("explained_at");
+
                     b.Property<string>("Explanation")
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT")
                         .HasColumnName("explanation");
+
+                    b.Property<string>("ExplanationReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("explanation_reason");
 
                     b.Property<Guid>("InstrumentId")
                         .HasColumnType("TEXT")
@@ -55,6 +69,11 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("reference_date");
 
+                    b.Property<string>("ResolutionReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resolution_reason");
+
                     b.Property<DateTime?>("ResolvedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("resolved_at");
@@ -64,6 +83,10 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT")
                         .HasColumnName("severity");
+
+                    b.Property<DateOnly?>("Since")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("since");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
@@ -76,12 +99,44 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasName("pk_alerts");
 
                     b.HasIndex("InstrumentId", "Kind")
-                        .HasDatabaseName("ix_alerts_instrument_id_kind");
+                        .IsUnique()
+                        .HasDatabaseName("ix_alerts_open_instrument_id_kind")
+                        .HasFilter("resolved_at IS NULL");
+
+                    b.HasIndex("InstrumentId", "RaisedAt")
+                        .HasDatabaseName("ix_alerts_instrument_id_raised_at");
 
                     b.HasIndex("UnitId", "RaisedAt")
                         .HasDatabaseName("ix_alerts_unit_id_raised_at");
 
                     b.ToTable("alerts");
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Data.Leases.Lease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime>("AcquiredAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("acquired_at");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("holder");
+
+                    b.HasKey("Name")
+                        .HasName("pk_leases");
+
+                    b.ToTable("leases", (string)null);
                 });
 
             modelBuilder.Entity("DxyqOpenData.Api.Datasets.Dataset", b =>
@@ -542,6 +597,14 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("onboarding_due_date");
 
+                    b.Property<bool>("OnboardingDueProvisional")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("onboarding_due_provisional");
+
+                    b.Property<int?>("OnboardingLateDays")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("onboarding_late_days");
+
                     b.Property<long>("PriceCny")
                         .HasColumnType("INTEGER")
                         .HasColumnName("price_fen");
@@ -549,6 +612,10 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.Property<DateOnly?>("PurchaseDate")
                         .HasColumnType("TEXT")
                         .HasColumnName("purchase_date");
+
+                    b.Property<double?>("RatedHoursPerYear")
+                        .HasColumnType("REAL")
+                        .HasColumnName("rated_hours_per_year");
 
                     b.Property<string>("RegionCode")
                         .IsRequired()
@@ -570,6 +637,10 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.Property<DateOnly?>("SensorDueDate")
                         .HasColumnType("TEXT")
                         .HasColumnName("sensor_due_date");
+
+                    b.Property<bool>("SensorDueProvisional")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sensor_due_provisional");
 
                     b.Property<string>("SensorId")
                         .HasMaxLength(64)
@@ -965,6 +1036,14 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("onboarding_due_date");
 
+                    b.Property<bool>("OnboardingDueProvisional")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("onboarding_due_provisional");
+
+                    b.Property<int?>("OnboardingLateDays")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("onboarding_late_days");
+
                     b.Property<long>("PriceCny")
                         .HasColumnType("INTEGER")
                         .HasColumnName("price_fen");
@@ -972,6 +1051,10 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.Property<DateOnly?>("PurchaseDate")
                         .HasColumnType("TEXT")
                         .HasColumnName("purchase_date");
+
+                    b.Property<double?>("RatedHoursPerYear")
+                        .HasColumnType("REAL")
+                        .HasColumnName("rated_hours_per_year");
 
                     b.Property<string>("RegionCode")
                         .IsRequired()
@@ -993,6 +1076,10 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.Property<DateOnly?>("SensorDueDate")
                         .HasColumnType("TEXT")
                         .HasColumnName("sensor_due_date");
+
+                    b.Property<bool>("SensorDueProvisional")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sensor_due_provisional");
 
                     b.Property<string>("SensorId")
                         .HasMaxLength(64)
@@ -1617,6 +1704,34 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_service_records_unit_id_started_at");
 
                     b.ToTable("service_records");
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Supervision.CalendarYear", b =>
+                {
+                    b.Property<int>("Year")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("year");
+
+                    b.Property<string>("Notice")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("notice");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Year")
+                        .HasName("pk_calendar_years");
+
+                    b.ToTable("calendar_years", (string)null);
                 });
 
             modelBuilder.Entity("DxyqOpenData.Api.Units.Unit", b =>
