@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.OData.Formatter.Serialization;
 using Microsoft.AspNetCore.OData.Query;
 using Microsoft.AspNetCore.OData.Query.Expressions;
 using Microsoft.OData;
+using Microsoft.OData.UriParser;
 using Microsoft.AspNetCore.OData.Routing.Controllers;
 
 namespace DxyqOpenData.Api.Catalog;
@@ -30,6 +31,8 @@ public static class ODataSetup
                             Validations = ValidationKinds.None,
                         })
                         .AddSingleton<ODataResourceSerializer, CatalogResourceSerializer>()
+                        // Money literals exactly as written (471152.22 is not read as a binary float).
+                        .AddSingleton<ODataUriResolver>(_ => new ExactDecimalLiterals { EnableCaseInsensitive = true, EnableNoDollarQueryOptions = o.EnableNoDollarQueryOptions })
                         .AddSingleton<IFilterBinder, CatalogFilterBinder>()
                         // Next links that never evaluate an expression on a row after the response has started.
                         .AddSingleton<SkipTokenHandler, CatalogSkipTokenHandler>()

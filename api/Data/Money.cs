@@ -29,8 +29,3 @@ public static class Money
 }
 
 public sealed class FenConverter() : ValueConverter<decimal, long>(cny => Money.ToFen(cny), fen => Money.FromFen(fen));
-
-/// <summary>Every DateTime is UTC: written as UTC (PostgreSQL's timestamptz insists) and read back as UTC.</summary>
-public sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
-    v => v.Kind == DateTimeKind.Utc ? v : v.Kind == DateTimeKind.Local ? v.ToUniversalTime() : DateTime.SpecifyKind(v, DateTimeKind.Utc),
-    v => DateTime.SpecifyKind(v, DateTimeKind.Utc));

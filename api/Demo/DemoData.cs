@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Push;
 using DxyqOpenData.Api.Supervision;
-using LinqToDB;
-using LinqToDB.Data;
-using LinqToDB.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace DxyqOpenData.Api.Demo;
@@ -12,7 +10,7 @@ namespace DxyqOpenData.Api.Demo;
 /// <summary>
 /// Loads the demo data set into an empty database at start-up (unless <c>Demo:Enabled=false</c>): units, sensors,
 /// instruments, offerings, a year of service records, datasets and 90 days of sensor sessions. Rows stream from the
-/// generators into linq2db bulk copies, all in one transaction. Then one supervision sweep raises the alerts the data
+/// generators into the push API's row writers, all in one transaction. Then one supervision sweep raises the alerts the data
 /// deserves, as it would on any node (no alert is generated).
 /// </summary>
 public static class DemoData
@@ -44,7 +42,6 @@ public static class DemoData
     internal static async Task LoadAsync(CatalogDbContext db, DemoWorld world, ILogger logger, CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
-        LinqToDBForEFTools.Initialize();
 
         var unitGenerator = new UnitGenerator(world);
         var units = unitGenerator.Generate();
@@ -72,27 +69,39 @@ public static class DemoData
 
     private sealed class Copier(CatalogDbContext db, ILogger logger, CancellationToken cancellationToken)
     {
-        // PostgreSQL takes binary COPY; SQLite multi-row INSERTs inside the one transaction.
-        private readonly BulkCopyOptions _options = new()
-        {
-            BulkCopyType = db.Database.IsNpgsql() ? BulkCopyType.ProviderSpecific : BulkCopyType.MultipleRows,
-            MaxBatchSize = 5_000,
-            KeepIdentity = true,
-        };
+        /// <summary>Rows sent per chunk: PostgreSQL ends its COPY there (its foreign-key checks run), SQL Server sends its INSERTs.</summary>
+        private const int Chunk = 5_000;
 
         public long Total { get; private set; }
 
+        /// <summary>
+        /// The push API's row writer (SQLite: one prepared INSERT; PostgreSQL: binary COPY), which stores every value
+        /// through EF's own type mappings and converters, exactly as <c>SaveChanges</c> would: one stored form per value.
+        /// </summary>
         public async Task Rows<T>(string table, IEnumerable<T> rows) where T : class
         {
             var watch = Stopwatch.StartNew();
             var indexes = db.Database.IsSqlite() ? await DropIndexesAsync(table) : [];
-            var copied = await db.BulkCopyAsync(_options, rows, cancellationToken);
+            int copied;
+            await using (var writer = await RowWriter<T>.BeginAsync(db, cancellationToken))
+            {
+                foreach (var row in rows)
+                {
+                    writer.Write(row);
+                    if (writer.Rows % Chunk == 0)
+                    {
+                        await writer.FlushAsync(cancellationToken);
+                    }
+                }
+                await writer.CompleteAsync(cancellationToken);
+                copied = writer.Rows;
+            }
             foreach (var create in indexes)
             {
                 await db.Database.ExecuteSqlRawAsync(create, cancellationToken);
             }
-            Total += copied.RowsCopied;
-            logger.LogInformation("Demo data: {Table} {Rows} rows in {ElapsedMs} ms", table, copied.RowsCopied, watch.ElapsedMilliseconds);
+            Total += copied;
+            logger.LogInformation("Demo data: {Table} {Rows} rows in {ElapsedMs} ms", table, copied, watch.ElapsedMilliseconds);
         }
 
         /// <summary>

@@ -173,30 +173,10 @@ internal abstract class PushHandler<TDoc>(PushBatch batch) : IPushHandler where 
 
     /// <summary>
     /// Saves the tracked changes. An instrument's <c>updatedAt</c> is a concurrency token: EF updates it only where the
-    /// stored value equals the one it read. On SQLite that is a text comparison, and rows written by linq2db bulk copy
-    /// (demo data, pushed instruments) hold the time in another text form than EF writes, so the instruments about to be
-    /// updated get their stamp rewritten in EF's form first (one statement, inside the batch's transaction).
+    /// stored value equals the one it read, which holds on SQLite's text too, every writer storing an instant in one form
+    /// (<see cref="Data.Instants"/>).
     /// </summary>
-    protected async Task SaveAsync(CancellationToken cancellationToken)
-    {
-        if (Db.Database.IsSqlite())
-        {
-            Db.ChangeTracker.DetectChanges();
-            var modified = Db.ChangeTracker.Entries<Instrument>().Where(e => e.State == EntityState.Modified).ToList();
-            if (modified.Count > 0)
-            {
-                var ids = modified.Select(e => e.Entity.Id).ToList();
-                var stamp = Now;
-                await OwnInstruments.Where(i => ids.Contains(i.Id))
-                    .ExecuteUpdateAsync(u => u.SetProperty(i => i.UpdatedAt, stamp), cancellationToken);
-                foreach (var entry in modified)
-                {
-                    entry.Property(i => i.UpdatedAt).OriginalValue = stamp;
-                }
-            }
-        }
-        await Db.SaveChangesAsync(cancellationToken);
-    }
+    protected Task SaveAsync(CancellationToken cancellationToken) => Db.SaveChangesAsync(cancellationToken);
 
     protected static T Wire<T>(string name) where T : struct, Enum => WireNames<T>.FromWire(name);
 

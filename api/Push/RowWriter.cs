@@ -55,6 +55,8 @@ internal abstract class RowWriter<T> : IAsyncDisposable where T : class
             Rows++;
         }
 
+        public override Task FlushAsync(CancellationToken cancellationToken) => CompleteAsync(cancellationToken);
+
         public override async Task CompleteAsync(CancellationToken cancellationToken)
         {
             if (_rows.Count > 0)
