@@ -3,7 +3,6 @@ using DxyqOpenData.Api.Commands;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Demo;
 using DxyqOpenData.Api.Federation;
-using DxyqOpenData.Api.Federation.Harvest;
 using DxyqOpenData.Api.Imports;
 using DxyqOpenData.Api.OpenApi;
 using DxyqOpenData.Api.Operations;
@@ -11,6 +10,7 @@ using DxyqOpenData.Api.Push;
 using DxyqOpenData.Api.Schemas;
 using DxyqOpenData.Api.Security;
 using DxyqOpenData.Api.Sensors;
+using DxyqOpenData.Api.Vouchers;
 using DxyqOpenData.Api.Supervision;
 
 // `dotnet run --project api -- openapi [FILE]` and other administrator commands: see Commands/AdminCommands.cs.
@@ -29,12 +29,11 @@ builder.AddSensorBridge();
 builder.AddFederation();
 builder.AddPush();
 builder.AddImports();
+builder.AddVouchers();
 builder.AddSupervision();
 
 var app = builder.Build();
 
-// First: the rest of the pipeline is what a federated query runs its local part through (Federation/LocalPipeline.cs).
-app.UseLocalPipelineCapture();
 app.UseErrorHandling();
 app.UseCatalogSwagger();
 app.UseRouting();
@@ -54,6 +53,7 @@ app.MapPush();
 app.MapPushDelete();
 app.MapSensors();
 app.MapImports();
+app.MapVouchers();
 app.MapSupervision();
 
 if (command.Length > 0)

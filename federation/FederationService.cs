@@ -10,8 +10,7 @@ namespace DxyqOpenData.Federation;
 /// their ordered streams with a typed k-way merge, applies $skip and $top to the merged stream, sums the counts and
 /// tags every row with its node. See docs/federation.md.
 /// </summary>
-public sealed class FederationService(FederationOptions options, FederatedSchema schema, LocalNodeSource local, IReadOnlyList<PeerNodeSource> peers,
-    ReplicaUnionSource replicas)
+public sealed class FederationService(FederationOptions options, FederatedSchema schema, LocalNodeSource local, IReadOnlyList<PeerNodeSource> peers)
 {
     /// <summary>Rounds of fetching within one request (each node answers at most 100 rows per request).</summary>
     public const int MaxRounds = 15;
@@ -31,7 +30,7 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
         var (_, added) = query.SelectItems(entitySet);
         var comparer = new RowComparer(orders, entitySet);
 
-        // Replica mode: this node and each peer's replica, all parts of one in-process request (ReplicaUnionSource); live: each asked on its own.
+        // Replica mode: this node and each peer's replica, all parts of one query of this node; live: each asked on its own.
         var sources = replica
             ? new[] { (local.Code, (NodeSource?)null) }.Concat(options.Peers.Select(p => (p.Code, (NodeSource?)null)))
             : new[] { (local.Code, (NodeSource?)local) }.Concat(peers.Select(p => (p.Code, (NodeSource?)p)));
@@ -58,7 +57,7 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
             var fetch = nodes.Where(n => n.Active && n.Buffer.Count == 0 && n.HasMore).ToList();
             var answers = fetch.Count == 0 ? []
                 : replica
-                ? await replicas.FetchAsync(set, SharedQuery(query, entitySet, orders, added),
+                ? await local.FetchPartsAsync(set, SharedOptions(query, entitySet, orders, added),
                     new UnionRequest(fetch.Select(n => new UnionPart(n.Code, n.Position, size)).ToList(),
                         nodes.All(n => !n.Active || n.Buffer.Count == 0) ? skip + want - emitted.Count : null), cancellation)
                 : await Task.WhenAll(fetch.Select(n =>
@@ -218,15 +217,18 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
         SharedQuery(query, set, orders, added)
         + $"&$skip={skip.ToString(CultureInfo.InvariantCulture)}&$top={top.ToString(CultureInfo.InvariantCulture)}&$count=true";
 
+    private static string SharedQuery(FederatedQuery query, EntitySetSchema set, IReadOnlyList<OrderClause> orders, IReadOnlyList<string> added) =>
+        string.Join("&", SharedOptions(query, set, orders, added).Select(o => $"{o.Key}={Uri.EscapeDataString(o.Value)}"));
+
     /// <summary>The options every node is asked with: $filter, $expand, $select (plus what the merge reads), $orderby with the key.</summary>
-    private static string SharedQuery(FederatedQuery query, EntitySetSchema set, IReadOnlyList<OrderClause> orders, IReadOnlyList<string> added)
+    private static Dictionary<string, string> SharedOptions(FederatedQuery query, EntitySetSchema set, IReadOnlyList<OrderClause> orders, IReadOnlyList<string> added)
     {
-        var parts = new List<string>();
+        var parts = new Dictionary<string, string>(StringComparer.Ordinal);
         void Add(string name, string? value)
         {
             if (value is not null)
             {
-                parts.Add($"{name}={Uri.EscapeDataString(value)}");
+                parts[name] = value;
             }
         }
         Add("$filter", query.Filter);
@@ -238,13 +240,13 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
             orderBy.Add(set.Key);
         }
         Add("$orderby", string.Join(",", orderBy));
-        return string.Join("&", parts);
+        return parts;
     }
 
     private sealed class NodeState(string code, NodeSource? source, long position)
     {
         public string Code => code;
-        /// <summary>The node asked on its own (live mode); null in replica mode, where all are parts of one in-process request.</summary>
+        /// <summary>The node asked on its own (live mode); null in replica mode, where all are parts of one query of this node.</summary>
         public NodeSource? Source => source;
         public long Position { get; set; } = position;
         public Queue<(JsonObject Row, object?[] Key)> Buffer { get; } = new();

@@ -6,7 +6,6 @@ namespace DxyqOpenData.Federation;
 
 public static class FederationSetup
 {
-    public const string LocalClient = "federation:local";
     public static string PeerClient(string code) => $"federation:peer:{code}";
 
     /// <summary>
@@ -17,11 +16,11 @@ public static class FederationSetup
 
     /// <summary>
     /// The federation's services: options, peer health, token cache, one HttpClient per peer and one resilience
-    /// pipeline per peer around each whole exchange (<see cref="PeerPipeline"/>), and the local client, whose primary
-    /// handler the host supplies (<paramref name="configureLocal"/>) so this library knows nothing of the host.
+    /// pipeline per peer around each whole exchange (<see cref="PeerPipeline"/>). This node's own part is asked through
+    /// <see cref="ILocalCatalog"/>, which the host registers (scoped), so this library knows nothing of the host.
     /// </summary>
     public static IServiceCollection AddFederation(this IServiceCollection services, IConfiguration configuration,
-        Func<FederatedSchema> schema, Action<IHttpClientBuilder> configureLocal)
+        Func<FederatedSchema> schema)
     {
         var options = FederationOptions.From(configuration);
         var health = new PeerHealthRegistry(options);
@@ -30,11 +29,7 @@ public static class FederationSetup
         services.AddSingleton(_ => schema());
         services.AddSingleton(sp => new PeerTokenCache(sp.GetService<TimeProvider>() ?? TimeProvider.System));
 
-        configureLocal(services.AddHttpClient(LocalClient, c =>
-        {
-            c.BaseAddress = new Uri("http://localhost/");
-            c.Timeout = Timeout.InfiniteTimeSpan;
-        }));
+        services.AddHttpClient();
         var harvest = HarvestOptions.From(configuration);
         foreach (var peer in options.Peers)
         {
@@ -53,13 +48,13 @@ public static class FederationSetup
             var tokens = sp.GetRequiredService<PeerTokenCache>();
             var clock = sp.GetService<TimeProvider>() ?? TimeProvider.System;
             var logs = sp.GetRequiredService<ILoggerFactory>();
-            var local = new LocalNodeSource(options.NodeCode, () => factory.CreateClient(LocalClient), options);
+            var local = new LocalNodeSource(options.NodeCode, sp.GetRequiredService<IServiceScopeFactory>(), options,
+                logs.CreateLogger<LocalNodeSource>());
             var peers = options.Peers
                 .Select(p => new PeerNodeSource(p, () => factory.CreateClient(PeerClient(p.Code)), tokens, health.For(p.Code), options,
                     PeerPipeline.Create(p, options, health.For(p.Code).Circuit, clock, logs.CreateLogger($"DxyqOpenData.Federation.Peer.{p.Code}"))))
                 .ToList();
-            var replicas = new ReplicaUnionSource(() => factory.CreateClient(LocalClient), options);
-            return new FederationService(options, sp.GetRequiredService<FederatedSchema>(), local, peers, replicas);
+            return new FederationService(options, sp.GetRequiredService<FederatedSchema>(), local, peers);
         });
         return services;
     }

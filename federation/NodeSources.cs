@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace DxyqOpenData.Federation;
 
@@ -23,71 +25,12 @@ public sealed record NodeAnswer
     public long? ReplicaAgeSeconds { get; init; }
 }
 
-/// <summary>A node the federation asks: this node in process, or a peer over HTTP.</summary>
+/// <summary>A node the federation asks: this node through the host, or a peer over HTTP.</summary>
 public abstract class NodeSource(string code)
 {
     public string Code => code;
 
     public abstract Task<NodeAnswer> FetchAsync(string set, string query, CancellationToken cancellation);
-
-    /// <summary>
-    /// Asks this node's own <c>/odata</c> pipeline in process (the local part, or a peer's replica) within
-    /// <paramref name="timeout"/>: a 400 keeps the library's message as the query's fault, any other failure is a status.
-    /// </summary>
-    internal static async Task<NodeAnswer> AskInProcessAsync(HttpClient http, HttpRequestMessage request, string query, TimeSpan timeout,
-        string what, CancellationToken cancellation)
-    {
-        var answer = await AskInProcessRawAsync(http, request, timeout, what, cancellation);
-        return answer.Body is { } body ? Parse(body, int.MaxValue, QueryText.Skip(query), answer.Ms) : answer.Failure!;
-    }
-
-    /// <summary>The body of a 200 from the in-process pipeline, or the failure (a 400 as the query's fault) as an answer.</summary>
-    internal static async Task<(JsonElement? Body, NodeAnswer? Failure, long Ms)> AskInProcessRawAsync(HttpClient http, HttpRequestMessage request,
-        TimeSpan timeout, string what, CancellationToken cancellation)
-    {
-        using var _ = request;
-        var watch = Stopwatch.StartNew();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
-            if (response.StatusCode == HttpStatusCode.BadRequest)
-            {
-                // The query's fault: the federated query answers 400 with this node's reason.
-                var message = "The query is not valid.";
-                try
-                {
-                    var problem = await BoundedJson.ReadAsync(response.Content, int.MaxValue, deadline.Token);
-                    if (problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object
-                        && error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
-                    {
-                        message = m.GetString()!;
-                    }
-                }
-                catch (InvalidDataException)
-                {
-                    // No OData error body: the generic reason.
-                }
-                return (null, new NodeAnswer { Status = SourceStatus.Error, Ms = watch.ElapsedMilliseconds, BadQuery = message, Error = message }, watch.ElapsedMilliseconds);
-            }
-            if (!response.IsSuccessStatusCode)
-            {
-                return (null, new NodeAnswer { Status = SourceStatus.Error, Ms = watch.ElapsedMilliseconds, Error = $"The {what} answered {(int)response.StatusCode}." }, watch.ElapsedMilliseconds);
-            }
-            var body = await BoundedJson.ReadAsync(response.Content, int.MaxValue, deadline.Token);
-            return (body, null, watch.ElapsedMilliseconds);
-        }
-        catch (InvalidDataException e)
-        {
-            // A 200 whose body is not JSON (cut off by a failure after the response started): this part failed.
-            return (null, new NodeAnswer { Status = SourceStatus.Error, Ms = watch.ElapsedMilliseconds, Error = $"The {what}'s answer is unreadable: {e.Message}" }, watch.ElapsedMilliseconds);
-        }
-        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
-        {
-            return (null, new NodeAnswer { Status = SourceStatus.Timeout, Ms = watch.ElapsedMilliseconds, Error = $"The {what} took too long." }, watch.ElapsedMilliseconds);
-        }
-    }
 
     /// <summary>Shape check: a JSON object with a <c>value</c> array of objects, and a numeric <c>@odata.count</c> if any.</summary>
     internal static NodeAnswer Parse(JsonElement body, int requested, long skip, long ms)
@@ -123,11 +66,62 @@ public abstract class NodeSource(string code)
     }
 }
 
-/// <summary>This node, asked in process through its own <c>/odata</c> pipeline (the host gives the handler).</summary>
-public sealed class LocalNodeSource(string code, Func<HttpClient> http, FederationOptions options) : NodeSource(code)
+/// <summary>
+/// This node, asked through the host's <see cref="ILocalCatalog"/> (in a scope of its own) within
+/// <see cref="FederationOptions.LocalTimeout"/>: its own rows (live mode), or its own and its peers' replicas, each a
+/// part of one query (replica mode). A query the host refuses is the federated query's fault (400).
+/// </summary>
+public sealed class LocalNodeSource(string code, IServiceScopeFactory scopes, FederationOptions options, ILogger<LocalNodeSource> logger) : NodeSource(code)
 {
-    public override Task<NodeAnswer> FetchAsync(string set, string query, CancellationToken cancellation) =>
-        AskInProcessAsync(http(), new HttpRequestMessage(HttpMethod.Get, $"odata/{set}?{query}"), query, options.LocalTimeout, "local query", cancellation);
+    public override async Task<NodeAnswer> FetchAsync(string set, string query, CancellationToken cancellation)
+    {
+        var shared = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=');
+            var name = Uri.UnescapeDataString(pair[..eq]);
+            if (name is not ("$skip" or "$top" or "$count"))
+            {
+                shared[name] = Uri.UnescapeDataString(pair[(eq + 1)..]);
+            }
+        }
+        var part = new UnionPart(Code, QueryText.Skip(query), QueryText.Top(query));
+        return (await FetchPartsAsync(set, shared, new UnionRequest([part], null), cancellation))[0];
+    }
+
+    /// <summary>Each part's answer, in the order of the request's parts; a failure of the whole query is every part's.</summary>
+    public async Task<NodeAnswer[]> FetchPartsAsync(string set, IReadOnlyDictionary<string, string> shared, UnionRequest request,
+        CancellationToken cancellation)
+    {
+        var watch = Stopwatch.StartNew();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        deadline.CancelAfter(options.LocalTimeout);
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var parts = await scope.ServiceProvider.GetRequiredService<ILocalCatalog>().QueryAsync(set, shared, request, deadline.Token);
+            var ms = watch.ElapsedMilliseconds;
+            return parts.Select((part, i) => part.Count is not { } count
+                ? new NodeAnswer { Status = SourceStatus.NoReplica, Ms = ms, Error = "This peer's set has not been harvested yet." }
+                : new NodeAnswer
+                {
+                    Status = SourceStatus.Ok, Ms = ms, Rows = [.. part.Rows], Count = count,
+                    HasMore = request.Parts[i].Skip + part.Rows.Count < count, ReplicaAgeSeconds = part.ReplicaAgeSeconds,
+                }).ToArray();
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            return Failed(SourceStatus.Timeout, "This node's query took too long.");
+        }
+        catch (Exception e) when (e is not FederationQueryException && !cancellation.IsCancellationRequested)
+        {
+            logger.LogError(e, "The local part of a federated query of {Set} failed", set);
+            return Failed(SourceStatus.Error, "This node's query failed.");
+        }
+
+        NodeAnswer[] Failed(string status, string error) =>
+            request.Parts.Select(_ => new NodeAnswer { Status = status, Ms = watch.ElapsedMilliseconds, Error = error }).ToArray();
+    }
 }
 
 /// <summary>

@@ -3,7 +3,10 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.OData.Extensions;
 using Microsoft.AspNetCore.OData.Query;
+using Microsoft.OData;
+using Microsoft.OData.Edm;
 using Microsoft.OData.UriParser;
 
 namespace DxyqOpenData.Api.Catalog;
@@ -29,33 +32,40 @@ internal static partial class BadInput
     /// Why a query failed while the library parsed or bound it, when the failure is the client's and its own message
     /// says nothing (null otherwise): a number out of range, <c>$ref</c> with no navigation, a parser that fell over.
     /// </summary>
-    public static QueryRejectedException? Explain(Exception e, HttpRequest request)
+    public static QueryRejectedException? Explain(Exception e, HttpRequest request) =>
+        Explain(e, option => Raw(request, option), () => FailingOption(request));
+
+    /// <summary>
+    /// The same, with the query options' texts by name (<c>$filter</c>, …) and a way to find the option the parser
+    /// fell over (null: none known).
+    /// </summary>
+    public static QueryRejectedException? Explain(Exception e, Func<string, string?> raw, Func<string?>? failing = null)
     {
         if (e is OverflowException)
         {
-            return OutOfRange(request);
+            return OutOfRange(raw);
         }
         if (e is NullReferenceException && e.TargetSite?.DeclaringType?.Namespace?.StartsWith("Microsoft.OData.UriParser", StringComparison.Ordinal) == true)
         {
-            var expand = Raw(request, "$expand");
+            var expand = raw("$expand");
             if (expand is not null && BareRef().IsMatch(expand))
             {
                 return new QueryRejectedException(
                     "$ref in $expand must follow a navigation property, as in $expand=instruments/$ref, or */$ref for every navigation property.",
                     "$expand");
             }
-            var option = OptionOfParser(e);
+            var option = failing?.Invoke();
             return new QueryRejectedException($"The query cannot be parsed: {option ?? "a query option"} is malformed.", option);
         }
         return null;
     }
 
     /// <summary>An <see cref="OverflowException"/> while binding: some numeric literal does not fit the type it meets.</summary>
-    private static QueryRejectedException OutOfRange(HttpRequest request)
+    private static QueryRejectedException OutOfRange(Func<string, string?> raw)
     {
         foreach (var option in ExpressionOptions)
         {
-            if (Raw(request, option) is not { } text)
+            if (raw(option) is not { } text)
             {
                 continue;
             }
@@ -98,15 +108,55 @@ internal static partial class BadInput
     private static string Masked(string text) =>
         Guid().Replace(StringLiteral().Replace(text, m => new string(' ', m.Length)), m => new string(' ', m.Length));
 
-    private static string? OptionOfParser(Exception e)
+    /// <summary>
+    /// The option the library's parser falls over: each expression option of the request parsed on its own with the
+    /// library's public parser (<see cref="ODataQueryOptionParser"/>), with the route's services; the first that
+    /// throws anything but a refusal in words (<see cref="ODataException"/>).
+    /// </summary>
+    private static string? FailingOption(HttpRequest request)
     {
-        var trace = e.StackTrace ?? "";
-        return trace.Contains("SelectExpand", StringComparison.Ordinal) ? "$expand"
-            : trace.Contains("OrderBy", StringComparison.Ordinal) ? "$orderby"
-            : trace.Contains("Apply", StringComparison.Ordinal) ? "$apply"
-            : trace.Contains("Compute", StringComparison.Ordinal) ? "$compute"
-            : trace.Contains("Filter", StringComparison.Ordinal) ? "$filter"
-            : null;
+        var feature = request.ODataFeature();
+        var segment = feature.Path?.LastSegment;
+        if (feature.Model is not { } model || segment?.EdmType is not { } edmType)
+        {
+            return null;
+        }
+        var type = edmType is IEdmCollectionType collection ? collection.ElementType.Definition : edmType;
+        var source = segment switch
+        {
+            EntitySetSegment set => set.EntitySet,
+            KeySegment key => key.NavigationSource,
+            NavigationPropertySegment navigation => navigation.NavigationSource,
+            _ => null,
+        };
+        foreach (var option in ExpressionOptions)
+        {
+            if (Raw(request, option) is not { } text)
+            {
+                continue;
+            }
+            var parser = new ODataQueryOptionParser(model, type, source, new Dictionary<string, string> { [option] = text }, request.GetRouteServices());
+            try
+            {
+                _ = option switch
+                {
+                    "$filter" => parser.ParseFilter(),
+                    "$orderby" => parser.ParseOrderBy(),
+                    "$apply" => parser.ParseApply(),
+                    "$compute" => parser.ParseCompute(),
+                    _ => (object?)parser.ParseSelectAndExpand(),
+                };
+            }
+            catch (ODataException)
+            {
+                // Refused in words: not the option that fell over.
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return option;
+            }
+        }
+        return null;
     }
 
     /// <summary>A query option's text as the client sent it (<c>$filter</c> or <c>filter</c>, any case), or null.</summary>
@@ -156,14 +206,18 @@ internal static partial class BadInput
         {
             return;
         }
-        var clauses = new (object? Clause, string Option)[]
-        {
+        RejectDivisionByZero([
             (options.Filter?.FilterClause, "$filter"),
             (options.OrderBy?.OrderByClause, "$orderby"),
             (options.Compute?.ComputeClause, "$compute"),
             (options.Apply?.ApplyClause, "$apply"),
             (options.SelectExpand?.SelectExpandClause, "$expand"),
-        };
+        ]);
+    }
+
+    /// <summary>The same, over parsed clauses (each with the option it came from).</summary>
+    public static void RejectDivisionByZero(IReadOnlyList<(object? Clause, string Option)> clauses)
+    {
         var visited = new HashSet<object>(ReferenceEqualityComparer.Instance);
         foreach (var (clause, option) in clauses)
         {

@@ -36,10 +36,9 @@ public static class CatalogEdmModel
         builder.EntitySet<Sensor>("Sensors").EntityType.Ignore(s => s.SecretHash);
         builder.EntitySet<UsageSession>("UsageSessions");
         builder.EntitySet<Alert>("Alerts");
-        // The replica types derive from the public ones only to share their columns: not part of the model.
-        builder.Ignore<Federation.Harvest.ReplicaInstrument>();
-        builder.Ignore<Federation.Harvest.ReplicaServiceOffering>();
-        builder.Ignore<Federation.Harvest.ReplicaDataset>();
+        // Types deriving from a set's type (the replica rows) only share its columns: not part of the model.
+        var setTypes = builder.EntitySets.Select(s => s.ClrType).ToHashSet();
+        builder.Ignore([.. typeof(CatalogEdmModel).Assembly.GetTypes().Where(t => t.BaseType is { } b && setTypes.Contains(b))]);
 
         // Money is CNY with two decimals (stored as integer fen, see Data/Money.cs).
         foreach (var property in builder.StructuralTypes.SelectMany(t => t.Properties).OfType<DecimalPropertyConfiguration>())

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.OData.Extensions;
 using Microsoft.AspNetCore.OData.Query;
+using Microsoft.AspNetCore.OData.Query.Validator;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.OData;
@@ -23,6 +24,8 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
     public const int DefaultPageSize = 100;
     public const int MaxExpansion = 3;
     public const int MaxNodes = 100;
+    public const int MaxAnyAllDepth = 2;
+    public const int MaxOrderByNodes = 5;
 
     public CatalogQueryAttribute()
     {
@@ -30,13 +33,24 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
         PageSize = DefaultPageSize;
         MaxExpansionDepth = MaxExpansion;
         MaxNodeCount = MaxNodes;
-        MaxAnyAllExpressionDepth = 2;
-        MaxOrderByNodeCount = 5;
+        MaxAnyAllExpressionDepth = MaxAnyAllDepth;
+        MaxOrderByNodeCount = MaxOrderByNodes;
         // EF translates null semantics itself; OData's null-propagation guards only make the SQL worse.
         HandleNullPropagation = HandleNullPropagationOption.False;
         // $search has no meaning defined here yet: refuse it rather than silently ignore it.
         AllowedQueryOptions = AllowedQueryOptions.Supported & ~AllowedQueryOptions.Search;
     }
+
+    /// <summary>The limits above, for a query of an entity set parsed without a request (<see cref="EntitySetQuery"/>).</summary>
+    internal static ODataValidationSettings Limits() => new()
+    {
+        MaxTop = MaxTopValue,
+        MaxExpansionDepth = MaxExpansion,
+        MaxNodeCount = MaxNodes,
+        MaxAnyAllExpressionDepth = MaxAnyAllDepth,
+        MaxOrderByNodeCount = MaxOrderByNodes,
+        AllowedQueryOptions = AllowedQueryOptions.Supported & ~AllowedQueryOptions.Search,
+    };
 
     public override async Task OnActionExecutionAsync(ActionExecutingContext context, ActionExecutionDelegate next)
     {
@@ -82,13 +96,6 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
         }
         try
         {
-            // A replica-mode federated query run in process: one query over this node's rows and the replicas.
-            if (executed.HttpContext.Features.Get<Federation.Harvest.ReplicaUnionFeature>() is { } union
-                && executed.HttpContext.Items[QueryOptionsKey] is ODataQueryOptions unionOptions)
-            {
-                executed.Result = await Federation.Harvest.ReplicaUnion.ExecuteAsync(executed.HttpContext, unionOptions, QuerySettings(), union);
-                return;
-            }
             // A plain entity-set page takes the lean path (LeanPages.cs); anything else the library's.
             if (PrepareLeanPage(executed) is { } lean)
             {
@@ -141,7 +148,7 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
         _ = executed.HttpContext.Request.ODataFeature().TotalCount;
     }
 
-    private static string Describe(Exception e) =>
+    internal static string Describe(Exception e) =>
         e is InvalidOperationException && e.Message.Contains("could not be translated", StringComparison.Ordinal)
             ? "The query uses a function or operator the database cannot evaluate on these properties (for example round() on a money amount). Simplify $filter, $orderby or $apply."
             : $"The query cannot be evaluated by the database: {e.Message.Split('\n', 2)[0].Trim()}";
@@ -208,7 +215,7 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
         .GetMethod(nameof(EntityFrameworkQueryableExtensions.ToListAsync))!;
 
     /// <summary>Failures caused by what the client asked for, as opposed to the node or its database failing.</summary>
-    private static bool IsClientFault(Exception e) => e switch
+    internal static bool IsClientFault(Exception e) => e switch
     {
         QueryRejectedException => true,
         ODataException or NotSupportedException or NotImplementedException or ArgumentException or FormatException or OverflowException => true,

@@ -128,21 +128,11 @@ internal static class LeanPages
     }
 
     /// <summary>
-    /// The shape the lean writer writes for this request's <c>$select</c>/<c>$expand</c> on its entity set, or null when
-    /// it holds anything the lean writer does not write (a replica-mode union writes its rows with it).
+    /// The shape the lean writer writes for an anonymous reader's <c>$select</c>/<c>$expand</c> on an entity set, or null
+    /// when it holds anything the lean writer does not write (<see cref="EntitySetQuery"/> writes its rows with it).
     /// </summary>
-    internal static EntityShape? ShapeOf(HttpContext http, ODataQueryOptions options)
-    {
-        if (options.Context.Path is not { Count: 1 } path || path.FirstSegment is not EntitySetSegment { EntitySet: IEdmEntitySet set })
-        {
-            return null;
-        }
-        return Shape(options.Context.Model, set.EntityType, set, options.SelectExpand?.SelectExpandClause, nested: false, RestrictedProperties.IsHiddenFromAny(http));
-    }
-
-    /// <summary>One entity as the library writes it in a minimal-metadata page (ETag, the shape's properties and expansions).</summary>
-    internal static void WriteEntity(Utf8JsonWriter writer, EntityShape shape, object entity, HttpContext http) =>
-        WriteEntity(writer, shape, entity, http.Request.GetETagHandler(), http.Request.GetTimeZoneInfo());
+    internal static EntityShape? ShapeOf(IEdmModel model, IEdmEntitySet set, SelectExpandClause? clause) =>
+        Shape(model, set.EntityType, set, clause, nested: false, hideRestricted: true);
 
     /// <summary>The writer options of the lean pages (UTF-8 as it is, as OData writes it).</summary>
     internal static JsonWriterOptions Writer => WriterOptions;
@@ -314,7 +304,8 @@ internal static class LeanPages
     private static readonly JsonEncodedText ODataETag = JsonEncodedText.Encode("@odata.etag");
     private static readonly JsonEncodedText Value = JsonEncodedText.Encode("value");
 
-    private static void WriteEntity(Utf8JsonWriter writer, EntityShape shape, object entity, Microsoft.AspNetCore.OData.Abstracts.IETagHandler etags, TimeZoneInfo timeZone)
+    /// <summary>One entity as the library writes it in a minimal-metadata page (ETag, the shape's properties and expansions).</summary>
+    internal static void WriteEntity(Utf8JsonWriter writer, EntityShape shape, object entity, Microsoft.AspNetCore.OData.Abstracts.IETagHandler etags, TimeZoneInfo timeZone)
     {
         writer.WriteStartObject();
         if (shape.Plan.ETagProperties.Count > 0)

@@ -35,7 +35,13 @@ public static partial class RestrictedProperties
         {
             return;
         }
-        foreach (var (option, text) in new[] { ("$filter", options.RawValues.Filter), ("$orderby", options.RawValues.OrderBy), ("$apply", options.RawValues.Apply), ("$compute", options.RawValues.Compute) })
+        RejectInQuery([("$filter", options.RawValues.Filter), ("$orderby", options.RawValues.OrderBy), ("$apply", options.RawValues.Apply), ("$compute", options.RawValues.Compute)]);
+    }
+
+    /// <summary>Refuses an anonymous query that names a restricted property in one of these options (name, text).</summary>
+    public static void RejectInQuery(IReadOnlyList<(string Option, string? Text)> options)
+    {
+        foreach (var (option, text) in options)
         {
             if (text is not null && Identifier().Matches(text).FirstOrDefault(m => Names.Contains(m.Value)) is { } match)
             {

@@ -1,7 +1,7 @@
 using DxyqOpenData.Api.Alerts;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Datasets;
-using DxyqOpenData.Api.Federation.Harvest;
+using DxyqOpenData.Api.Federation;
 using DxyqOpenData.Api.Imports;
 using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.Security;
@@ -35,6 +35,7 @@ public abstract class CatalogDbContext(DbContextOptions options) : DbContext(opt
     public DbSet<Security.ClientAssertions.UsedClientAssertion> UsedClientAssertions => Set<Security.ClientAssertions.UsedClientAssertion>();
     public DbSet<Push.IdempotencyKey> IdempotencyKeys => Set<Push.IdempotencyKey>();
     public DbSet<ImportJob> Imports => Set<ImportJob>();
+    public DbSet<Vouchers.VoucherReconciliation> VoucherReconciliations => Set<Vouchers.VoucherReconciliation>();
     public DbSet<CatalogChange> CatalogChanges => Set<CatalogChange>();
     public DbSet<CatalogChangeCounter> CatalogChangeCounter => Set<CatalogChangeCounter>();
     public DbSet<ReplicaInstrument> ReplicaInstruments => Set<ReplicaInstrument>();

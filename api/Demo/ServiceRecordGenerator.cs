@@ -12,6 +12,7 @@ internal sealed class ServiceRecordGenerator(DemoWorld world, IReadOnlyList<Inst
 {
     private readonly List<Organisation> _mountain = organisations.Where(o => world.Regions.IsMountainCounty(o.RegionCode)).ToList();
     private readonly List<Organisation> _elsewhere = organisations.Where(o => !world.Regions.IsMountainCounty(o.RegionCode)).ToList();
+    private readonly HashSet<string> _voucherNos = new(StringComparer.Ordinal);
     private RecordVocabulary Vocabulary => world.Vocabulary.Records;
 
     public IEnumerable<ServiceRecord> Generate()
@@ -26,11 +27,15 @@ internal sealed class ServiceRecordGenerator(DemoWorld world, IReadOnlyList<Inst
                 continue;
             }
             var random = world.Random(8, plan.Index);
+            // The flow's evidence (booking, payment, rating times) has its own stream: adding it left the records as they were.
+            var evidence = world.Random(12, plan.Index);
             var count = Math.Max(1, random.StochasticRound(target * plan.Weight * (window.End - window.Start).TotalDays / totalWeight));
             for (var k = 0; k < count; k++)
             {
                 // The first record ends when the instrument last ran, so records alone tell how long it has been idle.
-                yield return Record(random, plan, window, k, endsAtWindowEnd: k == 0);
+                var record = Record(random, plan, window, k, endsAtWindowEnd: k == 0);
+                AddEvidence(evidence, record);
+                yield return record;
             }
         }
     }
@@ -88,13 +93,55 @@ internal sealed class ServiceRecordGenerator(DemoWorld world, IReadOnlyList<Inst
             IsStatutory = !external && random.Chance(0.05),
             FeeCny = fee,
             PaymentMethod = payment,
-            VoucherNo = payment == PaymentMethod.Voucher ? $"CQ{started.Year}{random.Digits(8)}" : null,
+            VoucherNo = payment == PaymentMethod.Voucher ? UniqueVoucherNo(started.Year, random.Digits(8)) : null,
             VoucherAmountCny = payment == PaymentMethod.Voucher ? Math.Min(fee, decimal.Round(fee * (decimal)random.Uniform(0.5, 1.0), 2)) : null,
             BookedOnPlatform = booked,
             Rating = rating,
             Feedback = rating is not null && random.Chance(0.3) ? random.Pick(Vocabulary.Feedback) : null,
             UpdatedAt = new[] { ended.AddHours(random.Uniform(1, 72)), world.Now }.Min(),
         };
+    }
+
+    /// <summary>A voucher number is used once across the node (docs/vouchers.md): a drawn number already taken is counted up.</summary>
+    private string UniqueVoucherNo(int year, string digits)
+    {
+        for (var n = long.Parse(digits); ; n = (n + 1) % 100_000_000)
+        {
+            var number = $"CQ{year}{n:D8}";
+            if (_voucherNos.Add(number))
+            {
+                return number;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The on-platform flow's evidence (rule 12): booked some hours to two weeks before, paid after use (a few voucher
+    /// payments before it: prepaid, which seamless redemption does not accept), rated after use; nothing after "now".
+    /// </summary>
+    private void AddEvidence(DemoRandom random, ServiceRecord record)
+    {
+        if (record.BookedOnPlatform)
+        {
+            record.BookedAt = record.StartedAt.AddHours(-random.Uniform(2, 14 * 24));
+            record.BookingRef = $"BK{record.StartedAt:yyyyMMdd}{random.Digits(7)}";
+        }
+        if (random.Chance(record.BookedOnPlatform ? 0.97 : 0.5))
+        {
+            var paidAt = random.Chance(record.PaymentMethod == PaymentMethod.Voucher ? 0.04 : 0.1)
+                ? record.StartedAt.AddHours(-random.Uniform(1, 48))
+                : record.EndedAt.AddHours(random.Uniform(0.2, 72));
+            if (paidAt <= world.Now)
+            {
+                record.PaidAt = paidAt;
+                record.PaidAmountCny = record.FeeCny;
+                record.PaymentRef = $"PAY{paidAt:yyyyMMdd}{random.Digits(8)}";
+            }
+        }
+        if (record.Rating is not null)
+        {
+            record.RatedAt = new[] { record.EndedAt.AddHours(random.Uniform(1, 120)), world.Now }.Min();
+        }
     }
 
     /// <summary>Hours of use, samples, and the quantity the fee unit charges for (fee = quantity × rate).</summary>

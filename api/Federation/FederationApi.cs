@@ -8,10 +8,6 @@ using Microsoft.OData.Edm;
 
 namespace DxyqOpenData.Api.Federation;
 
-/// <summary>
-/// <c>/federation</c>: live federated queries over this node and its configured peers (docs/federation.md). The
-/// merging lives in the federation library; this file gives it the model, the local pipeline and the routes.
-/// </summary>
 /// <summary>This node's code and, per configured peer, its health and its replica.</summary>
 public sealed record FederationPeers(string Node, IReadOnlyList<FederationPeer> Peers);
 
@@ -48,6 +44,10 @@ public sealed record FederatedSource(
 /// <summary>The outcome of <c>POST /federation/harvest</c> for one peer.</summary>
 public sealed record HarvestResult(string Node, string Status, DateTimeOffset? LastSuccessAt, string? Error, long? Ms, long Changes);
 
+/// <summary>
+/// <c>/federation</c>: federated queries over this node and its configured peers (docs/federation.md). The
+/// merging lives in the federation library; this file gives it the model, this node's catalog and the routes.
+/// </summary>
 public static class FederationApi
 {
     /// <summary>The public sets a federated query may ask; records with personal data never cross nodes.</summary>
@@ -55,18 +55,12 @@ public static class FederationApi
 
     public static IHostApplicationBuilder AddFederation(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<LocalPipeline>();
-        builder.Services.AddTransient<LocalPipelineHandler>();
-        builder.Services.AddScoped<Harvest.FeedRows>();
-        builder.Services.AddScoped<Harvest.ChangeFeed>();
-        builder.Services.AddSingleton<Harvest.ReplicaMemo>();
-        // Read and checked at start: a wrong value stops the node with its name, not a replica query later.
-        var memoryRows = Harvest.ReplicaSnapshots.MaxRowsFrom(builder.Configuration);
-        builder.Services.AddSingleton(services => new Harvest.ReplicaSnapshots(services.GetRequiredService<IServiceScopeFactory>(), memoryRows,
-            services.GetRequiredService<ILogger<Harvest.ReplicaSnapshots>>()));
-        builder.Services.AddScoped<IReplicaStore, Harvest.ReplicaStore>();
-        builder.Services.AddFederation(builder.Configuration, Schema,
-            local => local.ConfigurePrimaryHttpMessageHandler<LocalPipelineHandler>());
+        builder.Services.AddScoped<FeedRows>();
+        builder.Services.AddScoped<ChangeFeed>();
+        builder.Services.AddSingleton<ReplicaMemo>();
+        builder.Services.AddScoped<IReplicaStore, ReplicaStore>();
+        builder.Services.AddScoped<ILocalCatalog, LocalCatalog>();
+        builder.Services.AddFederation(builder.Configuration, Schema);
         return builder;
     }
 
@@ -189,7 +183,7 @@ public static class FederationApi
             .WithName("FederationHarvest")
             .WithSummary("Harvests every peer now (each until caught up with its change feed, or failed) and says how each went.");
 
-        federation.MapGet("/changes/{set}", async Task<IResult> (string set, string? since, int? max, HttpContext context, Harvest.ChangeFeed feed) =>
+        federation.MapGet("/changes/{set}", async Task<IResult> (string set, string? since, int? max, HttpContext context, ChangeFeed feed) =>
             {
                 if (!Sets.Contains(set, StringComparer.Ordinal))
                 {
@@ -205,7 +199,7 @@ public static class FederationApi
                 {
                     await feed.WriteAsync(set, since, max ?? ChangeFeedLimits.DefaultPage, buffer, context.RequestAborted);
                 }
-                catch (Harvest.FeedCursorException e)
+                catch (FeedCursorException e)
                 {
                     return FeedProblem(e.Message, "since");
                 }

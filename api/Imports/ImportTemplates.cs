@@ -56,7 +56,7 @@ public static class ImportTemplates
         return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(text.ToString())];
     }
 
-    private static string CsvField(string value) =>
+    internal static string CsvField(string value) =>
         value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
 
     /// <summary>The XLSX template: one sheet named after the kind, the header row and the example row, all cells text.</summary>

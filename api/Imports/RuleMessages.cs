@@ -21,6 +21,7 @@ internal static partial class RuleMessages
         (EndBeforeStart(), "结束时间（{1}）早于开始时间（{2}）"),
         (HoursTooMany(), "机时（{1}）超过开始与结束时间之差（{2} 小时）"),
         (VoucherOverFee(), "创新券抵扣金额（{1}）超过服务费（{2}）"),
+        (VoucherUsed(), "创新券 '{1}' 已被单位 {3} 的记录 '{2}' 使用：券号全节点只能使用一次，除非创新券系统已拆分该券，此时所有带该券号的记录均须标明 voucherSplit: true"),
         (SensorOfOtherUnit(), "禁止：传感器 '{1}' 属于其他单位；传感器编号在全平台唯一"),
         (SensorTwice(), "仪器 '{1}' 在本批中两次绑定传感器（另见第 {2} 项）；一台仪器只有一个传感器"),
     ];
@@ -73,6 +74,9 @@ internal static partial class RuleMessages
 
     [GeneratedRegex(@"^voucherAmountCny \((.*)\) exceeds feeCny \((.*)\)\.$")]
     private static partial Regex VoucherOverFee();
+
+    [GeneratedRegex(@"^Voucher '(.*)' is already used by record '(.*)' of unit (.*): a voucher number is used once ")]
+    private static partial Regex VoucherUsed();
 
     [GeneratedRegex(@"^Forbidden: sensor '(.*)' belongs to another unit; sensor ids are unique across the platform\.$")]
     private static partial Regex SensorOfOtherUnit();

@@ -17,6 +17,7 @@ internal sealed class TagDescriptionsDocumentFilter : IDocumentFilter
         ["Push"] = "数据推送: unit systems push their own instruments, offerings, service records, datasets and sensors (OAuth 2.0).",
         ["Schemas"] = "共享数据标准: the shared, versioned JSON Schemas (draft-07) every exchanged document follows.",
         ["Sensors"] = "物联网传感器: the sensor bridge's administration (dead letters).",
+        ["Vouchers"] = "创新券: voucher systems' claims (the evidence of the on-platform flow, seamless redemption) and reconciliations of their ledgers.",
         ["Supervision"] = "动态监管: the working-day calendar, the alert sweep, alert explanations and the utilization report (rates).",
     };
 

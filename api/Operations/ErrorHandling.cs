@@ -51,19 +51,21 @@ public static class ErrorHandling
 /// The OData router parses key and parameter values while it picks an endpoint, before any controller runs, and throws
 /// an <see cref="ODataException"/> for some malformed ones (<c>/odata/Instruments(@p)</c>: "Missing the parameter alias
 /// '@p' in the request query string"). That is the client's URL, not a fault of the node: a 400 with the OData error
-/// body and the router's sentence. Only an <see cref="ODataException"/> thrown from within the router's matcher policy
-/// qualifies, so a failure anywhere else (a controller, a serializer, the database) is still a 500.
+/// body and the router's sentence. Only an <see cref="ODataException"/> thrown under <c>/odata</c> before an endpoint was
+/// chosen (the router's matcher policy) qualifies, so a failure anywhere else (a controller, a serializer, the
+/// database) is still a 500.
 /// </summary>
 internal sealed class ODataRoutingErrors : IExceptionHandler
 {
-    private const string MatcherPolicy = "Microsoft.AspNetCore.OData.Routing.ODataRoutingMatcherPolicy.";
-
     /// <summary>As OData writes JSON: UTF-8 as it is, only what JSON requires escaped.</summary>
     private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not ODataException || context.Response.HasStarted || exception.StackTrace?.Contains(MatcherPolicy, StringComparison.Ordinal) != true)
+        // Routing failed on an OData path: no endpoint was chosen (a controller's or serializer's failure has one).
+        if (exception is not ODataException || context.Response.HasStarted
+            || context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Endpoint is not null
+            || !context.Request.Path.StartsWithSegments("/odata", StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }

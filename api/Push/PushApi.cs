@@ -36,6 +36,7 @@ public static class PushApi
     {
         builder.Services.AddSingleton(builder.Configuration.GetSection("Push").Get<PushOptions>() ?? new PushOptions());
         builder.Services.AddSingleton<PushHooks>();
+        builder.Services.AddScoped<IdempotencyKeys>();
         builder.Services.AddScoped<PushService>();
         return builder;
     }

@@ -41,12 +41,12 @@ public static class PushBody
     public const string JsonMediaType = "application/json";
     public const string NdjsonMediaType = "application/x-ndjson";
 
-    /// <summary>The body's bytes, or 413 past <paramref name="maxBytes"/> (by Content-Length or as read).</summary>
-    public static async Task<byte[]> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>The body's bytes, or 413 past <paramref name="maxBytes"/> (by Content-Length or as read), naming the setting <paramref name="limitName"/>.</summary>
+    public static async Task<byte[]> ReadAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken, string limitName = "Push:MaxBytes")
     {
         if (request.ContentLength > maxBytes)
         {
-            throw TooLarge(maxBytes);
+            throw TooLarge(maxBytes, limitName);
         }
         if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
@@ -62,14 +62,14 @@ public static class PushBody
             {
                 if (buffer.Length + read > maxBytes)
                 {
-                    throw TooLarge(maxBytes);
+                    throw TooLarge(maxBytes, limitName);
                 }
                 buffer.Write(chunk, 0, read);
             }
         }
         catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            throw TooLarge(maxBytes);
+            throw TooLarge(maxBytes, limitName);
         }
         finally
         {
@@ -220,10 +220,10 @@ public static class PushBody
     private static PushBodyException Malformed(string detail, Dictionary<string, object?> extensions) =>
         new(StatusCodes.Status400BadRequest, "Malformed request body", detail, extensions);
 
-    private static PushBodyException TooLarge(long maxBytes) =>
+    private static PushBodyException TooLarge(long maxBytes, string limitName) =>
         new(StatusCodes.Status413PayloadTooLarge, "Request body too large",
-            $"The body exceeds the limit of {maxBytes} bytes (Push:MaxBytes). Split the items into smaller batches.",
-            new Dictionary<string, object?> { ["limit"] = "Push:MaxBytes", ["maxBytes"] = maxBytes });
+            $"The body exceeds the limit of {maxBytes} bytes ({limitName}). Split the items into smaller batches.",
+            new Dictionary<string, object?> { ["limit"] = limitName, ["maxBytes"] = maxBytes });
 
     private static PushBodyException TooManyItems(int maxItems, int? count) =>
         new(StatusCodes.Status413PayloadTooLarge, "Too many items",

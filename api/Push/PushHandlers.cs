@@ -6,6 +6,7 @@ using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.Sensors;
 using DxyqOpenData.Api.ServiceOfferings;
 using DxyqOpenData.Api.ServiceRecords;
+using DxyqOpenData.Api.Vouchers;
 using DxyqOpenData.Api.Supervision;
 using LinqToDB.Data;
 using LinqToDB.EntityFrameworkCore;
@@ -339,6 +340,7 @@ internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<Se
     private Dictionary<string, Guid> _instruments = [];
     private Dictionary<string, (Guid Id, Guid InstrumentId)> _offerings = [];
     private Dictionary<string, ServiceRecord> _existing = [];
+    private readonly VoucherNumberRule _vouchers = new();
     private RowWriter<ServiceRecord>? _writer;
 
     protected override string KeyPath => "/externalId";
@@ -346,6 +348,7 @@ internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<Se
     protected override async Task CheckRulesAsync(CancellationToken cancellationToken)
     {
         await LoadReferencesAsync(Valid.Select(v => v.Doc.InstrumentInnerId), Valid.Select(v => v.Doc.ServiceOfferingExternalId), cancellationToken);
+        await _vouchers.LoadAsync(Db, Unit, Valid.Select(v => v.Doc.VoucherNo), Valid.Select(v => v.Doc.ExternalId), cancellationToken);
         foreach (var (i, doc) in Valid.ToList())
         {
             CheckRules(i, doc);
@@ -405,6 +408,11 @@ internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<Se
         {
             Batch.Fail(i, "/userCreditCode", $"'{code}' is not a valid unified social credit code: wrong check character.");
         }
+        // Last: an item still valid here is one use of its voucher for the items after it.
+        if (Batch.IsValid(i) && _vouchers.Check(Unit, doc.ExternalId, doc.VoucherNo, doc.VoucherSplit ?? false) is { } voucherError)
+        {
+            Batch.Fail(i, "/voucherNo", voucherError);
+        }
     }
 
     public override async Task<(int Created, int Updated)> WriteAsync(CancellationToken cancellationToken)
@@ -439,6 +447,7 @@ internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<Se
             && PushBatch.TryGetText(value, out var text) ? text : null;
         await LoadReferencesAsync(Batch.Items.Select(e => Text(e, "instrumentInnerId")), Batch.Items.Select(e => Text(e, "serviceOfferingExternalId")), cancellationToken);
         await LoadExistingAsync(Batch.Keys, cancellationToken);
+        await _vouchers.LoadAsync(Db, Unit, Batch.Items.Select(e => Text(e, "voucherNo")), Batch.Keys, cancellationToken);
     }
 
     public void Check(int from, int to)
@@ -524,8 +533,15 @@ internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<Se
         row.PaymentMethod = Wire<PaymentMethod>(doc.PaymentMethod);
         row.VoucherNo = doc.VoucherNo;
         row.VoucherAmountCny = doc.VoucherAmountCny;
+        row.VoucherSplit = doc.VoucherSplit ?? false;
         row.BookedOnPlatform = doc.BookedOnPlatform ?? false;
+        row.BookedAt = doc.BookedAt?.UtcDateTime;
+        row.BookingRef = doc.BookingRef;
+        row.PaidAt = doc.PaidAt?.UtcDateTime;
+        row.PaidAmountCny = doc.PaidAmountCny;
+        row.PaymentRef = doc.PaymentRef;
         row.Rating = doc.Rating;
+        row.RatedAt = doc.RatedAt?.UtcDateTime;
         row.Feedback = doc.Feedback;
         row.UpdatedAt = Now;
     }

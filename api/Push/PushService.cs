@@ -1,7 +1,5 @@
 using System.Data.Common;
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
@@ -29,9 +27,9 @@ public sealed class PushHooks
 /// The push API's work (docs/push.md): read the body, reserve the Idempotency-Key, check every item (schema, then the
 /// rules a schema cannot say, with one query per table), and write the valid ones in one transaction.
 /// </summary>
-internal sealed class PushService(CatalogDbContext db, PushOptions options, PushHooks hooks, TimeProvider clock, ILogger<PushService> logger)
+internal sealed class PushService(CatalogDbContext db, PushOptions options, PushHooks hooks, IdempotencyKeys keys, TimeProvider clock, ILogger<PushService> logger)
 {
-    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const string IdempotencyKeyHeader = IdempotencyKeys.Header;
     public const string ContinueOnError = "odata.continue-on-error";
     private const string ProblemJson = "application/problem+json";
 
@@ -317,98 +315,22 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
     private async Task<(PushResponse? Replay, IdempotencyKey? Row)> ReserveAsync(HttpContext http, PushKind kind,
         Microsoft.Extensions.Primitives.StringValues header, bool ndjson, bool continueOnError, byte[] body, CancellationToken cancellationToken)
     {
-        var key = header.Count == 1 ? header[0]!.Trim() : "";
-        // The draft makes the key an sf-string ("…"); plain tokens are taken as they are.
-        if (key.Length >= 2 && key[0] == '"' && key[^1] == '"')
+        var request = $"POST /api/v1/push/{kind.Name}\n{(ndjson ? "ndjson" : "json")}\n{continueOnError}\n";
+        var (replay, row) = await keys.ReserveAsync(http, header, request, body, cancellationToken);
+        if (replay is null || !replay.Headers.ContainsKey("Idempotent-Replayed"))
         {
-            key = key[1..^1];
-        }
-        if (key.Length is 0 or > 255 || key.Any(c => c < 0x20 || c > 0x7E))
-        {
-            throw new PushBodyException(StatusCodes.Status400BadRequest, "Invalid Idempotency-Key",
-                "Send one Idempotency-Key of 1 to 255 printable ASCII characters (a UUID is a good choice).");
-        }
-        var clientId = http.User.FindFirst("client_id")?.Value ?? http.User.FindFirst("azp")?.Value ?? http.User.FindFirst("sub")?.Value
-            ?? throw new PushBodyException(StatusCodes.Status400BadRequest, "Invalid Idempotency-Key", "The token names no client; an Idempotency-Key needs one.");
-
-        var hash = Fingerprint(kind, ndjson, continueOnError, body);
-        // Milliseconds: the reservation's time is compared for equality after a round trip through any database.
-        var now = DateTime.UtcNow;
-        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
-        var expired = now - options.IdempotencyKeyLifetime;
-        await db.IdempotencyKeys.Where(k => k.CreatedAt < expired).ExecuteDeleteAsync(cancellationToken);
-
-        var existing = await db.IdempotencyKeys.AsNoTracking().SingleOrDefaultAsync(k => k.ClientId == clientId && k.Key == key, cancellationToken);
-        if (existing is null)
-        {
-            // The primary key decides between two requests racing with a new key: the loser finds the winner's row.
-            var row = new IdempotencyKey { ClientId = clientId, Key = key, RequestHash = hash, CreatedAt = now };
-            db.IdempotencyKeys.Add(row);
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-                return (null, row);
-            }
-            catch (DbUpdateException)
-            {
-                db.ChangeTracker.Clear();
-            }
-            existing = await db.IdempotencyKeys.AsNoTracking().SingleOrDefaultAsync(k => k.ClientId == clientId && k.Key == key, cancellationToken);
-        }
-        if (existing is not null && existing.RequestHash != hash)
-        {
-            return (Problem(http, StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused",
-                $"Idempotency-Key '{key}' was already used for a different request (another body, kind or preference). Use a new key for a new request.", null), null);
-        }
-        if (existing is not null && existing.ResponseBody is null && existing.CreatedAt <= now - options.IdempotencyKeyReservationTimeout)
-        {
-            // Its push never answered in time (its node died, or it is still running and will not commit): this request
-            // takes the key over, unless another one just did.
-            var taken = await db.IdempotencyKeys
-                .Where(k => k.ClientId == clientId && k.Key == key && k.ResponseBody == null && k.CreatedAt == existing.CreatedAt)
-                .ExecuteUpdateAsync(k => k.SetProperty(x => x.CreatedAt, now), cancellationToken);
-            if (taken == 1)
-            {
-                existing.CreatedAt = now;
-                return (null, existing);
-            }
-            existing = await db.IdempotencyKeys.AsNoTracking().SingleOrDefaultAsync(k => k.ClientId == clientId && k.Key == key, cancellationToken);
-        }
-        if (existing is null || existing.ResponseBody is null)
-        {
-            var released = (existing?.CreatedAt ?? now) + options.IdempotencyKeyReservationTimeout;
-            return (Problem(http, StatusCodes.Status409Conflict, "Request in progress",
-                $"A push with Idempotency-Key '{key}' is still being processed; wait for its answer, then replay it to read the answer again. " +
-                $"If it never answers (its node stopped), the key can be used again from {DateTime.SpecifyKind(released, DateTimeKind.Utc):yyyy-MM-ddTHH:mm:ss.fffZ}.",
-                new Dictionary<string, object?> { ["retryAfter"] = DateTime.SpecifyKind(released, DateTimeKind.Utc) }), null);
+            return (replay, row);
         }
         Count(kind, "replayed", 1);
-        var headers = new Dictionary<string, string> { ["Idempotent-Replayed"] = "true" };
-        if (existing.Status == StatusCodes.Status200OK && continueOnError)
+        if (replay.Status == StatusCodes.Status200OK && continueOnError)
         {
-            headers["Preference-Applied"] = ContinueOnError;
+            replay = replay with { Headers = new Dictionary<string, string>(replay.Headers) { ["Preference-Applied"] = ContinueOnError } };
         }
-        return (new PushResponse(existing.Status, existing.ContentType ?? "application/json", Encoding.UTF8.GetBytes(existing.ResponseBody), headers), null);
+        return (replay, null);
     }
 
-    /// <summary>
-    /// Stores the answer on the key, only if this push still holds its reservation (it did not run out and get taken
-    /// over); false if it does not.
-    /// </summary>
-    private async Task<bool> RememberAsync(IdempotencyKey row, PushResponse response, CancellationToken cancellationToken)
-    {
-        var body = Encoding.UTF8.GetString(response.Body);
-        var completed = DateTime.UtcNow;
-        var stored = await db.IdempotencyKeys
-            .Where(k => k.ClientId == row.ClientId && k.Key == row.Key && k.ResponseBody == null && k.CreatedAt == row.CreatedAt)
-            .ExecuteUpdateAsync(k => k
-                .SetProperty(x => x.Status, response.Status)
-                .SetProperty(x => x.ContentType, response.ContentType)
-                .SetProperty(x => x.ResponseBody, body)
-                .SetProperty(x => x.CompletedAt, completed), cancellationToken);
-        if (stored == 1) row.ResponseBody = body;
-        return stored == 1;
-    }
+    private Task<bool> RememberAsync(IdempotencyKey row, PushResponse response, CancellationToken cancellationToken) =>
+        keys.RememberAsync(row, response, cancellationToken);
 
     /// <summary>The push ran past its reservation and another request took the key: nothing of it was committed.</summary>
     private PushResponse ReservationLost(HttpContext http, IdempotencyKey reserved)
@@ -420,27 +342,7 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
             "taken by another request; nothing of this push was written. Replay it to read the other request's answer.", null);
     }
 
-    private async Task ReleaseAsync(IdempotencyKey row)
-    {
-        try
-        {
-            db.ChangeTracker.Clear();
-            await db.IdempotencyKeys.Where(k => k.ClientId == row.ClientId && k.Key == row.Key && k.ResponseBody == null && k.CreatedAt == row.CreatedAt)
-                .ExecuteDeleteAsync(CancellationToken.None);
-        }
-        catch (Exception e) when (e is DbException or InvalidOperationException)
-        {
-            logger.LogWarning(e, "Could not release Idempotency-Key {Key} of client {Client}", row.Key, row.ClientId);
-        }
-    }
-
-    private static string Fingerprint(PushKind kind, bool ndjson, bool continueOnError, byte[] body)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(Encoding.UTF8.GetBytes($"POST /api/v1/push/{kind.Name}\n{(ndjson ? "ndjson" : "json")}\n{continueOnError}\n"));
-        sha.AppendData(body);
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
-    }
+    private Task ReleaseAsync(IdempotencyKey row) => keys.ReleaseAsync(row);
 
     // --- helpers -----------------------------------------------------------------------------------------------
 

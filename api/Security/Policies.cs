@@ -22,6 +22,9 @@ public static class Policies
     /// <summary>Pushes and imports of a unit's service records: <c>records.write</c> and a unit.</summary>
     public const string UnitRecordsWrite = "unit-records-write";
 
+    /// <summary>Voucher claims and reconciliations: a voucher system's client, <c>vouchers</c> and bound to no unit.</summary>
+    public const string VoucherSystem = "voucher-system";
+
     /// <summary>The policy that requires one scope and nothing else, e.g. <c>Policies.Scope(Scopes.Federation)</c>.</summary>
     public static string Scope(string scope) => $"scope:{scope}";
 
@@ -40,6 +43,8 @@ public static class Policies
                 c.User.HasScope(Scopes.CatalogWrite) && c.User.UnitId() is not null))
             .AddPolicy(UnitRecordsWrite, p => p.RequireAuthenticatedUser().RequireAssertion(c =>
                 c.User.HasScope(Scopes.RecordsWrite) && c.User.UnitId() is not null))
+            .AddPolicy(VoucherSystem, p => p.RequireAuthenticatedUser().RequireAssertion(c =>
+                c.User.HasScope(Scopes.Vouchers) && c.User.UnitId() is null))
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAssertion(_ => false).Build());
         foreach (var scope in Scopes.All)
         {

@@ -31,9 +31,20 @@ public sealed class ServiceRecord
     public PaymentMethod PaymentMethod { get; set; }
     public string? VoucherNo { get; set; }
     public decimal? VoucherAmountCny { get; set; }
+    /// <summary>The voucher system split the voucher over several records (one ledger line each); docs/vouchers.md.</summary>
+    public bool VoucherSplit { get; set; }
     public bool BookedOnPlatform { get; set; }
+    /// <summary>When the booking was made on the platform (evidence for seamless voucher redemption, rule 12).</summary>
+    public DateTime? BookedAt { get; set; }
+    public string? BookingRef { get; set; }
+    /// <summary>When the payment (cash, transfer or voucher deduction) was made.</summary>
+    public DateTime? PaidAt { get; set; }
+    /// <summary>The amount paid for the service, the voucher deduction included.</summary>
+    public decimal? PaidAmountCny { get; set; }
+    public string? PaymentRef { get; set; }
     /// <summary>1 to 5.</summary>
     public int? Rating { get; set; }
+    public DateTime? RatedAt { get; set; }
     public string? Feedback { get; set; }
     public DateTime UpdatedAt { get; set; }
 

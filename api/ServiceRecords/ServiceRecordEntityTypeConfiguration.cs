@@ -20,6 +20,9 @@ internal sealed class ServiceRecordEntityTypeConfiguration : IEntityTypeConfigur
         record.Property(r => r.FeeCny).HasColumnName("fee_fen");
         record.Property(r => r.VoucherNo).HasMaxLength(64);
         record.Property(r => r.VoucherAmountCny).HasColumnName("voucher_amount_fen");
+        record.Property(r => r.BookingRef).HasMaxLength(64);
+        record.Property(r => r.PaidAmountCny).HasColumnName("paid_amount_fen");
+        record.Property(r => r.PaymentRef).HasMaxLength(64);
         record.Property(r => r.Feedback).HasMaxLength(2000);
 
         record.HasIndex(r => new { r.UnitId, r.ExternalId }).IsUnique();

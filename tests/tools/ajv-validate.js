@@ -12,7 +12,7 @@ const addFormats = require("ajv-formats");
 // amounts up to 1e9 CNY exact and still rejects any third decimal (which is off by at least 0.1 of a cent).
 const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, multipleOfPrecision: 4 });
 addFormats(ajv);
-ajv.addVocabulary(["x-title-zh", "x-title-en"]);
+ajv.addVocabulary(["x-title-zh", "x-title-en", "x-version"]);
 
 const escape = (name) => name.replace(/~/g, "~0").replace(/\//g, "~1");
 const validators = new Map();

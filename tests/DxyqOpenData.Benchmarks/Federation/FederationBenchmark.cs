@@ -107,7 +107,7 @@ public static class FederationBenchmark
             }
             if (options.Runs("replica"))
             {
-                await Replicas.MeasureAsync(http, zj, local, replica, options);
+                await Replicas.MeasureAsync(http, zj, replica, options);
             }
             return 0;
         }

@@ -193,7 +193,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("datasets");
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.CatalogChange", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChange", b =>
                 {
                     b.Property<string>("EntitySet")
                         .HasMaxLength(32)
@@ -218,7 +218,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("catalog_changes", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.CatalogChangeCounter", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChangeCounter", b =>
                 {
                     b.Property<int>("Id")
                         .HasColumnType("int")
@@ -241,7 +241,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         });
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.NodeSetting", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.NodeSetting", b =>
                 {
                     b.Property<string>("Name")
                         .HasMaxLength(64)
@@ -264,7 +264,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("node_settings", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaCursor", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaCursor", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -295,7 +295,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("replica_cursors", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaDataset", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaDataset", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -400,7 +400,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("replica_datasets", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaInstrument", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaInstrument", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -659,7 +659,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("replica_instruments", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaServiceOffering", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaServiceOffering", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)

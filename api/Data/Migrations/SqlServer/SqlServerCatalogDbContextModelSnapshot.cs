@@ -245,7 +245,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("datasets");
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.CatalogChange", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChange", b =>
                 {
                     b.Property<string>("EntitySet")
                         .HasMaxLength(32)
@@ -270,7 +270,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("catalog_changes", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.CatalogChangeCounter", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChangeCounter", b =>
                 {
                     b.Property<int>("Id")
                         .HasColumnType("int")
@@ -293,7 +293,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         });
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.NodeSetting", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.NodeSetting", b =>
                 {
                     b.Property<string>("Name")
                         .HasMaxLength(64)
@@ -316,7 +316,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("node_settings", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaCursor", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaCursor", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -347,7 +347,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("replica_cursors", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaDataset", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaDataset", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -452,7 +452,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("replica_datasets", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaInstrument", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaInstrument", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -727,7 +727,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("replica_instruments", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaServiceOffering", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaServiceOffering", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -1569,9 +1569,18 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
+                    b.Property<DateTime?>("BookedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("booked_at");
+
                     b.Property<bool>("BookedOnPlatform")
                         .HasColumnType("bit")
                         .HasColumnName("booked_on_platform");
+
+                    b.Property<string>("BookingRef")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)")
+                        .HasColumnName("booking_ref");
 
                     b.Property<string>("Content")
                         .HasMaxLength(2000)
@@ -1613,11 +1622,28 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnType("bit")
                         .HasColumnName("is_statutory");
 
+                    b.Property<long?>("PaidAmountCny")
+                        .HasColumnType("bigint")
+                        .HasColumnName("paid_amount_fen");
+
+                    b.Property<DateTime?>("PaidAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("paid_at");
+
                     b.Property<string>("PaymentMethod")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("nvarchar(32)")
                         .HasColumnName("payment_method");
+
+                    b.Property<string>("PaymentRef")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)")
+                        .HasColumnName("payment_ref");
+
+                    b.Property<DateTime?>("RatedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("rated_at");
 
                     b.Property<int?>("Rating")
                         .HasColumnType("int")
@@ -1683,6 +1709,10 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasMaxLength(64)
                         .HasColumnType("nvarchar(64)")
                         .HasColumnName("voucher_no");
+
+                    b.Property<bool>("VoucherSplit")
+                        .HasColumnType("bit")
+                        .HasColumnName("voucher_split");
 
                     b.HasKey("Id")
                         .HasName("pk_service_records");
@@ -1885,6 +1915,49 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasDatabaseName("ix_usage_sessions_unit_id_started_at");
 
                     b.ToTable("usage_sessions");
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Vouchers.VoucherReconciliation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uniqueidentifier")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ClientId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)")
+                        .HasColumnName("client_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime>("From")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("period_from");
+
+                    b.Property<byte[]>("Report")
+                        .IsRequired()
+                        .HasColumnType("varbinary(max)")
+                        .HasColumnName("report");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasColumnType("nvarchar(max)")
+                        .HasColumnName("summary");
+
+                    b.Property<DateTime>("To")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("period_to");
+
+                    b.HasKey("Id")
+                        .HasName("pk_voucher_reconciliations");
+
+                    b.HasIndex("ClientId", "CreatedAt")
+                        .HasDatabaseName("ix_voucher_reconciliations_client_id_created_at");
+
+                    b.ToTable("voucher_reconciliations", (string)null);
                 });
 
             modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication", b =>

@@ -188,7 +188,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("datasets");
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.CatalogChange", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChange", b =>
                 {
                     b.Property<string>("EntitySet")
                         .HasMaxLength(32)
@@ -213,7 +213,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("catalog_changes", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.CatalogChangeCounter", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChangeCounter", b =>
                 {
                     b.Property<int>("Id")
                         .HasColumnType("INTEGER")
@@ -236,7 +236,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         });
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.NodeSetting", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.NodeSetting", b =>
                 {
                     b.Property<string>("Name")
                         .HasMaxLength(64)
@@ -259,7 +259,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("node_settings", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaCursor", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaCursor", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -290,7 +290,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("replica_cursors", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaDataset", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaDataset", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -395,7 +395,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("replica_datasets", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaInstrument", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaInstrument", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -654,7 +654,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("replica_instruments", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaServiceOffering", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaServiceOffering", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)

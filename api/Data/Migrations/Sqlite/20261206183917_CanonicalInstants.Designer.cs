@@ -243,7 +243,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("datasets");
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.CatalogChange", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChange", b =>
                 {
                     b.Property<string>("EntitySet")
                         .HasMaxLength(32)
@@ -268,7 +268,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("catalog_changes", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.CatalogChangeCounter", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChangeCounter", b =>
                 {
                     b.Property<int>("Id")
                         .HasColumnType("INTEGER")
@@ -291,7 +291,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         });
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.NodeSetting", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.NodeSetting", b =>
                 {
                     b.Property<string>("Name")
                         .HasMaxLength(64)
@@ -314,7 +314,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("node_settings", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaCursor", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaCursor", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -345,7 +345,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("replica_cursors", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaDataset", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaDataset", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -450,7 +450,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("replica_datasets", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaInstrument", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaInstrument", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -725,7 +725,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("replica_instruments", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaServiceOffering", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaServiceOffering", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)

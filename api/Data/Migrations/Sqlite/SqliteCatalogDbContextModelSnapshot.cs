@@ -240,7 +240,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("datasets");
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.CatalogChange", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChange", b =>
                 {
                     b.Property<string>("EntitySet")
                         .HasMaxLength(32)
@@ -265,7 +265,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("catalog_changes", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.CatalogChangeCounter", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChangeCounter", b =>
                 {
                     b.Property<int>("Id")
                         .HasColumnType("INTEGER")
@@ -288,7 +288,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         });
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.NodeSetting", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.NodeSetting", b =>
                 {
                     b.Property<string>("Name")
                         .HasMaxLength(64)
@@ -311,7 +311,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("node_settings", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaCursor", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaCursor", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -342,7 +342,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("replica_cursors", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaDataset", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaDataset", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -447,7 +447,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("replica_datasets", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaInstrument", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaInstrument", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -722,7 +722,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("replica_instruments", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaServiceOffering", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaServiceOffering", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -1560,9 +1560,18 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
+                    b.Property<DateTime?>("BookedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("booked_at");
+
                     b.Property<bool>("BookedOnPlatform")
                         .HasColumnType("INTEGER")
                         .HasColumnName("booked_on_platform");
+
+                    b.Property<string>("BookingRef")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("booking_ref");
 
                     b.Property<string>("Content")
                         .HasMaxLength(2000)
@@ -1604,11 +1613,28 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("is_statutory");
 
+                    b.Property<long?>("PaidAmountCny")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("paid_amount_fen");
+
+                    b.Property<DateTime?>("PaidAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("paid_at");
+
                     b.Property<string>("PaymentMethod")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT")
                         .HasColumnName("payment_method");
+
+                    b.Property<string>("PaymentRef")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("payment_ref");
+
+                    b.Property<DateTime?>("RatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rated_at");
 
                     b.Property<int?>("Rating")
                         .HasColumnType("INTEGER")
@@ -1674,6 +1700,10 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
                         .HasColumnName("voucher_no");
+
+                    b.Property<bool>("VoucherSplit")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("voucher_split");
 
                     b.HasKey("Id")
                         .HasName("pk_service_records");
@@ -1875,6 +1905,49 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_usage_sessions_unit_id_started_at");
 
                     b.ToTable("usage_sessions");
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Vouchers.VoucherReconciliation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ClientId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("client_id");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTime>("From")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("period_from");
+
+                    b.Property<byte[]>("Report")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("report");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("summary");
+
+                    b.Property<DateTime>("To")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("period_to");
+
+                    b.HasKey("Id")
+                        .HasName("pk_voucher_reconciliations");
+
+                    b.HasIndex("ClientId", "CreatedAt")
+                        .HasDatabaseName("ix_voucher_reconciliations_client_id_created_at");
+
+                    b.ToTable("voucher_reconciliations", (string)null);
                 });
 
             modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication", b =>

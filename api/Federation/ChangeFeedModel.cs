@@ -4,7 +4,7 @@ using DxyqOpenData.Api.ServiceOfferings;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace DxyqOpenData.Api.Federation.Harvest;
+namespace DxyqOpenData.Api.Federation;
 
 /// <summary>
 /// The change feed's log: per public row, the sequence number of its latest change (insert, update, delete, or a
@@ -33,14 +33,6 @@ public sealed class CatalogChangeCounter
 public sealed class ReplicaInstrument : Instrument
 {
     public required string Node { get; set; }
-
-    /// <summary>A copy with another <see cref="Instrument.LastSeenAt"/> (a row held in memory is never changed in place).</summary>
-    public ReplicaInstrument WithLastSeenAt(DateTime? lastSeenAt)
-    {
-        var copy = (ReplicaInstrument)MemberwiseClone();
-        copy.LastSeenAt = lastSeenAt;
-        return copy;
-    }
 }
 
 public sealed class ReplicaServiceOffering : ServiceOffering

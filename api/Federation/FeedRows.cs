@@ -7,7 +7,7 @@ using DxyqOpenData.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 
-namespace DxyqOpenData.Api.Federation.Harvest;
+namespace DxyqOpenData.Api.Federation;
 
 /// <summary>
 /// How a public row travels in the change feed: its public columns (the EF model's scalar properties, minus what never

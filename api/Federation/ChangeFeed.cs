@@ -5,7 +5,7 @@ using DxyqOpenData.Api.Data;
 using DxyqOpenData.Federation;
 using Microsoft.EntityFrameworkCore;
 
-namespace DxyqOpenData.Api.Federation.Harvest;
+namespace DxyqOpenData.Api.Federation;
 
 /// <summary>A change feed cursor this node cannot read (changed, foreign, garbage): 400.</summary>
 public sealed class FeedCursorException(string message) : Exception(message);

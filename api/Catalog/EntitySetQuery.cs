@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.OData;
+using Microsoft.AspNetCore.OData.Abstracts;
+using Microsoft.AspNetCore.OData.Edm;
+using Microsoft.AspNetCore.OData.Query;
+using Microsoft.AspNetCore.OData.Query.Expressions;
+using Microsoft.AspNetCore.OData.Query.Validator;
+using Microsoft.Extensions.Options;
+using Microsoft.OData;
+using Microsoft.OData.Edm;
+using Microsoft.OData.ModelBuilder;
+using Microsoft.OData.UriParser;
+
+namespace DxyqOpenData.Api.Catalog;
+
+/// <summary>
+/// A query of one public entity set as an anonymous client asks it of <c>/odata</c> (<c>$filter</c>, <c>$select</c>,
+/// <c>$expand</c>, <c>$orderby</c>), for callers inside the node that have no request: parsed by the library's own
+/// parser with the <c>/odata</c> route's services (resolver, filter binder), validated with <c>/odata</c>'s limits
+/// (<see cref="CatalogQueryAttribute"/>), restricted properties refused and left out of the rows, division by zero
+/// refused; applied by the library's binders; rows written as the lean path writes them. A query <c>/odata</c> would
+/// refuse throws a <see cref="QueryRejectedException"/> or an <see cref="ODataException"/> with the library's words.
+/// </summary>
+internal sealed class EntitySetQuery
+{
+    public required IEdmModel Model { get; init; }
+    public required IEdmEntitySet EntitySet { get; init; }
+    public required Type ClrType { get; init; }
+    public FilterClause? Filter { get; init; }
+    public OrderByClause? OrderBy { get; init; }
+    public string? RawFilter { get; init; }
+    public string? RawOrderBy { get; init; }
+    public required LeanPages.EntityShape Shape { get; init; }
+    private IServiceProvider Route { get; init; } = null!;
+
+    /// <summary>The settings <c>/odata</c> applies queries with.</summary>
+    public static readonly ODataQuerySettings Settings = new() { HandleNullPropagation = HandleNullPropagationOption.False, TimeZone = TimeZoneInfo.Utc };
+
+    /// <summary>The <c>/odata</c> route's services (the library keeps one container per route).</summary>
+    public static IServiceProvider RouteServices(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<ODataOptions>>().Value.RouteComponents["odata"].ServiceProvider;
+
+    public static EntitySetQuery Parse(IServiceProvider services, string set, IReadOnlyDictionary<string, string> options)
+    {
+        var route = RouteServices(services);
+        var model = CatalogEdmModel.Get();
+        var entitySet = model.EntityContainer.FindEntitySet(set) ?? throw new QueryRejectedException($"No entity set '{set}'.", null);
+        var clrType = model.GetAnnotationValue<ClrTypeAnnotation>(entitySet.EntityType).ClrType;
+        foreach (var name in options.Keys.Where(n => n is not ("$filter" or "$select" or "$expand" or "$orderby")))
+        {
+            throw new QueryRejectedException($"{name} is not taken by a query of an entity set here.", name);
+        }
+        RestrictedProperties.RejectInQuery([("$filter", options.GetValueOrDefault("$filter")), ("$orderby", options.GetValueOrDefault("$orderby"))]);
+
+        var context = new ODataQueryContext(model, clrType, new ODataPath(new EntitySetSegment(entitySet)));
+        // What AddOData(EnableQueryFeatures) allows on the route, as the options' own validators read it.
+        var allowed = services.GetRequiredService<IOptions<ODataOptions>>().Value.QueryConfigurations;
+        context.DefaultQueryConfigurations.EnableFilter = allowed.EnableFilter;
+        context.DefaultQueryConfigurations.EnableOrderBy = allowed.EnableOrderBy;
+        context.DefaultQueryConfigurations.EnableSelect = allowed.EnableSelect;
+        context.DefaultQueryConfigurations.EnableExpand = allowed.EnableExpand;
+        context.DefaultQueryConfigurations.MaxTop = allowed.MaxTop;
+        var parser = new ODataQueryOptionParser(model, entitySet.EntityType, entitySet, options.ToDictionary(), route);
+        var limits = CatalogQueryAttribute.Limits();
+
+        FilterQueryOption? filter = null;
+        if (options.TryGetValue("$filter", out var rawFilter))
+        {
+            filter = Parsed(options, "$filter", () => new FilterQueryOption(rawFilter, context, parser), o => o.Validate(limits), o => o.FilterClause);
+        }
+        OrderByQueryOption? orderBy = null;
+        if (options.TryGetValue("$orderby", out var rawOrderBy))
+        {
+            orderBy = Parsed(options, "$orderby", () => new OrderByQueryOption(rawOrderBy, context, parser), o => o.Validate(limits), o => o.OrderByClause);
+        }
+        SelectExpandQueryOption? selectExpand = null;
+        if (options.ContainsKey("$select") || options.ContainsKey("$expand"))
+        {
+            selectExpand = Parsed(options, options.ContainsKey("$expand") ? "$expand" : "$select", () => new SelectExpandQueryOption(options.GetValueOrDefault("$select"), options.GetValueOrDefault("$expand"), context, parser),
+                o => o.Validate(limits), o => o.SelectExpandClause);
+        }
+        BadInput.RejectDivisionByZero([(filter?.FilterClause, "$filter"), (orderBy?.OrderByClause, "$orderby"), (selectExpand?.SelectExpandClause, "$expand")]);
+        var shape = LeanPages.ShapeOf(model, entitySet, selectExpand?.SelectExpandClause)
+            ?? throw new QueryRejectedException("$expand takes single-valued navigation properties here, without nested query options other than $select.", "$expand");
+        return new EntitySetQuery
+        {
+            Model = model, EntitySet = entitySet, ClrType = clrType, Filter = filter?.FilterClause, OrderBy = orderBy?.OrderByClause,
+            RawFilter = rawFilter, RawOrderBy = rawOrderBy, Shape = shape, Route = route,
+        };
+    }
+
+    /// <summary>
+    /// An option parsed (its clause read) and validated; a failure the library does not put into words (a parser that
+    /// fell over, a number out of range) in words (<see cref="BadInput.Explain(Exception, Func{string, string?}, Func{string?})"/>).
+    /// </summary>
+    private static T Parsed<T>(IReadOnlyDictionary<string, string> options, string option, Func<T> create, Action<T> validate, Func<T, object?> clause)
+    {
+        try
+        {
+            var parsed = create();
+            _ = clause(parsed);
+            validate(parsed);
+            return parsed;
+        }
+        catch (Exception e) when (e is not ODataException and not QueryRejectedException && BadInput.Explain(e, options.GetValueOrDefault, () => option) is { } rejected)
+        {
+            throw rejected;
+        }
+    }
+
+    /// <summary>The <c>$filter</c> applied by <c>/odata</c>'s filter binder.</summary>
+    public IQueryable<T> ApplyFilter<T>(IQueryable<T> source) => Filter is null ? source
+        : (IQueryable<T>)Route.GetRequiredService<IFilterBinder>().ApplyBind(source, Filter, new QueryBinderContext(Model, Settings, ClrType));
+
+    /// <summary>The <c>$orderby</c> applied by the library's order binder.</summary>
+    public IQueryable<T> ApplyOrderBy<T>(IQueryable<T> source) => OrderBy is null ? source
+        : (IQueryable<T>)(Route.GetService<IOrderByBinder>() ?? new OrderByBinder()).ApplyBind(source, OrderBy, new QueryBinderContext(Model, Settings, ClrType), false);
+
+    /// <summary>One entity as <c>/odata</c> writes it in a minimal-metadata page.</summary>
+    public void WriteEntity(Utf8JsonWriter writer, object entity) =>
+        LeanPages.WriteEntity(writer, Shape, entity, Route.GetRequiredService<IETagHandler>(), TimeZoneInfo.Utc);
+}

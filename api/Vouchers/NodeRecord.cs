@@ -1,0 +1,7 @@
+using DxyqOpenData.Api.Catalog;
+
+namespace DxyqOpenData.Api.Vouchers;
+
+/// <summary>What reconciliation needs of a service record: its keys, voucher, amount in fen and seamless verdict.</summary>
+internal sealed record NodeRecord(Guid Id, string UnitId, string ExternalId, PaymentMethod PaymentMethod, string? VoucherNo, long VoucherFen,
+    bool InPeriod, SeamlessVerdict Verdict);
