@@ -42,6 +42,7 @@ app.UseOperations();
 // Authentication first: OpenIddict answers discovery and JWKS itself, from the authentication middleware.
 app.UseTokenRequestForms();
 app.UseAuthentication();
+app.UseBearerTokenGate();
 app.UseNotFoundForUnknownRoutes();
 app.UseAuthorization();
 app.MapControllers();

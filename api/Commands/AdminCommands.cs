@@ -13,7 +13,7 @@ public static class AdminCommands
     private static readonly Dictionary<string, Command> Commands = new(StringComparer.Ordinal)
     {
         ["openapi"] = new(OpenApiCommand.RunAsync, []),
-        ["clients"] = new((app, args) => ClientsCommand.RunAsync(app.Services, args, Console.Out, Console.Error), ClientsCommand.Options),
+        ["clients"] = new((app, args) => ClientsCommand.RunAsync(app.Services, args, Console.Out, Console.Error, CallerDirectory(app.Configuration)), ClientsCommand.Options),
         ["keys"] = new((app, args) => KeysCommand.RunAsync(app.Services, args, Console.Out, Console.Error), []),
         ["sensors"] = new(SensorSecretCommand.RunAsync, []),
         ["simulate-sensors"] = new(SimulateSensorsCommand.RunAsync, SimulateSensorsCommand.Options),
@@ -27,12 +27,14 @@ public static class AdminCommands
     /// </summary>
     public static (string[] Command, string[] Host) Split(string[] args)
     {
-        if (args.Length == 0 || !Commands.TryGetValue(args[0], out var definition))
+        // `dotnet run` puts the project's StartArguments (--CallerDirectory=…, see the csproj) before the user's.
+        var lead = args.TakeWhile(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal)).Count();
+        if (args.Length == lead || !Commands.TryGetValue(args[lead], out var definition))
         {
             return ([], args);
         }
-        List<string> command = [args[0]], host = [];
-        for (var i = 1; i < args.Length; i++)
+        List<string> command = [args[lead]], host = [.. args[..lead]];
+        for (var i = lead + 1; i < args.Length; i++)
         {
             var arg = args[i];
             if (definition.Options.Contains(arg))
@@ -69,4 +71,17 @@ public static class AdminCommands
     }
 
     public static Task<int> RunAsync(WebApplication app, string[] command) => Commands[command[0]].RunAsync(app, command[1..]);
+
+    /// <summary>
+    /// The directory the administrator ran the command from. <c>dotnet run --project api</c> starts the program in
+    /// <c>api/</c> (its settings and <c>data/</c> are there) and passes the caller's directory as
+    /// <c>--CallerDirectory</c> (api/DxyqOpenData.Api.csproj); run otherwise, it is the working directory.
+    /// </summary>
+    public static string CallerDirectory(IConfiguration configuration) =>
+        configuration[CallerDirectoryKey] is { Length: > 0 } caller ? caller : Environment.CurrentDirectory;
+
+    public const string CallerDirectoryKey = "CallerDirectory";
+
+    /// <summary>A FILE argument, relative to the caller's directory as on any command line.</summary>
+    public static string ResolvePath(IConfiguration configuration, string path) => Path.GetFullPath(path, CallerDirectory(configuration));
 }

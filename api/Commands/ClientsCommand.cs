@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Security;
@@ -32,11 +33,13 @@ public static class ClientsCommand
 
     private static readonly JsonSerializerOptions Json = new()
     {
+        Encoder = JsonText.Encoder,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>A relative <c>--jwks</c> FILE is taken from <paramref name="callerDirectory"/> (default: the working directory).</summary>
+    public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextWriter stdout, TextWriter stderr, string? callerDirectory = null)
     {
         try
         {
@@ -49,7 +52,7 @@ public static class ClientsCommand
             var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
             return args switch
             {
-                ["add", .. var rest] => await AddAsync(applications, db, ParseOptions(rest), stdout),
+                ["add", .. var rest] => await AddAsync(applications, db, ParseOptions(rest), stdout, callerDirectory ?? Environment.CurrentDirectory),
                 ["list"] => await ListAsync(applications, stdout),
                 ["remove", var clientId] => await RemoveAsync(applications, clientId, stdout),
                 _ => throw new CommandException("unknown or incomplete clients command"),
@@ -63,7 +66,7 @@ public static class ClientsCommand
         }
     }
 
-    private static async Task<int> AddAsync(IOpenIddictApplicationManager applications, CatalogDbContext db, Dictionary<string, string> options, TextWriter stdout)
+    private static async Task<int> AddAsync(IOpenIddictApplicationManager applications, CatalogDbContext db, Dictionary<string, string> options, TextWriter stdout, string callerDirectory)
     {
         var name = options.GetValueOrDefault("--name")?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > 200)
@@ -73,7 +76,7 @@ public static class ClientsCommand
         var scopes = ParseScopes(options.GetValueOrDefault("--scopes"));
         var unit = options.GetValueOrDefault("--unit")?.Trim().ToUpperInvariant();
         await ValidateUnitAsync(db, unit, scopes);
-        var jwks = options.TryGetValue("--jwks", out var file) ? ReadPublicKeySet(file) : null;
+        var jwks = options.TryGetValue("--jwks", out var file) ? ReadPublicKeySet(Path.GetFullPath(file, callerDirectory)) : null;
 
         var clientId = $"dxyq-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10))}";
         var secret = jwks is null ? Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32)) : null;

@@ -21,13 +21,16 @@ public static class ImportCommand
         kinds: instruments service-offerings service-records datasets sensors
         """;
 
-    public static Task<int> RunAsync(WebApplication app, string[] args) => RunAsync(args, Console.Out, Console.Error);
+    public static Task<int> RunAsync(WebApplication app, string[] args) =>
+        RunAsync(args, Console.Out, Console.Error, callerDirectory: AdminCommands.CallerDirectory(app.Configuration));
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, HttpMessageHandler? handler = null)
+    /// <summary>A relative FILE is taken from <paramref name="callerDirectory"/> (default: the working directory).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, HttpMessageHandler? handler = null, string? callerDirectory = null)
     {
         try
         {
-            var (file, options) = Parse(args);
+            var (given, options) = Parse(args);
+            var file = Path.GetFullPath(given, callerDirectory ?? Environment.CurrentDirectory);
             var kind = Required(options, "--kind");
             var server = new Uri(Required(options, "--server").TrimEnd('/') + "/");
             var interval = TimeSpan.FromMilliseconds(int.TryParse(options.GetValueOrDefault("--interval"), out var ms) ? ms : 500);

@@ -4,7 +4,8 @@ using DxyqOpenData.Api.OpenApi;
 namespace DxyqOpenData.Api.Commands;
 
 /// <summary>
-/// <c>openapi [FILE]</c>: writes the served OpenAPI YAML to FILE (default <c>openapi.yaml</c> at the repo root; <c>-</c> for stdout).
+/// <c>openapi [FILE]</c>: writes the served OpenAPI YAML to FILE (relative to the caller's directory; default
+/// <c>openapi.yaml</c> at the repo root; <c>-</c> for stdout).
 /// The document goes through the same Swagger middleware that serves <c>/swagger/v1/swagger.yaml</c>, on an
 /// in-memory request, so the file is byte-for-byte what the node serves.
 /// </summary>
@@ -14,7 +15,7 @@ internal static class OpenApiCommand
     {
         if (args.Length > 1)
         {
-            await Console.Error.WriteLineAsync("usage: openapi [FILE]   (default: openapi.yaml at the repo root; a relative FILE is from the repo root; - for stdout)");
+            await Console.Error.WriteLineAsync("usage: openapi [FILE]   (default: openapi.yaml at the repo root; a relative FILE is from the current directory; - for stdout)");
             return 2;
         }
         // Minimal-API routes (app.MapX) reach ApiExplorer only when the host wires the app's endpoint sources into
@@ -26,26 +27,24 @@ internal static class OpenApiCommand
             await Console.Out.WriteAsync(yaml);
             return 0;
         }
-        var file = Path.Combine(BaseDirectory(), args.Length == 1 ? args[0] : "openapi.yaml");
+        var caller = AdminCommands.CallerDirectory(app.Configuration);
+        var file = args.Length == 1 ? Path.GetFullPath(args[0], caller) : Path.Combine(RepoRoot(caller), "openapi.yaml");
         await File.WriteAllTextAsync(file, yaml, new UTF8Encoding(false));
         await Console.Error.WriteLineAsync($"Wrote {Path.GetFullPath(file)}");
         return 0;
     }
 
-    /// <summary>
-    /// <c>dotnet run --project api</c> runs in <c>api/</c>: a relative FILE is taken from the repo root (the folder
-    /// holding DxyqOpenData.sln) when there is one above the working directory.
-    /// </summary>
-    private static string BaseDirectory()
+    /// <summary>The repo root (the folder holding DxyqOpenData.sln) at or above <paramref name="from"/>, else <paramref name="from"/>.</summary>
+    private static string RepoRoot(string from)
     {
-        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+        for (var dir = new DirectoryInfo(from); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "DxyqOpenData.sln")))
             {
                 return dir.FullName;
             }
         }
-        return Environment.CurrentDirectory;
+        return from;
     }
 
     public static async Task<string> RenderAsync(IServiceProvider services)

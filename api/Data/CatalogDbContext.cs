@@ -32,6 +32,7 @@ public abstract class CatalogDbContext(DbContextOptions options) : DbContext(opt
     public DbSet<InstrumentDailyUsage> InstrumentDailyUsage => Set<InstrumentDailyUsage>();
     public DbSet<SensorDeadLetter> SensorDeadLetters => Set<SensorDeadLetter>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
+    public DbSet<Security.ClientAssertions.UsedClientAssertion> UsedClientAssertions => Set<Security.ClientAssertions.UsedClientAssertion>();
     public DbSet<Push.IdempotencyKey> IdempotencyKeys => Set<Push.IdempotencyKey>();
     public DbSet<ImportJob> Imports => Set<ImportJob>();
     public DbSet<Vouchers.VoucherReconciliation> VoucherReconciliations => Set<Vouchers.VoucherReconciliation>();

@@ -207,6 +207,9 @@ internal sealed class InstrumentLifecycle(DemoWorld world)
                 if (plan.Running)
                 {
                     plan.LastActiveAt = world.Now;
+                    // Running now means reporting now: its open session starts after the sensor's last message otherwise,
+                    // and the bridge would have to close it before it began.
+                    if (plan.Sensor.LastSeenAt < world.Now.AddMinutes(-1)) plan.Sensor.LastSeenAt = world.Now.AddSeconds(-30);
                 }
                 instrument.RunState = plan.Running ? RunState.Running : plan.Activity == Activity.Active && random.Chance(0.4) ? RunState.Standby : RunState.Off;
                 instrument.LastSeenAt = plan.LastActiveAt;

@@ -71,7 +71,7 @@ public sealed class ChangeFeed(CatalogDbContext db, FeedRows rows, FederationOpt
     public async Task WriteAsync(string set, string? since, int max, Stream output, CancellationToken cancellation)
     {
         var after = string.IsNullOrEmpty(since) ? 0 : FeedCursor.Open(since, options.NodeCode, set, options.LinkKey);
-        await using var writer = new Utf8JsonWriter(output);
+        await using var writer = new Utf8JsonWriter(output, Operations.JsonText.Writer);
         writer.WriteStartObject();
         writer.WriteString("node", options.NodeCode);
         writer.WriteString("set", set);

@@ -128,7 +128,7 @@ public static class FederationApi
                     }
                     var result = await service.QueryAsync(set, options, token => self + Uri.EscapeDataString(token), context.RequestAborted,
                         modes.Count == 1 ? modes[0] : null);
-                    return TypedResults.Content(result.ToJsonString(), "application/json; charset=utf-8");
+                    return TypedResults.Content(result.ToJsonString(Operations.JsonText.Web), "application/json; charset=utf-8");
                 }
                 catch (FederationQueryException e)
                 {

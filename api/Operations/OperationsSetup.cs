@@ -14,6 +14,7 @@ public static class OperationsSetup
 
     public static IHostApplicationBuilder AddOperations(this IHostApplicationBuilder builder)
     {
+        builder.AddJsonText();
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseReadyCheck>(DatabaseReadyCheck.Name, HealthStatus.Unhealthy, [ReadyTag], TimeSpan.FromSeconds(10));
 

@@ -4,10 +4,14 @@ namespace DxyqOpenData.Api.Security;
 public sealed class AuthOptions
 {
     /// <summary>
-    /// The <c>iss</c> of every token and the base of <c>/connect/token</c> in discovery. Fixed by configuration, not taken
-    /// from the request: several instances behind one address must issue the same issuer.
+    /// The <c>iss</c> of every token and the base of the endpoints in discovery. Unset (the default), it is the address
+    /// the request came to, so discovery agrees with itself on any address; set it in production to the public base URL,
+    /// so every instance behind one address issues the same issuer whatever Host a request carries (docs/security.md).
     /// </summary>
-    public string Issuer { get; set; } = "http://localhost:5080/";
+    public string? Issuer { get; set; }
+
+    /// <summary>The longest a client assertion (<c>private_key_jwt</c>) may live, from now to its <c>exp</c>.</summary>
+    public TimeSpan MaxClientAssertionLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>The <c>aud</c> of every access token this node issues, and the only one it accepts. Default <c>dxyq-{node code}</c>.</summary>
     public string? Audience { get; set; }
@@ -24,7 +28,7 @@ public sealed class AuthOptions
     {
         var options = configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
         options.Audience ??= $"dxyq-{(configuration["Node:Code"] ?? "ZJ").ToLowerInvariant()}";
-        if (!Uri.TryCreate(options.Issuer, UriKind.Absolute, out _))
+        if (options.Issuer is not null && !Uri.TryCreate(options.Issuer, UriKind.Absolute, out _))
         {
             throw new InvalidOperationException($"Auth:Issuer must be an absolute URI, not '{options.Issuer}'.");
         }

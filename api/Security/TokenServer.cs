@@ -1,4 +1,5 @@
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Security.ClientAssertions;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Validation.AspNetCore;
@@ -30,7 +31,11 @@ public static class TokenServer
                 o.SetJsonWebKeySetEndpointUris(".well-known/jwks");
                 o.AllowClientCredentialsFlow();
                 o.RegisterScopes([.. Scopes.All]);
-                o.SetIssuer(new Uri(auth.Issuer, UriKind.Absolute));
+                // Unset, OpenIddict takes the issuer from the request, so discovery's issuer and endpoints agree on any address.
+                if (auth.Issuer is not null)
+                {
+                    o.SetIssuer(new Uri(auth.Issuer, UriKind.Absolute));
+                }
                 o.SetAccessTokenLifetime(auth.AccessTokenLifetime);
                 // Peers and resource servers validate our tokens with the public JWKS: signed, not encrypted.
                 o.DisableAccessTokenEncryption();
@@ -40,6 +45,14 @@ public static class TokenServer
                 // tokens nothing is ever encrypted with it, so it need not survive a restart. Signing keys do: see
                 // SigningKeyStore.
                 o.AddEphemeralEncryptionKey();
+                // private_key_jwt as RFC 7523 and RFC 6749 have it (ClientAssertions/).
+                o.AddEventHandler(AcceptTokenEndpointAudience.Descriptor);
+                o.AddEventHandler(ClientAssertionRules.Descriptor);
+                foreach (var handler in ClientAuthenticationErrors.Descriptors)
+                {
+                    o.AddEventHandler(handler);
+                }
+                o.AddEventHandler(SigningAlgorithmsMetadata.Descriptor);
                 var aspNetCore = o.UseAspNetCore().EnableTokenEndpointPassthrough();
                 if (!auth.RequireHttps)
                 {
@@ -50,7 +63,9 @@ public static class TokenServer
             {
                 o.UseLocalServer();
                 o.AddAudiences(auth.Audience!);
-                o.UseAspNetCore();
+                o.AddEventHandler(RejectTokensNotYetValid.Descriptor);
+                // Tokens only in the Authorization header: URLs and forms end up in logs (BearerTokenGate says so to a client).
+                o.UseAspNetCore().DisableAccessTokenExtractionFromQueryString().DisableAccessTokenExtractionFromBodyForm();
             });
         builder.Services.ConfigureOptions<SigningKeyConfiguration>();
 

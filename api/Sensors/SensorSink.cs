@@ -76,7 +76,7 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
         {
             if (SessionOf(closed.SensorId, closed.InstrumentId, closed.StartedAt, units, sessions) is { } session)
             {
-                if (session.EndedAt != closed.EndedAt) newlyClosed.Add(closed);
+                if (session.EndedAt is not { } ended || Key(closed.SensorId, Utc(ended)) != Key(closed.SensorId, closed.EndedAt)) newlyClosed.Add(closed);
                 session.EndedAt = closed.EndedAt;
                 session.Hours = closed.Hours;
                 session.EndReason = closed.Reason == SessionEndReason.Offline ? SessionEnd.Offline : SessionEnd.StateChange;
@@ -286,31 +286,44 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
         _ => RunState.Unknown,
     };
 
-    /// <summary>The sessions the batch opens or closes that are stored already, tracked, in one query.</summary>
-    private async Task<Dictionary<Guid, UsageSession>> SessionsOfAsync(Batch batch, CancellationToken cancellationToken)
+    /// <summary>
+    /// The sessions the batch opens or closes that are stored already, tracked, in one query, by their key (sensor,
+    /// start) whatever their id: the demo's open sessions and rows written before ids were derived have other ids.
+    /// Starts match to the millisecond: PostgreSQL keeps microseconds, and SQLite rows may hold "…:ss.000" or "…:ss".
+    /// </summary>
+    private async Task<Dictionary<(string, DateTime), UsageSession>> SessionsOfAsync(Batch batch, CancellationToken cancellationToken)
     {
-        var ids = batch.Opened.Select(o => SessionId(o.SensorId, o.StartedAt))
-            .Concat(batch.Closed.Select(c => SessionId(c.SensorId, c.StartedAt))).Distinct().ToList();
-        if (ids.Count == 0) return [];
+        var keys = batch.Opened.Select(o => (o.SensorId, o.StartedAt)).Concat(batch.Closed.Select(c => (c.SensorId, c.StartedAt))).ToList();
+        if (keys.Count == 0) return [];
+        var sensors = keys.Select(k => k.SensorId).Distinct().ToList();
+        var from = keys.Min(k => k.StartedAt).AddMilliseconds(-1);
+        var to = keys.Max(k => k.StartedAt).AddMilliseconds(1);
         // Tracked: the context does not track queries by default, and these sessions are changed and saved.
-        return await db.UsageSessions.IgnoreQueryFilters().AsTracking().Where(s => ids.Contains(s.Id))
-            .ToDictionaryAsync(s => s.Id, cancellationToken);
+        var stored = await db.UsageSessions.IgnoreQueryFilters().AsTracking()
+            .Where(s => s.SensorId != null && sensors.Contains(s.SensorId) && s.StartedAt >= from && s.StartedAt <= to)
+            .ToListAsync(cancellationToken);
+        var sessions = new Dictionary<(string, DateTime), UsageSession>();
+        foreach (var session in stored) sessions.TryAdd(Key(session.SensorId!, Utc(session.StartedAt)), session);
+        return sessions;
     }
 
+    private static (string, DateTime) Key(string sensorId, DateTime startedAt) =>
+        (sensorId, new DateTime(startedAt.Ticks - startedAt.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc));
+
     /// <summary>The session (SensorId, StartedAt), found or added; none for a sensor without an instrument.</summary>
-    private UsageSession? SessionOf(string sensorId, string? instrument, DateTime startedAt, IReadOnlyDictionary<Guid, string> units, Dictionary<Guid, UsageSession> sessions)
+    private UsageSession? SessionOf(string sensorId, string? instrument, DateTime startedAt, IReadOnlyDictionary<Guid, string> units, Dictionary<(string, DateTime), UsageSession> sessions)
     {
         if (!Guid.TryParse(instrument, out var instrumentId) || !units.TryGetValue(instrumentId, out var unitId)) return null;
-        var id = SessionId(sensorId, startedAt);
-        if (!sessions.TryGetValue(id, out var session))
+        var key = Key(sensorId, startedAt);
+        if (!sessions.TryGetValue(key, out var session))
         {
             session = new UsageSession
             {
-                Id = id, UnitId = unitId, InstrumentId = instrumentId, SensorId = sensorId,
+                Id = SessionId(sensorId, startedAt), UnitId = unitId, InstrumentId = instrumentId, SensorId = sensorId,
                 StartedAt = startedAt, Source = SessionSource.Sensor, EndReason = SessionEnd.Open,
             };
             db.UsageSessions.Add(session);
-            sessions[id] = session;
+            sessions[key] = session;
         }
         return session;
     }

@@ -17,7 +17,8 @@ public sealed record SessionOpened(string SensorId, string? InstrumentId, DateTi
 public sealed record SessionClosed(
     string SensorId, string? InstrumentId, DateTime StartedAt, DateTime EndedAt, SessionEndReason Reason)
 {
-    public double Hours => (EndedAt - StartedAt).TotalHours;
+    /// <summary>End − start in hours, rounded to 4 places like every stored session (0.36 s); never negative.</summary>
+    public double Hours => Math.Round(Math.Max(0, (EndedAt - StartedAt).TotalHours), 4);
 }
 
 /// <summary>The latest known state of a sensor's instrument; <see cref="State"/> null means offline (unknown).</summary>

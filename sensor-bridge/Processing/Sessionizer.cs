@@ -11,7 +11,8 @@ namespace DxyqOpenData.SensorBridge.Processing;
 public sealed class Sessionizer(SensorInfo sensor)
 {
     private DateTime? _openSince = sensor.OpenSessionStartedAt;
-    private DateTime? _lastReadingAt = sensor.LastReadingAt ?? sensor.OpenSessionStartedAt;
+    // A session resumed from storage began at its start, whatever older last-seen time storage holds for the sensor.
+    private DateTime? _lastReadingAt = Latest(sensor.LastReadingAt, sensor.OpenSessionStartedAt);
 
     public SensorInfo Sensor { get; set; } = sensor;
     public DateTime? OpenSince => _openSince;
@@ -19,6 +20,9 @@ public sealed class Sessionizer(SensorInfo sensor)
 
     public void Feed(NormalizedReading reading, BatchBuilder batch)
     {
+        // Older than the open session's start (a backlog replayed after the session was resumed from storage): it
+        // cannot end a run that began after it, and the run state already knows a later one.
+        if (_openSince is { } since && reading.Timestamp < since) return;
         if (_openSince is not null && _lastReadingAt is { } last && reading.Timestamp - last > Sensor.HeartbeatTimeout)
         {
             Close(last, SessionEndReason.Offline, batch);
@@ -48,7 +52,10 @@ public sealed class Sessionizer(SensorInfo sensor)
 
     private void Close(DateTime endedAt, SessionEndReason reason, BatchBuilder batch)
     {
-        batch.Add(new SessionClosed(Sensor.Id, Sensor.InstrumentId, _openSince!.Value, endedAt, reason));
+        var start = _openSince!.Value;
+        batch.Add(new SessionClosed(Sensor.Id, Sensor.InstrumentId, start, endedAt < start ? start : endedAt, reason));
         _openSince = null;
     }
+
+    private static DateTime? Latest(DateTime? a, DateTime? b) => a is null ? b : b is null ? a : a > b ? a : b;
 }

@@ -92,7 +92,7 @@ public abstract class ImportKindsTests(NodeFactory node)
         Assert.Equal("open", dataset["access"]!.GetValue<string>());
 
         var sensors = await ImportsTests.ImportAsync(client, Csv(["设备号", "报文格式", "设备状态", "心跳间隔(秒)"],
-            [[$"{prefix}-s", "dxyq-v1", "停用", "60"]]), "sensors.csv", "sensors");
+            [[$"{prefix}-s", "canonical", "停用", "60"]]), "sensors.csv", "sensors");
         Assert.Equal(1, sensors["accepted"]!.GetValue<int>());
         Assert.Empty(sensors["rejected"]!.AsArray());
         Assert.Equal(1L, await node.ScalarAsync<long>($"SELECT COUNT(*) FROM sensors WHERE id = '{prefix}-s' AND unit_id = '{unit}'"));

@@ -132,7 +132,7 @@ public abstract class PushApiTests(NodeFactory node, ITestOutputHelper output)
         })), HttpStatusCode.OK);
         await JsonOf(await PushAsync(s.WriterA, "sensors", new JsonArray(new JsonObject
         {
-            ["externalId"] = sensor, ["instrumentInnerId"] = innerId, ["format"] = "dxyq-v1", ["status"] = "active", ["installedAt"] = "2026-02-01T08:00:00+08:00",
+            ["externalId"] = sensor, ["instrumentInnerId"] = innerId, ["format"] = "canonical", ["status"] = "active", ["installedAt"] = "2026-02-01T08:00:00+08:00",
         })), HttpStatusCode.OK);
 
         var instrument = Assert.Single((await _anonymous.GetJsonAsync($"/odata/Instruments?$filter=innerId eq '{innerId}'")).Values())!;
@@ -252,7 +252,7 @@ public abstract class PushApiTests(NodeFactory node, ITestOutputHelper output)
         var second = await JsonOf(await PushAsync(s.WriterA, "instruments", body.DeepClone()), HttpStatusCode.OK);
         Assert.Equal((0, keys.Count), ((int)second["created"]!, (int)second["updated"]!));
 
-        var sensors = new JsonArray([.. keys.Select(k => (JsonNode)new JsonObject { ["externalId"] = NewKey("sen"), ["instrumentInnerId"] = k, ["format"] = "dxyq-v1", ["status"] = "active" })]);
+        var sensors = new JsonArray([.. keys.Select(k => (JsonNode)new JsonObject { ["externalId"] = NewKey("sen"), ["instrumentInnerId"] = k, ["format"] = "canonical", ["status"] = "active" })]);
         var linked = await JsonOf(await PushAsync(s.WriterA, "sensors", sensors), HttpStatusCode.OK);
         Assert.Equal(keys.Count, (int)linked["created"]!);
         var withSensor = await node.ScalarAsync<long>(
@@ -323,7 +323,7 @@ public abstract class PushApiTests(NodeFactory node, ITestOutputHelper output)
         var s = await SetupAsync();
         var instrumentOfB = await PushInstrumentAsync(s.WriterB);
         var sensorOfB = NewKey("senb");
-        await JsonOf(await PushAsync(s.WriterB, "sensors", new JsonArray(new JsonObject { ["externalId"] = sensorOfB, ["format"] = "dxyq-v1", ["status"] = "active" })), HttpStatusCode.OK);
+        await JsonOf(await PushAsync(s.WriterB, "sensors", new JsonArray(new JsonObject { ["externalId"] = sensorOfB, ["format"] = "canonical", ["status"] = "active" })), HttpStatusCode.OK);
         var (recordsA, recordsB, instrumentsB) = (await CountAsync("service_records", s.A), await CountAsync("service_records", s.B), await CountAsync("instruments", s.B));
 
         var record = Record(NewKey("REC"), instrumentOfB);
@@ -342,7 +342,7 @@ public abstract class PushApiTests(NodeFactory node, ITestOutputHelper output)
         Assert.Equal(recordsA, await CountAsync("service_records", s.A));
         Assert.Equal(recordsB, await CountAsync("service_records", s.B));
         Assert.Equal(instrumentsB, await CountAsync("instruments", s.B));
-        Assert.Equal("dxyq-v1", await node.ScalarAsync<string>($"SELECT format FROM sensors WHERE id = '{sensorOfB}'"));
+        Assert.Equal("canonical", await node.ScalarAsync<string>($"SELECT format FROM sensors WHERE id = '{sensorOfB}'"));
         Assert.Equal(s.B, (await node.ScalarAsync<string>($"SELECT unit_id FROM sensors WHERE id = '{sensorOfB}'")).Trim());
 
         // The same innerId in unit A is A's own instrument: no collision with B's.
@@ -570,7 +570,7 @@ public abstract class PushApiTests(NodeFactory node, ITestOutputHelper output)
             ("instruments", Instrument("LONE"), "/innerId"),
             ("service-records", Record("LONE", innerId), "/externalId"),
             ("service-records", Record(NewKey("REC"), "LONE"), "/instrumentInnerId"),
-            ("sensors", new JsonObject { ["externalId"] = "LONE", ["format"] = "dxyq-v1", ["status"] = "active" }, "/externalId"),
+            ("sensors", new JsonObject { ["externalId"] = "LONE", ["format"] = "canonical", ["status"] = "active" }, "/externalId"),
             ("instruments", Instrument("A-NUL-KEY"), "/innerId"),
         })
         {

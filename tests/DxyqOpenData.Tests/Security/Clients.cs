@@ -21,8 +21,11 @@ public sealed record RegisteredClient(string ClientId, string? ClientSecret, RSA
 /// </summary>
 public static class Clients
 {
-    /// <summary>The issuer a test node has by default (Auth:Issuer): client assertions are addressed to it.</summary>
-    public const string Issuer = "http://localhost:5080/";
+    /// <summary>
+    /// The issuer a test node has: Auth:Issuer is not set, so it is the address asked, and the test client asks at
+    /// <c>http://localhost/</c>. Client assertions are addressed to it.
+    /// </summary>
+    public const string Issuer = "http://localhost/";
 
     public static async Task<(int Exit, string Out, string Err)> RunClientsAsync(this NodeFactory node, params string[] args)
     {

@@ -1225,6 +1225,31 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("idempotency_keys", (string)null);
                 });
 
+            modelBuilder.Entity("DxyqOpenData.Api.Security.ClientAssertions.UsedClientAssertion", b =>
+                {
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)")
+                        .HasColumnName("client_id");
+
+                    b.Property<string>("Jti")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)")
+                        .HasColumnName("jti");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("expires_at");
+
+                    b.HasKey("ClientId", "Jti")
+                        .HasName("pk_used_client_assertions");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_used_client_assertions_expires_at");
+
+                    b.ToTable("used_client_assertions", (string)null);
+                });
+
             modelBuilder.Entity("DxyqOpenData.Api.Security.SigningKey", b =>
                 {
                     b.Property<string>("Id")
@@ -1880,6 +1905,11 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
                     b.HasIndex("InstrumentId", "StartedAt")
                         .HasDatabaseName("ix_usage_sessions_instrument_id_started_at");
+
+                    b.HasIndex("SensorId", "StartedAt")
+                        .IsUnique()
+                        .HasDatabaseName("ix_usage_sessions_sensor_id_started_at")
+                        .HasFilter("[sensor_id] IS NOT NULL");
 
                     b.HasIndex("UnitId", "StartedAt")
                         .HasDatabaseName("ix_usage_sessions_unit_id_started_at");

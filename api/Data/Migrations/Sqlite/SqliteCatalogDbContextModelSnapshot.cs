@@ -1220,6 +1220,31 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("idempotency_keys", (string)null);
                 });
 
+            modelBuilder.Entity("DxyqOpenData.Api.Security.ClientAssertions.UsedClientAssertion", b =>
+                {
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("client_id");
+
+                    b.Property<string>("Jti")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("jti");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expires_at");
+
+                    b.HasKey("ClientId", "Jti")
+                        .HasName("pk_used_client_assertions");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_used_client_assertions_expires_at");
+
+                    b.ToTable("used_client_assertions", (string)null);
+                });
+
             modelBuilder.Entity("DxyqOpenData.Api.Security.SigningKey", b =>
                 {
                     b.Property<string>("Id")
@@ -1871,6 +1896,10 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
 
                     b.HasIndex("InstrumentId", "StartedAt")
                         .HasDatabaseName("ix_usage_sessions_instrument_id_started_at");
+
+                    b.HasIndex("SensorId", "StartedAt")
+                        .IsUnique()
+                        .HasDatabaseName("ix_usage_sessions_sensor_id_started_at");
 
                     b.HasIndex("UnitId", "StartedAt")
                         .HasDatabaseName("ix_usage_sessions_unit_id_started_at");
