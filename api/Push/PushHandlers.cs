@@ -425,6 +425,13 @@ internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<Se
         {
             Batch.Fail(i, "/userCreditCode", $"'{code}' is not a valid unified social credit code: wrong check character.");
         }
+        else if (doc.UserCreditCode is { } user && doc.IsExternal != (user != Unit))
+        {
+            // Derived, not declared: the user is outside the owning unit exactly when its credit code is another's.
+            Batch.Fail(i, "/isExternal", user == Unit
+                ? $"isExternal is true, but userCreditCode {user} is the owning unit's own: the user is internal."
+                : $"isExternal is false, but userCreditCode {user} is not the owning unit's ({Unit}): the user is external.");
+        }
     }
 
     public override async Task<(int Created, int Updated)> WriteAsync(CancellationToken cancellationToken)
@@ -642,9 +649,13 @@ internal sealed class SensorPushHandler(PushBatch batch) : PushHandler<SensorDoc
             }
             if (doc.InstrumentInnerId is { } innerId)
             {
-                if (!byInnerId.ContainsKey(innerId))
+                if (!byInnerId.TryGetValue(innerId, out var target))
                 {
                     UnknownInstrument(i, innerId);
+                }
+                else if (doc.Status == "active" && (target.Status == InstrumentStatus.Scrapped || target.ScrappedOn is not null))
+                {
+                    Batch.Fail(i, "/status", $"Instrument '{innerId}' is scrapped: its sensor is recovered (rule 2), so an active sensor cannot be linked to it.");
                 }
                 else if (linked.TryGetValue(innerId, out var first))
                 {

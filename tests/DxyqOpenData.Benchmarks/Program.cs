@@ -14,6 +14,7 @@ internal static class BenchmarkMain
         ["sensors"] = Sensors.SensorsBenchmark.RunAsync,
         ["push"] = Push.PushBenchmark.RunAsync,
         ["federation"] = Federation.FederationBenchmark.RunAsync,
+        ["supervision"] = Supervision.SupervisionBenchmark.RunAsync,
     };
 
     public static async Task<int> Main(string[] args)
