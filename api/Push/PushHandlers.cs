@@ -408,6 +408,13 @@ internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<Se
         {
             Batch.Fail(i, "/userCreditCode", $"'{code}' is not a valid unified social credit code: wrong check character.");
         }
+        else if (doc.UserCreditCode is { } user && doc.IsExternal != (user != Unit))
+        {
+            // Derived, not declared: the user is outside the owning unit exactly when its credit code is another's.
+            Batch.Fail(i, "/isExternal", user == Unit
+                ? $"isExternal is true, but userCreditCode {user} is the owning unit's own: the user is internal."
+                : $"isExternal is false, but userCreditCode {user} is not the owning unit's ({Unit}): the user is external.");
+        }
         // Last: an item still valid here is one use of its voucher for the items after it.
         if (Batch.IsValid(i) && _vouchers.Check(Unit, doc.ExternalId, doc.VoucherNo, doc.VoucherSplit ?? false) is { } voucherError)
         {
@@ -638,9 +645,13 @@ internal sealed class SensorPushHandler(PushBatch batch) : PushHandler<SensorDoc
             }
             if (doc.InstrumentInnerId is { } innerId)
             {
-                if (!byInnerId.ContainsKey(innerId))
+                if (!byInnerId.TryGetValue(innerId, out var target))
                 {
                     UnknownInstrument(i, innerId);
+                }
+                else if (doc.Status == "active" && (target.Status == InstrumentStatus.Scrapped || target.ScrappedOn is not null))
+                {
+                    Batch.Fail(i, "/status", $"Instrument '{innerId}' is scrapped: its sensor is recovered (rule 2), so an active sensor cannot be linked to it.");
                 }
                 else if (linked.TryGetValue(innerId, out var first))
                 {

@@ -15,6 +15,7 @@ internal static class BenchmarkMain
         ["push"] = Push.PushBenchmark.RunAsync,
         ["federation"] = Federation.FederationBenchmark.RunAsync,
         ["vouchers"] = Vouchers.VouchersBenchmark.RunAsync,
+        ["supervision"] = Supervision.SupervisionBenchmark.RunAsync,
     };
 
     public static async Task<int> Main(string[] args)

@@ -176,6 +176,24 @@ public abstract class AlertSweepTests(DatabaseProvider provider)
         Assert.Empty((await s.ReaderB.GetJsonAsync("/odata/Alerts")).Values());
     }
 
+    [Fact]
+    public async Task An_active_sensor_onto_a_scrapped_instrument_is_an_item_error()
+    {
+        await using var s = await SupervisionNode.StartAsync(provider, Beijing(2026, 3, 2, 10));
+        var scrapped = SupervisionNode.Instrument("SC-1", "2024-01-05", status: "scrapped");
+        scrapped["scrappedOn"] = "2026-02-01";
+        await s.PushAsync(s.WriterA, "instruments", scrapped, SupervisionNode.Instrument("SC-2", "2026-01-05"));
+        var sensor = new JsonObject { ["externalId"] = "sen-sc", ["instrumentInnerId"] = "SC-1", ["format"] = "canonical", ["status"] = "active" };
+        var refused = await s.WriterA.PostAsync("/api/v1/push/sensors", SupervisionNode.Json(new JsonArray(sensor.DeepClone())));
+        var body = await SupervisionNode.Ok(refused, HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("scrapped", body.ToJsonString());
+        Assert.Null((await s.InstrumentAsync("SC-1"))["sensorId"]);
+        // Recovered (or onto a live instrument) it is fine.
+        sensor["status"] = "recovered";
+        await s.PushAsync(s.WriterA, "sensors", sensor.DeepClone().AsObject());
+        await s.PushAsync(s.WriterA, "sensors", new JsonObject { ["externalId"] = "sen-sc2", ["instrumentInnerId"] = "SC-2", ["format"] = "canonical", ["status"] = "active" });
+    }
+
     internal static JsonObject Record(string externalId, string instrument, string started, string ended, double hours, bool external = true,
         string? userCreditCode = null)
     {
