@@ -59,7 +59,7 @@ public abstract class CatalogDbContext(DbContextOptions options) : DbContext(opt
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(CatalogDbContext).Assembly, t => t.Namespace?.StartsWith("DxyqOpenData.Api") == true);
-        // Peers' public sets, harvested through their change feeds (Federation/Harvest).
+        // Peers' public sets, harvested through their change feeds (api/Federation).
         ReplicaModel.Configure(modelBuilder);
         // OAuth clients (applications) and OpenIddict's other stores, beside the catalog.
         modelBuilder.UseTokenServerTables();

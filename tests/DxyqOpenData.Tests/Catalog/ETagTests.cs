@@ -56,6 +56,12 @@ public abstract class ETagTests(NodeFactory node)
                     .Where(p => p.Name != property && StripDescription(p.Value) == StripDescription(schema.RootElement.GetProperty("properties").GetProperty(property)))
                     .Select(p => document[p.Name]).OfType<JsonNode>().Select(v => v.DeepClone())];
             }
+            if (donors.Count == 0 && schema.RootElement.GetProperty("properties").GetProperty(property).GetProperty("type").ToString() == "number")
+            {
+                // A number nobody sets in the demo data (ratedHoursPerYear): half an hour more than this instrument's
+                // (a fraction, which reads back in the same form as it was written).
+                donors = [JsonValue.Create((document[property]?.GetValue<double>() ?? 1600) + 0.5)];
+            }
             Assert.True(donors.Count > 0, $"no other value of {property} in the demo data");
             JsonNode? accepted = null;
             foreach (var donor in donors)

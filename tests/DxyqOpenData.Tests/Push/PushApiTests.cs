@@ -335,7 +335,7 @@ public abstract class PushApiTests(NodeFactory node, ITestOutputHelper output)
         problem = await JsonOf(await PushAsync(s.WriterA, "instruments", new JsonArray(overwrite)), HttpStatusCode.UnprocessableEntity);
         Assert.Equal("/unitId", problem["rejected"]![0]!["errors"]![0]!["path"]!.GetValue<string>());
 
-        problem = await JsonOf(await PushAsync(s.WriterA, "sensors", new JsonArray(new JsonObject { ["externalId"] = sensorOfB, ["format"] = "x", ["status"] = "inactive" })), HttpStatusCode.UnprocessableEntity);
+        problem = await JsonOf(await PushAsync(s.WriterA, "sensors", new JsonArray(new JsonObject { ["externalId"] = sensorOfB, ["format"] = "acme-json", ["status"] = "inactive" })), HttpStatusCode.UnprocessableEntity);
         Assert.Equal("/externalId", problem["rejected"]![0]!["errors"]![0]!["path"]!.GetValue<string>());
         Assert.Contains("another unit", problem["rejected"]![0]!["errors"]![0]!["message"]!.GetValue<string>());
 

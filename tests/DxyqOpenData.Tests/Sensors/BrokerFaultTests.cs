@@ -40,7 +40,9 @@ public abstract class BrokerFaultTests(DatabaseProvider provider)
         var dying = new List<(DateTime, DateTime)>();
         foreach (var (kill, down) in new[] { (false, 2), (true, 2), (false, 20), (true, 20) })
         {
-            var signalled = DateTime.UtcNow;
+            // Observed with mosquitto 2.0.11 (SIGTERM and SIGKILL alike): a reading it acknowledged up to about a second
+            // (its autosave interval) before the signal may be lost, one per device at most; docs/sensors.md says so.
+            var signalled = DateTime.UtcNow.AddSeconds(-1);
             await broker.StopAsync(kill);
             dying.Add((signalled, DateTime.UtcNow));
             await Task.Delay(TimeSpan.FromSeconds(down));
@@ -49,7 +51,7 @@ public abstract class BrokerFaultTests(DatabaseProvider provider)
         }
         await fleet.StopAsync();
 
-        await fleet.AssertStoredAsync(node.RowsAsync, dying);
+        await fleet.AssertStoredAsync(node.RowsAsync, dying, lostPerDeviceAndStop: 1);
     }
 
     /// <summary>Active sensors with an instrument, made canonical; the bridge has reloaded them when this returns.</summary>

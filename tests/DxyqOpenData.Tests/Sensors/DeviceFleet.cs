@@ -88,7 +88,10 @@ public sealed class DeviceFleet(int port, IReadOnlyList<string> sensors, TimeSpa
     /// being stopped (from the signal to its exit): a reading it acknowledged then and lost is what docs/sensors.md
     /// says mosquitto does not guarantee; every other acknowledged reading must be stored.
     /// </summary>
-    public async Task AssertStoredAsync(Func<string, Task<List<object?[]>>> query, IReadOnlyList<(DateTime From, DateTime To)>? brokerDying = null)
+    /// <paramref name="lostPerDeviceAndStop"/>: the known gap (docs/sensors.md, issue 19): with mosquitto 2.0.11 a stop
+    /// may lose the last reading a device had acknowledged, outside any window we can measure; at most this many per
+    /// device and stop are allowed, and never more.
+    public async Task AssertStoredAsync(Func<string, Task<List<object?[]>>> query, IReadOnlyList<(DateTime From, DateTime To)>? brokerDying = null, int lostPerDeviceAndStop = 0)
     {
         var slack = TimeSpan.FromMilliseconds(20); // the PUBACK's way from the broker to the device's clock
         var acknowledged = Acknowledged
@@ -107,7 +110,8 @@ public sealed class DeviceFleet(int port, IReadOnlyList<string> sensors, TimeSpa
         }
         var missing = acknowledged.Except(stored).OrderBy(r => r).ToList();
         var letters = missing.Count == 0 ? [] : await query("SELECT reason, COUNT(*) FROM sensor_dead_letters GROUP BY reason");
-        Assert.True(missing.Count == 0, "dead letters: " + string.Join(", ", letters.Select(l => $"{l[0]} {l[1]}")) + "; " + $"{missing.Count} of {acknowledged.Count} acknowledged readings not stored, e.g. "
+        var tolerated = missing.GroupBy(r => r.Item1).All(g => g.Count() <= lostPerDeviceAndStop * (brokerDying?.Count ?? 0));
+        Assert.True(missing.Count == 0 || tolerated, "dead letters: " + string.Join(", ", letters.Select(l => $"{l[0]} {l[1]}")) + "; " + $"{missing.Count} of {acknowledged.Count} acknowledged readings not stored, e.g. "
             + string.Join(", ", missing.Take(5)) + $"; {stored.Count} stored; {dying} acknowledged while a broker was dying");
         Assert.Equal(stored.Count, stored.Distinct().Count());
         Assert.Empty(stored.Except(Attempted));
