@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 log() { printf '== %s\n' "$*"; }
 
 # --- what the tests need ----------------------------------------------------------------------------------
-pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+. scripts/lib/throwaway-postgres.sh
 missing=()
 [ -x "$(pg_bin)/initdb" ] 2>/dev/null || missing+=(postgresql-15)
 command -v chromium >/dev/null || missing+=(chromium)
@@ -18,6 +18,8 @@ command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 # mosquitto_pub: the sensor-bridge tests publish through it as an independent device client.
 command -v mosquitto_pub >/dev/null || missing+=(mosquitto-clients)
+# HAProxy: the cluster tests run two nodes behind it (scripts/cluster, deploy/haproxy.cfg).
+command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing: ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root" >&2
@@ -43,36 +45,15 @@ fi
 
 # --- a throwaway PostgreSQL cluster -----------------------------------------------------------------------
 pg_dir=""
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-cleanup() {
-  if [ -n "$pg_dir" ]; then
-    as_pg "$(pg_bin)/pg_ctl" stop -D "$pg_dir/data" -m immediate >/dev/null 2>&1 || true
-    rm -rf "$pg_dir"
-  fi
-}
+cleanup() { [ -z "$pg_dir" ] || throwaway_pg_stop "$pg_dir"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 if [ -z "${DXYQ_TEST_POSTGRES:-}" ]; then
   pg_dir=$(mktemp -d /tmp/dxyq-pg.XXXXXX)
-  [ "$(id -u)" = 0 ] && chown postgres: "$pg_dir"
-  as_pg "$(pg_bin)/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$pg_dir/initdb.log" 2>&1 \
-    || { cat "$pg_dir/initdb.log" >&2; exit 1; }
-  started=""
-  for _ in 1 2 3 4 5 6 7 8 9 10; do
-    port=$((20000 + RANDOM % 30000))
-    port_free "$port" || continue
-    # Loopback only, no durability: this cluster lives for one test run.
-    if as_pg "$(pg_bin)/pg_ctl" start -D "$pg_dir/data" -w -t 60 -l "$pg_dir/server.log" -o \
-        "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$pg_dir -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null; then
-      started=1; break
-    fi
-  done
-  [ -n "$started" ] || { tail -20 "$pg_dir/server.log" >&2; echo "could not start PostgreSQL" >&2; exit 1; }
-  export DXYQ_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Include Error Detail=true"
-  log "PostgreSQL $("$(pg_bin)/postgres" --version | awk '{print $3}') on 127.0.0.1:$port ($pg_dir)"
+  throwaway_pg_start "$pg_dir" || exit 1
+  export DXYQ_TEST_POSTGRES="$PG_CONNECTION"
+  log "PostgreSQL $("$(pg_bin)/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT ($pg_dir)"
 fi
 
 # --- the tests ----------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ public static class AdminCommands
         ["simulate-sensors"] = new(SimulateSensorsCommand.RunAsync, SimulateSensorsCommand.Options),
         ["import"] = new(ImportCommand.RunAsync, ImportCommand.Options),
         ["calendar"] = new((app, args) => CalendarCommand.RunAsync(app.Services, args, Console.Out, Console.Error), []),
+        ["migrate"] = new((app, args) => MigrateCommand.RunAsync(app.Services, args, Console.Error), []),
     };
 
     /// <summary>

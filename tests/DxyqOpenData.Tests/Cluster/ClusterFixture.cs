@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using DxyqOpenData.Api.Data;
+using DxyqOpenData.Tests.Infrastructure;
+using DxyqOpenData.Tests.Security;
+using DxyqOpenData.Tests.Sensors;
+
+namespace DxyqOpenData.Tests.Cluster;
+
+/// <summary>
+/// Two nodes on one PostgreSQL database behind HAProxy, with mosquitto, started by <c>scripts/cluster</c> exactly as a
+/// person would (the nodes run the Environment= and ExecStart= lines of deploy/dxyq-node@.service after one
+/// <c>migrate</c>; HAProxy runs deploy/haproxy.cfg), from this test's build of the api.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"dxyq-cluster-{Guid.NewGuid():N}");
+    private Dictionary<string, string> _addresses = [];
+
+    public string ConnectionString { get; private set; } = "";
+    public Uri Url => new(_addresses["DXYQ_CLUSTER_URL"]);
+    public Uri Node(int i) => new(_addresses[$"DXYQ_NODE{i}_URL"]);
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = TestPostgres.CreateDatabase("dxyq_cluster");
+        // A crashed push holds its Idempotency-Key for this long: short here, so the clients' retries get through.
+        string output;
+        try
+        {
+            output = await ScriptAsync("start", "--nodes", "2", "--postgres", ConnectionString, "--app", AppContext.BaseDirectory,
+                "--set", "Demo__Scale=0.02", "--set", "Push__IdempotencyKeyReservationTimeout=00:00:10");
+        }
+        catch
+        {
+            // xUnit does not dispose a fixture whose start failed: stop what did start.
+            await ScriptAsync("stop");
+            throw;
+        }
+        _addresses = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split('=', 2)).Where(p => p.Length == 2 && p[0].StartsWith("DXYQ_", StringComparison.Ordinal))
+            .ToDictionary(p => p[0], p => p[1].Trim());
+    }
+
+    public async Task DisposeAsync() => await ScriptAsync("stop");
+
+    /// <summary>Runs <c>scripts/cluster ACTION … --dir</c> and returns its standard output; a non-zero exit fails the test with its output.</summary>
+    public async Task<string> ScriptAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("bash", [RepoRoot.File("scripts/cluster"), .. args, "--dir", _directory])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"scripts/cluster {string.Join(' ', args)} exited {process.ExitCode}:\n{await stdout}\n{await stderr}");
+        }
+        return await stdout;
+    }
+
+    /// <summary>An administrator command of the deployed app (<c>dotnet DxyqOpenData.Api.dll …</c>) with the nodes' settings.</summary>
+    public async Task<JsonNode> CommandAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "DxyqOpenData.Api.dll"), .. args])
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var line in await File.ReadAllLinesAsync(Path.Combine(_directory, "node.env")))
+        {
+            if (line.Length > 0 && !line.StartsWith('#') && line.Split('=', 2) is [var key, var value]) info.Environment[key] = value;
+        }
+        info.Environment["Database__MigrateOnStartup"] = "false";
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"{string.Join(' ', args)} exited {process.ExitCode}: {await stderr}");
+        return JsonNode.Parse(await stdout)!;
+    }
+
+    public async Task<RegisteredClient> AddClientAsync(string scopes, string? unit = null)
+    {
+        var json = await CommandAsync(unit is null ? ["clients", "add", "--name", "cluster", "--scopes", scopes] : ["clients", "add", "--name", "cluster", "--unit", unit, "--scopes", scopes]);
+        return new RegisteredClient(json["clientId"]!.GetValue<string>(), json["clientSecret"]!.GetValue<string>());
+    }
+
+    public Task<List<object?[]>> QueryAsync(string sql) => NodeProcess.QueryAsync(DatabaseProvider.PostgreSql, ConnectionString, sql);
+}
