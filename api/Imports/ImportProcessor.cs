@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Data.Leases;
 using Microsoft.EntityFrameworkCore;
 
 namespace DxyqOpenData.Api.Imports;
@@ -37,7 +38,9 @@ public sealed class ImportQueue(ImportOptions options)
 
 /// <summary>
 /// Processes imports one at a time in the background. The job and its file are in the <c>imports</c> table, so the
-/// work is durable: at start the worker takes up again every import still queued or running (a node stopped mid-way).
+/// work is durable. A node processes an import while it holds the import's lease (<c>import:{id}</c>, renewed while it
+/// works), so of several nodes on one database one processes it; every <see cref="OrphanScanInterval"/> (and at start)
+/// each node takes up the imports still queued or running that nobody holds — those of a node that died mid-file.
 /// The valid rows of an import are written in one transaction at the end; invalid rows are reported, not written.
 /// </summary>
 public sealed class ImportProcessor(IServiceProvider services, ImportQueue queue, ImportOptions options, ILogger<ImportProcessor> logger) : BackgroundService
@@ -45,6 +48,13 @@ public sealed class ImportProcessor(IServiceProvider services, ImportQueue queue
     public const string Queued = "queued", Running = "running", Completed = "completed", Failed = "failed";
 
     private const int ProgressEvery = 200;
+
+    /// <summary>How long an import's lease lasts unrenewed: a node that died holding it loses it after this.</summary>
+    internal static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan OrphanScanInterval = TimeSpan.FromSeconds(15);
+
+    private static string LeaseName(Guid id) => $"import:{id}";
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -60,6 +70,7 @@ public sealed class ImportProcessor(IServiceProvider services, ImportQueue queue
             logger.LogWarning(e, "Could not look for unfinished imports");
         }
         await PurgeFilesAsync(stoppingToken);
+        _ = ScanForOrphansAsync(stoppingToken);
         await foreach (var id in queue.ReadAllAsync(stoppingToken))
         {
             try
@@ -79,19 +90,96 @@ public sealed class ImportProcessor(IServiceProvider services, ImportQueue queue
         }
     }
 
+    /// <summary>Queues the unfinished imports whose lease nobody holds (this node's own, stopped mid-way, included).</summary>
     private async Task ResumeAsync(CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
         var unfinished = await db.Imports.Where(j => j.Status == Queued || j.Status == Running)
             .OrderBy(j => j.CreatedAt).Select(j => j.Id).ToListAsync(cancellationToken);
-        foreach (var id in unfinished)
+        if (unfinished.Count == 0)
+        {
+            return;
+        }
+        var now = DateTime.UtcNow;
+        var held = (await db.Set<Lease>().Where(l => l.Name.StartsWith("import:") && l.ExpiresAt > now).Select(l => l.Name).ToListAsync(cancellationToken)).ToHashSet();
+        foreach (var id in unfinished.Where(id => !held.Contains(LeaseName(id))))
         {
             await queue.EnqueueAsync(id, cancellationToken);
         }
     }
 
+    private async Task ScanForOrphansAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(OrphanScanInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await ResumeAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning("Could not look for unfinished imports: {Message}", e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Processes the import if this node gets its lease, renewing the lease until it is done.</summary>
     internal async Task ProcessAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var leaseScope = services.CreateAsyncScope();
+        var leases = leaseScope.ServiceProvider.GetRequiredService<Leases>();
+        if (!await leases.TryAcquireAsync(LeaseName(id), LeaseDuration, cancellationToken))
+        {
+            return; // another node is on it
+        }
+        using var renewal = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var renewing = RenewAsync(leases, LeaseName(id), renewal.Token);
+        try
+        {
+            await ProcessLeasedAsync(id, cancellationToken);
+        }
+        finally
+        {
+            await renewal.CancelAsync();
+            await renewing;
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                await leases.ReleaseAsync(LeaseName(id), CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task RenewAsync(Leases leases, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(LeaseDuration / 3);
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    await leases.TryAcquireAsync(name, LeaseDuration, cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogWarning("Could not renew the lease {Lease}: {Message}", name, e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task ProcessLeasedAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Data.Leases;
 using DxyqOpenData.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -55,6 +56,7 @@ public static class ImportsApi
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<ImportQueue>();
         builder.Services.AddHostedService<ImportProcessor>();
+        builder.Services.AddLeases();
         builder.Services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.RequireAuthenticatedUser().RequireAssertion(c =>
             c.User.UnitId() is not null && (c.User.HasScope(Scopes.CatalogWrite) || c.User.HasScope(Scopes.RecordsWrite))));
         return builder;

@@ -1,11 +1,13 @@
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Data.Leases;
 using Microsoft.EntityFrameworkCore;
 
 namespace DxyqOpenData.Api.Sensors;
 
 /// <summary>
 /// Purges raw sensor readings older than <c>SensorBridge:ReadingRetentionDays</c> (default 30; 0 keeps them for ever),
-/// once shortly after start and then every hour. Sessions and daily rollups are kept.
+/// once shortly after start and then every hour. Sessions and daily rollups are kept. Of several nodes on one database,
+/// the one that takes the hour's lease (<c>sensor-retention</c>, not given back) purges; the others skip that hour.
 /// </summary>
 internal sealed class ReadingRetentionService(IServiceScopeFactory scopes, IConfiguration configuration, TimeProvider clock, ILogger<ReadingRetentionService> logger)
     : BackgroundService
@@ -44,6 +46,10 @@ internal sealed class ReadingRetentionService(IServiceScopeFactory scopes, IConf
         if (days <= 0) return 0;
         var cutoff = clock.GetUtcNow().UtcDateTime.AddDays(-days);
         await using var scope = scopes.CreateAsyncScope();
+        if (!await scope.ServiceProvider.GetRequiredService<Leases>().TryAcquireAsync("sensor-retention", Interval - TimeSpan.FromMinutes(1), cancellationToken))
+        {
+            return 0; // another node purged within the hour
+        }
         var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
         var purged = await db.SensorReadings.Where(r => r.Ts < cutoff).ExecuteDeleteAsync(cancellationToken);
         if (purged > 0)

@@ -1,3 +1,4 @@
+using DxyqOpenData.Api.Data.Leases;
 using DxyqOpenData.Api.Operations;
 using DxyqOpenData.SensorBridge;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -16,6 +17,7 @@ public static class SensorBridgeSetup
         // Raw readings past retention are purged whether or not this node runs the bridge (another may write them).
         builder.Services.AddSingleton<ReadingRetentionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReadingRetentionService>());
+        builder.Services.AddLeases();
         if (builder.Configuration.GetValue($"{SensorBridgeOptions.Section}:Enabled", true))
         {
             SensorBridgeMetricsExporter.EnsureStarted();

@@ -22,6 +22,14 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
         ["shareMode"] = "open", ["regionCode"] = "330106", ["countryOfOrigin"] = "CN", ["manufacturer"] = "中科科仪",
     };
 
+    /// <summary>SIGKILL of node 1 through the script, and proof that it is gone (its port refuses connections).</summary>
+    private async Task KillNode1Async()
+    {
+        await cluster.ScriptAsync("kill", "1");
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        await Assert.ThrowsAsync<HttpRequestException>(() => probe.GetAsync(new Uri(cluster.Node(1), "/health/live")));
+    }
+
     private async Task<string> UnitAsync() => (string)(await cluster.QueryAsync("SELECT id FROM units ORDER BY id LIMIT 1"))[0][0]!;
 
     private static async Task<string> TokenAsync(Uri node, RegisteredClient client)
@@ -114,7 +122,7 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
                 }
                 if (answers.Count >= Batches / 3 && Interlocked.Exchange(ref killed, 1) == 0)
                 {
-                    await cluster.ScriptAsync("kill", "1");
+                    await KillNode1Async();
                 }
             }
         }
@@ -130,6 +138,49 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
         // Every answer says its batch was created, once: a retried batch was either run once or replayed, never run twice.
         Assert.All(answers.Values, a => Assert.Equal(PerBatch, (int)a["created"]!));
         Assert.Equal(Batches * PerBatch, rows.Count);
+
+        await cluster.ScriptAsync("restart", "1");
+    }
+
+    [Fact]
+    public async Task An_import_whose_node_is_killed_mid_file_is_completed_by_the_other_node()
+    {
+        const int Rows = 50_000;
+        var unit = await UnitAsync();
+        var client = await cluster.AddClientAsync("catalog.write", unit);
+        var token = await TokenAsync(cluster.Node(1), client);
+        using var node1 = new HttpClient { BaseAddress = cluster.Node(1) };
+        using var viaProxy = new HttpClient { BaseAddress = cluster.Url };
+        node1.DefaultRequestHeaders.Authorization = viaProxy.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var prefix = $"CLI{Guid.NewGuid():N}"[..12];
+        string[] header = ["资产编号", "仪器名称", "分类代码", "仪器类型", "原值(元)", "资金来源", "验收日期", "仪器状态", "共享模式", "所在地区代码", "产地国别"];
+        var csv = new StringBuilder(string.Join(',', header) + "\r\n");
+        for (var i = 0; i < Rows; i++) csv.Append($"{prefix}-{i:D5},场发射扫描电子显微镜,030122,通用,450000,财政,2025-09-01,正常,开放共享,330106,JP\r\n");
+
+        using var upload = await Imports.ImportsTests.UploadAsync(node1, Encoding.UTF8.GetBytes(csv.ToString()), "instruments.csv", "instruments");
+        Assert.True(upload.StatusCode == HttpStatusCode.Accepted, await upload.Content.ReadAsStringAsync());
+        var id = upload.Headers.Location!.ToString().Split('/')[^1];
+        // Node 1 takes it up at once (the lease is its); killed as soon as it is running, before its rows are written.
+        string status;
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); ; await Task.Delay(20))
+        {
+            status = (string)(await cluster.QueryAsync($"SELECT status FROM imports WHERE id = '{id}'"))[0][0]!;
+            if (status != "queued" || DateTime.UtcNow > deadline) break;
+        }
+        Assert.Equal("running", status);
+        await KillNode1Async();
+        Assert.Equal(0L, (long)(await cluster.QueryAsync($"SELECT COUNT(*) FROM instruments WHERE inner_id LIKE '{prefix}-%'"))[0][0]!);
+
+        JsonNode report;
+        for (var deadline = DateTime.UtcNow.AddMinutes(3); ; await Task.Delay(500))
+        {
+            report = JsonNode.Parse(await viaProxy.GetStringAsync($"/api/v1/imports/{id}"))!;
+            if ((string)report["status"]! is "completed" or "failed") break;
+            Assert.True(DateTime.UtcNow < deadline, $"the import was not taken over in 3 minutes: {report}");
+        }
+        Assert.Equal("completed", (string)report["status"]!);
+        Assert.Equal(Rows, (int)report["accepted"]!);
+        Assert.Equal((long)Rows, (long)(await cluster.QueryAsync($"SELECT COUNT(*) FROM instruments WHERE inner_id LIKE '{prefix}-%'"))[0][0]!);
 
         await cluster.ScriptAsync("restart", "1");
     }
