@@ -20,6 +20,8 @@ command -v npm >/dev/null || missing+=(npm)
 command -v mosquitto_pub >/dev/null || missing+=(mosquitto-clients)
 # HAProxy: the cluster tests run two nodes behind it (scripts/cluster, deploy/haproxy.cfg).
 command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+# systemd-analyze: the units in deploy/ are verified with it.
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing: ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root" >&2

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace DxyqOpenData.Federation;
@@ -39,6 +40,7 @@ public static class FederationSetup
         }
 
         services.AddSingleton(harvest);
+        services.TryAddSingleton<IHarvestLeases, IHarvestLeases.Unshared>();
         services.AddSingleton<Harvester>();
         services.AddHostedService(sp => sp.GetRequiredService<Harvester>());
 

@@ -16,7 +16,7 @@ namespace DxyqOpenData.Federation;
 /// </summary>
 public sealed class Harvester(
     FederationOptions options, HarvestOptions harvest, FederatedSchema schema, IHttpClientFactory clients, PeerTokenCache tokens,
-    IServiceScopeFactory scopes, TimeProvider time, ILogger<Harvester> logger) : BackgroundService
+    IServiceScopeFactory scopes, IHarvestLeases leases, TimeProvider time, ILogger<Harvester> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, HarvestView> _views = new(StringComparer.Ordinal);
@@ -66,6 +66,13 @@ public sealed class Harvester(
             var watch = Stopwatch.StartNew();
             var started = time.GetUtcNow();
             var previous = _views.GetValueOrDefault(peer.Code);
+            // Of several nodes on one database, the one holding the peer's lease harvests it; the others skip this turn.
+            await using var hold = await leases.TryHoldAsync(peer.Code, cancellation);
+            if (hold is null)
+            {
+                logger.LogDebug("Harvest of {Peer} skipped: another node is harvesting it", peer.Code);
+                return new HarvestView(started, previous?.LastSuccessAt, "skipped: another node of this database is harvesting this peer now", 0, 0);
+            }
             long changes = 0;
             string? error = null;
             try

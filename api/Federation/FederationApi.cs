@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
 using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Data.Leases;
 using DxyqOpenData.Api.Security;
 using DxyqOpenData.Federation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,6 +24,8 @@ public static class FederationApi
         builder.Services.AddScoped<ChangeFeed>();
         builder.Services.AddSingleton<ReplicaMemo>();
         builder.Services.AddScoped<IReplicaStore, ReplicaStore>();
+        builder.Services.AddLeases();
+        builder.Services.AddSingleton<IHarvestLeases, HarvestLeases>();
         builder.Services.AddScoped<ILocalCatalog, LocalCatalog>();
         builder.Services.AddFederation(builder.Configuration, Schema);
         return builder;

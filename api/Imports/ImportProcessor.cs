@@ -75,8 +75,9 @@ public sealed class ImportProcessor(IServiceProvider services, ImportQueue queue
         {
             try
             {
-                await ProcessAsync(id, stoppingToken);
+                // Before the import rather than after it: its own report is out as soon as it is done.
                 await PurgeFilesAsync(stoppingToken);
+                await ProcessAsync(id, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -134,49 +135,12 @@ public sealed class ImportProcessor(IServiceProvider services, ImportQueue queue
     /// <summary>Processes the import if this node gets its lease, renewing the lease until it is done.</summary>
     internal async Task ProcessAsync(Guid id, CancellationToken cancellationToken)
     {
-        await using var leaseScope = services.CreateAsyncScope();
-        var leases = leaseScope.ServiceProvider.GetRequiredService<Leases>();
-        if (!await leases.TryAcquireAsync(LeaseName(id), LeaseDuration, cancellationToken))
+        await using var hold = await LeaseHold.TryTakeAsync(services.GetRequiredService<IServiceScopeFactory>(), LeaseName(id), LeaseDuration, logger, cancellationToken);
+        if (hold is null)
         {
             return; // another node is on it
         }
-        using var renewal = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var renewing = RenewAsync(leases, LeaseName(id), renewal.Token);
-        try
-        {
-            await ProcessLeasedAsync(id, cancellationToken);
-        }
-        finally
-        {
-            await renewal.CancelAsync();
-            await renewing;
-            if (!cancellationToken.IsCancellationRequested)
-            {
-                await leases.ReleaseAsync(LeaseName(id), CancellationToken.None);
-            }
-        }
-    }
-
-    private async Task RenewAsync(Leases leases, string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var timer = new PeriodicTimer(LeaseDuration / 3);
-            while (await timer.WaitForNextTickAsync(cancellationToken))
-            {
-                try
-                {
-                    await leases.TryAcquireAsync(name, LeaseDuration, cancellationToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    logger.LogWarning("Could not renew the lease {Lease}: {Message}", name, e.Message);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        await ProcessLeasedAsync(id, cancellationToken);
     }
 
     private async Task ProcessLeasedAsync(Guid id, CancellationToken cancellationToken)
@@ -246,7 +210,7 @@ public sealed class ImportProcessor(IServiceProvider services, ImportQueue queue
 
     /// <summary>
     /// Drops the bytes of files whose import finished more than <see cref="ImportOptions.FileRetentionDays"/> ago (run at
-    /// start and after each import): the file is needed only until its import is done; its results stay.
+    /// start and before each import): the file is needed only until its import is done; its results stay.
     /// </summary>
     internal async Task<int> PurgeFilesAsync(CancellationToken cancellationToken)
     {

@@ -17,6 +17,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     private readonly string _directory = Path.Combine(Path.GetTempPath(), $"dxyq-cluster-{Guid.NewGuid():N}");
     private Dictionary<string, string> _addresses = [];
 
+    /// <summary>The sweep's interval on these nodes: short, so a test sees several turns.</summary>
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(5);
+
     public string ConnectionString { get; private set; } = "";
     public Uri Url => new(_addresses["DXYQ_CLUSTER_URL"]);
     public Uri Node(int i) => new(_addresses[$"DXYQ_NODE{i}_URL"]);
@@ -29,7 +32,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         try
         {
             output = await ScriptAsync("start", "--nodes", "2", "--postgres", ConnectionString, "--app", AppContext.BaseDirectory,
-                "--set", "Demo__Scale=0.02", "--set", "Push__IdempotencyKeyReservationTimeout=00:00:10");
+                "--set", "Demo__Scale=0.02", "--set", "Push__IdempotencyKeyReservationTimeout=00:00:10",
+                "--set", $"Supervision__Sweep__Interval={SweepInterval:c}");
         }
         catch
         {
@@ -89,6 +93,25 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         var json = await CommandAsync(unit is null ? ["clients", "add", "--name", "cluster", "--scopes", scopes] : ["clients", "add", "--name", "cluster", "--unit", unit, "--scopes", scopes]);
         return new RegisteredClient(json["clientId"]!.GetValue<string>(), json["clientSecret"]!.GetValue<string>());
+    }
+
+    /// <summary>The times node <paramref name="node"/> logged a message starting with <paramref name="prefix"/> (its JSON console log).</summary>
+    public List<DateTimeOffset> Logged(int node, string prefix)
+    {
+        var path = Path.Combine(_directory, $"node{node}.log");
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var times = new List<DateTimeOffset>();
+        for (var line = reader.ReadLine(); line is not null; line = reader.ReadLine())
+        {
+            if (!line.StartsWith('{')) continue;
+            var entry = JsonNode.Parse(line)!;
+            if (entry["Message"]?.GetValue<string>() is { } message && message.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                times.Add(DateTimeOffset.Parse(entry["Timestamp"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+        return times;
     }
 
     public Task<List<object?[]>> QueryAsync(string sql) => NodeProcess.QueryAsync(DatabaseProvider.PostgreSql, ConnectionString, sql);

@@ -184,4 +184,29 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
 
         await cluster.ScriptAsync("restart", "1");
     }
+
+    [Fact]
+    public async Task The_sweep_runs_once_per_interval_across_both_nodes_and_on_the_survivor_when_its_node_dies()
+    {
+        const string Swept = "Supervision sweep: ";
+        var interval = ClusterFixture.SweepInterval;
+        var window = TimeSpan.FromSeconds(30);
+        int Count(int node, DateTimeOffset from, DateTimeOffset to) => cluster.Logged(node, Swept).Count(t => t >= from && t < to);
+
+        var from = DateTimeOffset.UtcNow;
+        await Task.Delay(window);
+        var to = DateTimeOffset.UtcNow;
+        var both = Count(1, from, to) + Count(2, from, to);
+        output.WriteLine($"sweeps in {window.TotalSeconds} s with two nodes: node 1 {Count(1, from, to)}, node 2 {Count(2, from, to)}");
+        // Each node's timer ticks every interval: without the turn lease both would sweep each tick (~12 here). One
+        // turn per 90% of the interval at most, plus one for the window's edges; a busy machine may delay turns, not add.
+        Assert.InRange(both, 1, (int)(window / (interval * 0.9)) + 1);
+
+        await KillNode1Async();
+        var after = DateTimeOffset.UtcNow;
+        await Task.Delay(window);
+        output.WriteLine($"sweeps by node 2 in {window.TotalSeconds} s after node 1 died: {Count(2, after, DateTimeOffset.UtcNow)}");
+        Assert.True(Count(2, after, DateTimeOffset.UtcNow) >= 2, "node 2 takes the turns once node 1 is gone");
+        await cluster.ScriptAsync("restart", "1");
+    }
 }
