@@ -1,3 +1,4 @@
+using DxyqOpenData.Api.Internals;
 using DxyqOpenData.Api.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.ApplicationModels;
@@ -18,6 +19,8 @@ public static class ODataSetup
 
     public static IHostApplicationBuilder AddCatalogOData(this IHostApplicationBuilder builder)
     {
+        // The library's internal members this node uses: a version without one stops the node here, naming it.
+        ODataInternals.Verify();
         builder.Services.AddSingleton(new LeanPagesSwitch(builder.Configuration.GetValue("OData:LeanPages", true)));
         builder.Services.AddControllers(o => o.Conventions.Add(new MetadataIsPublic()))
             .AddOData(o =>
