@@ -1,3 +1,4 @@
+using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Security;
 using DxyqOpenData.Schemas;
 
@@ -34,7 +35,7 @@ public static class PushApi
 {
     public static IHostApplicationBuilder AddPush(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(builder.Configuration.GetSection("Push").Get<PushOptions>() ?? new PushOptions());
+        builder.AddSettings<PushOptions>("Push");
         builder.Services.AddSingleton<PushHooks>();
         builder.Services.AddScoped<IdempotencyKeys>();
         builder.Services.AddScoped<PushService>();
