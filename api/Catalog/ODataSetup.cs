@@ -1,4 +1,5 @@
 using DxyqOpenData.Api.Internals;
+using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.ApplicationModels;
@@ -21,7 +22,7 @@ public static class ODataSetup
     {
         // The library's internal members this node uses: a version without one stops the node here, naming it.
         ODataInternals.Verify();
-        builder.Services.AddSingleton(new LeanPagesSwitch(builder.Configuration.GetValue("OData:LeanPages", true)));
+        builder.Services.AddSingleton(new LeanPagesSwitch(builder.AddSettings<ODataSettings>("OData").LeanPages));
         builder.Services.AddControllers(o => o.Conventions.Add(new MetadataIsPublic()))
             .AddOData(o =>
             {

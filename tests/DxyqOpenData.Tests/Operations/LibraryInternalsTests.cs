@@ -1,5 +1,6 @@
 using DxyqOpenData.Api.Internals;
 using Microsoft.AspNetCore.OData.Query;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DxyqOpenData.Tests.Operations;
 
@@ -18,7 +19,7 @@ public sealed class LibraryInternalsTests
         // And they do what the node relies on: the route container set on a context built without a request.
         var model = DxyqOpenData.Api.Catalog.CatalogEdmModel.Get();
         var context = new ODataQueryContext(model, typeof(DxyqOpenData.Api.Instruments.Instrument), null);
-        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection().BuildServiceProvider();
+        var services = new ServiceCollection().BuildServiceProvider();
         ODataInternals.SetRequestContainer(context, services);
         Assert.Same(services, context.RequestContainer);
     }
