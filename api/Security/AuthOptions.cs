@@ -30,9 +30,10 @@ public sealed class AuthOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (Issuer is not null && !Uri.TryCreate(Issuer, UriKind.Absolute, out _))
+        // "/path" parses as an absolute file: URI on Unix; an issuer is an http(s) address.
+        if (Issuer is not null && !(Uri.TryCreate(Issuer, UriKind.Absolute, out var issuer) && (issuer.Scheme == Uri.UriSchemeHttps || issuer.Scheme == Uri.UriSchemeHttp)))
         {
-            yield return new ValidationResult($"Auth:Issuer must be an absolute URI, not '{Issuer}'.", [nameof(Issuer)]);
+            yield return new ValidationResult($"Auth:Issuer must be an absolute http(s) URI, not '{Issuer}'.", [nameof(Issuer)]);
         }
     }
 }
