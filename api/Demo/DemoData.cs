@@ -2,6 +2,7 @@ using DxyqOpenData.Api.Operations;
 using System.Diagnostics;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Data.Reference;
 using DxyqOpenData.Api.Push;
 using DxyqOpenData.Api.Supervision;
 using Microsoft.EntityFrameworkCore;

@@ -1,5 +1,10 @@
+using DxyqOpenData.Api.Datasets;
+using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Security;
+using DxyqOpenData.Api.Sensors;
+using DxyqOpenData.Api.ServiceOfferings;
+using DxyqOpenData.Api.ServiceRecords;
 using DxyqOpenData.Schemas;
 
 namespace DxyqOpenData.Api.Push;
