@@ -43,6 +43,8 @@ internal sealed class InstrumentGenerator(DemoWorld world)
             : random.Pick(kind.Manufacturers.Where(m => m.Country != "CN").DefaultIfEmpty(kind.Manufacturers[0]).ToList());
         var regionCode = random.Chance(0.85) ? unit.Unit.RegionCode : random.Pick(world.Regions.CityOf(unit.Unit.RegionCode)!.Counties).Code;
         var city = world.Regions.CityOf(regionCode)!;
+        var (latitude, longitude) = city is { Latitude: { } lat, Longitude: { } lon } ? (lat, lon)
+            : throw new InvalidOperationException($"regions.json gives no coordinates for city {city.Code} {city.Name}.");
         var type = kind.InstrumentType == "general" ? InstrumentType.General : InstrumentType.Special;
         var enterprise = unit.Unit.Type == Units.UnitType.Enterprise;
         var contact = world.PersonName(random);
@@ -72,8 +74,8 @@ internal sealed class InstrumentGenerator(DemoWorld world)
             ShareMode = random.NextDouble() switch { < 0.72 => ShareMode.Open, < 0.86 => ShareMode.Conditional, < 0.96 => ShareMode.InternalOnly, _ => ShareMode.NotShared },
             RegionCode = regionCode,
             Address = $"{unit.Unit.Address}{random.Pick(world.Vocabulary.Units.Buildings)}{random.Next(1, 8)}{random.Next(1, 30):D2}室",
-            Latitude = Math.Round(city.Latitude + random.Gaussian() * 0.06, 6),
-            Longitude = Math.Round(city.Longitude + random.Gaussian() * 0.06, 6),
+            Latitude = Math.Round(latitude + random.Gaussian() * 0.06, 6),
+            Longitude = Math.Round(longitude + random.Gaussian() * 0.06, 6),
             TechnicalSpecs = random.Pick(kind.TechnicalSpecs),
             MainFunctions = string.Join('；', kind.MainFunctions),
             SubjectAreas = string.Join('；', kind.SubjectAreas.Take(random.Next(1, kind.SubjectAreas.Count + 1))),

@@ -24,6 +24,10 @@ internal static partial class RuleMessages
         (VoucherUsed(), "创新券 '{1}' 已被单位 {3} 的记录 '{2}' 使用：券号全节点只能使用一次，除非创新券系统已拆分该券，此时所有带该券号的记录均须标明 voucherSplit: true"),
         (SensorOfOtherUnit(), "禁止：传感器 '{1}' 属于其他单位；传感器编号在全平台唯一"),
         (SensorTwice(), "仪器 '{1}' 在本批中两次绑定传感器（另见第 {2} 项）；一台仪器只有一个传感器"),
+        (RegionOtherProvince(), "'{1}'（{2}）是{3}的县级区划，不在{4}：仪器位于其单位所在的省"),
+        (RegionNotCounty(), "'{1}'（{2}）是地市或省级代码：请填写县级区划代码（GB/T 2260）"),
+        (RegionNoCounty(), "'{1}' 不是 GB/T 2260 行政区划代码：{2}没有代码为 {3} 的区县或地市"),
+        (RegionNoProvince(), "'{1}' 不是 GB/T 2260 行政区划代码：没有省级代码 {2}"),
     ];
 
     /// <summary>"中文 / English" for a rule message the table knows; the message itself otherwise.</summary>
@@ -83,4 +87,16 @@ internal static partial class RuleMessages
 
     [GeneratedRegex(@"^Instrument '(.*)' gets a sensor twice in the batch \(also at index (\d+)\); an instrument has one sensor\.$")]
     private static partial Regex SensorTwice();
+
+    [GeneratedRegex(@"^'(.*)' \((.*)\) is a county of (.*), not of (.*): an instrument stands in its unit's province\.$")]
+    private static partial Regex RegionOtherProvince();
+
+    [GeneratedRegex(@"^'(.*)' \((.*)\) is a city or province code: give the county's \(GB/T 2260, county level\)\.$")]
+    private static partial Regex RegionNotCounty();
+
+    [GeneratedRegex(@"^'(.*)' is not a GB/T 2260 region code: (.*) has no county or city (.*)\.$")]
+    private static partial Regex RegionNoCounty();
+
+    [GeneratedRegex(@"^'(.*)' is not a GB/T 2260 region code: there is no province (.*)\.$")]
+    private static partial Regex RegionNoProvince();
 }

@@ -1,5 +1,8 @@
+using DxyqOpenData.Api.Data.Reference;
 using DxyqOpenData.Api.Push;
+using DxyqOpenData.Api.Sensors;
 using DxyqOpenData.Api.Supervision;
+using DxyqOpenData.Api.UsageSessions;
 using Microsoft.EntityFrameworkCore;
 
 namespace DxyqOpenData.Api.Instruments;
@@ -16,6 +19,16 @@ internal sealed class InstrumentPushHandler(PushBatch batch) : PushHandler<Instr
         _existing = keys.Count == 0 ? [] : await OwnInstruments.AsTracking()
             .Where(x => x.UnitId == Unit && EF.Parameter(keys).Contains(x.InnerId))
             .ToDictionaryAsync(x => x.InnerId, StringComparer.Ordinal, cancellationToken);
+        // The region: a GB/T 2260 county of the unit's province (docs/supervision.md, "Region codes").
+        var unitRegion = await Db.Units.Where(u => u.Id == Unit).Select(u => u.RegionCode).FirstOrDefaultAsync(cancellationToken);
+        var province = unitRegion is null ? null : Regions.Default.ProvinceOf(unitRegion.Trim());
+        foreach (var (i, doc) in Valid.ToList())
+        {
+            if (Regions.Default.NotACounty(doc.RegionCode, province) is { } error)
+            {
+                Batch.Fail(i, "/regionCode", error);
+            }
+        }
     }
 
     public override async Task<(int Created, int Updated)> WriteAsync(CancellationToken cancellationToken)
@@ -46,7 +59,53 @@ internal sealed class InstrumentPushHandler(PushBatch batch) : PushHandler<Instr
         }
         await InsertAsync(created, cancellationToken);
         await SaveAsync(cancellationToken);
+        var scrapped = Valid.Select(v => _existing.GetValueOrDefault(v.Doc.InnerId)).OfType<Instrument>()
+            .Where(i => i.Status == InstrumentStatus.Scrapped || i.ScrappedOn is not null).Select(i => i.Id).ToList();
+        await RecoverSensorsAsync(scrapped, cancellationToken);
         return (created.Count, updated);
+    }
+
+    /// <summary>
+    /// A scrapped instrument's sensors are recovered (rule 2), in the push's transaction: its active sensors become
+    /// <c>recovered</c>, and a run still open ends at the sensor's last report (what it last saw, not the push's time).
+    /// A new instrument pushed as scrapped has no sensor yet, so only those that existed are looked at.
+    /// </summary>
+    private async Task RecoverSensorsAsync(List<Guid> scrapped, CancellationToken cancellationToken)
+    {
+        if (scrapped.Count == 0)
+        {
+            return;
+        }
+        var sensors = await Db.Sensors.AsTracking()
+            .Where(s => s.InstrumentId != null && scrapped.Contains(s.InstrumentId.Value) && s.Status == SensorStatus.Active)
+            .ToListAsync(cancellationToken);
+        if (sensors.Count == 0)
+        {
+            return;
+        }
+        var lastSeen = sensors.ToDictionary(s => s.Id, s => s.LastSeenAt, StringComparer.Ordinal);
+        var ids = lastSeen.Keys.ToList();
+        var open = await Db.UsageSessions.IgnoreQueryFilters([Instrument.PublishedFilter]).AsTracking()
+            .Where(s => s.Source == SessionSource.Sensor && s.EndReason == SessionEnd.Open && s.SensorId != null && ids.Contains(s.SensorId))
+            .ToListAsync(cancellationToken);
+        foreach (var session in open)
+        {
+            var ended = lastSeen[session.SensorId!] is { } seen && seen > session.StartedAt ? seen : session.StartedAt;
+            session.EndedAt = ended;
+            session.Hours = (ended - session.StartedAt).TotalHours;
+            session.EndReason = SessionEnd.Recovered;
+        }
+        foreach (var sensor in sensors)
+        {
+            sensor.Status = SensorStatus.Recovered;
+            sensor.UpdatedAt = Now;
+        }
+        foreach (var instrument in _existing.Values.Where(i => scrapped.Contains(i.Id) && i.RunState != RunState.Unknown))
+        {
+            // With its sensor gone nothing reports the instrument's state any more.
+            instrument.RunState = RunState.Unknown;
+        }
+        await SaveAsync(cancellationToken);
     }
 
     private static void Apply(Instrument row, InstrumentDocument doc)

@@ -9,11 +9,9 @@ namespace DxyqOpenData.Api.Sensors;
 /// once shortly after start and then every hour. Sessions and daily rollups are kept. Of several nodes on one database,
 /// the one that takes the hour's lease (<c>sensor-retention</c>, not given back) purges; the others skip that hour.
 /// </summary>
-internal sealed class ReadingRetentionService(IServiceScopeFactory scopes, IConfiguration configuration, TimeProvider clock, ILogger<ReadingRetentionService> logger)
+internal sealed class ReadingRetentionService(IServiceScopeFactory scopes, ReadingRetentionOptions options, TimeProvider clock, ILogger<ReadingRetentionService> logger)
     : BackgroundService
 {
-    public const int DefaultRetentionDays = 30;
-
     private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -42,7 +40,7 @@ internal sealed class ReadingRetentionService(IServiceScopeFactory scopes, IConf
     /// <summary>Deletes the readings past retention; returns how many.</summary>
     public async Task<int> PurgeAsync(CancellationToken cancellationToken)
     {
-        var days = configuration.GetValue("SensorBridge:ReadingRetentionDays", DefaultRetentionDays);
+        var days = options.ReadingRetentionDays;
         if (days <= 0) return 0;
         var cutoff = clock.GetUtcNow().UtcDateTime.AddDays(-days);
         await using var scope = scopes.CreateAsyncScope();

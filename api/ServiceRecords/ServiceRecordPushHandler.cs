@@ -89,6 +89,11 @@ internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<Se
                 ? $"isExternal is true, but userCreditCode {user} is the owning unit's own: the user is internal."
                 : $"isExternal is false, but userCreditCode {user} is not the owning unit's ({Unit}): the user is external.");
         }
+        // The user's organisation may be anywhere, and known only by its city or province: any code of the list.
+        if (doc.UserRegionCode is { } region && Regions.Default.NotInList(region) is { } regionError)
+        {
+            Batch.Fail(i, "/userRegionCode", regionError);
+        }
         // Last: an item still valid here is one use of its voucher for the items after it.
         if (Batch.IsValid(i) && _vouchers.Check(Unit, doc.ExternalId, doc.VoucherNo, doc.VoucherSplit ?? false) is { } voucherError)
         {

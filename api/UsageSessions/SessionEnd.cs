@@ -11,4 +11,6 @@ public enum SessionEnd
     [EnumMember(Value = "stateChange")] StateChange,
     /// <summary>The sensor fell silent past its heartbeat timeout.</summary>
     [EnumMember(Value = "offline")] Offline,
+    /// <summary>The sensor was recovered because its instrument was scrapped: the run ends at the sensor's last report.</summary>
+    [EnumMember(Value = "recovered")] Recovered,
 }

@@ -15,12 +15,12 @@ namespace DxyqOpenData.Tests.Supervision;
 /// </summary>
 public abstract class AlertSweepTests(DatabaseProvider provider)
 {
-    private static DateTimeOffset Beijing(int y, int m, int d, int h, int min = 0) => new(y, m, d, h, min, 0, TimeSpan.FromHours(8));
+    internal static DateTimeOffset Beijing(int y, int m, int d, int h, int min = 0) => new(y, m, d, h, min, 0, TimeSpan.FromHours(8));
 
-    private static async Task<JsonNode> SweepAsync(SupervisionNode s) =>
+    internal static async Task<JsonNode> SweepAsync(SupervisionNode s) =>
         await SupervisionNode.Ok(await s.Admin.PostAsync("/api/v1/supervision/sweep", null));
 
-    private static async Task<List<JsonObject>> AlertsAsync(SupervisionNode s, string filter) =>
+    internal static async Task<List<JsonObject>> AlertsAsync(SupervisionNode s, string filter) =>
         [.. (await s.Admin.GetJsonAsync($"/odata/Alerts?$filter={filter}&$orderby=raisedAt")).Values().Select(a => a!.AsObject())];
 
     private static async Task<Dictionary<string, JsonObject>> OpenAsync(SupervisionNode s) =>
