@@ -62,7 +62,7 @@ public abstract class BrokerFaultTests(DatabaseProvider provider)
     {
         await using var scope = node.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
-        var ids = await db.Sensors.Where(s => s.Status == Api.Catalog.SensorStatus.Active && s.InstrumentId != null)
+        var ids = await db.Sensors.Where(s => s.Status == Api.Sensors.SensorStatus.Active && s.InstrumentId != null)
             .OrderBy(s => s.Id).Select(s => s.Id).Take(count).ToListAsync();
         Assert.Equal(count, ids.Count);
         await db.Sensors.Where(s => ids.Contains(s.Id)).ExecuteUpdateAsync(s => s.SetProperty(x => x.Format, "canonical"));
