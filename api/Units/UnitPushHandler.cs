@@ -1,4 +1,4 @@
-using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Data.Reference;
 using DxyqOpenData.Api.Push;
 using Microsoft.EntityFrameworkCore;
 

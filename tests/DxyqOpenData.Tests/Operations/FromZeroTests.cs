@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Data.Reference;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Tests.Infrastructure;
 using DxyqOpenData.Tests.Security;
