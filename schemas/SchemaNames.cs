@@ -10,6 +10,7 @@ public static class SchemaNames
     public const string Sensor = "sensor";
     public const string SensorReading = "sensor-reading";
     public const string VoucherLedgerLine = "voucher-ledger-line";
+    public const string Unit = "unit";
 
     /// <summary>The schema a push or import of <c>/api/v1/push/{kind}</c> validates against, or null for an unknown kind.</summary>
     public static string? ForPushKind(string kind) => kind switch
@@ -19,6 +20,7 @@ public static class SchemaNames
         "service-records" => ServiceRecord,
         "datasets" => Dataset,
         "sensors" => Sensor,
+        "units" => Unit,
         _ => null,
     };
 }

@@ -32,6 +32,9 @@ internal sealed class PushKind
             OperationId = "PushDatasets", Title = "datasets", CreateHandler = b => new DatasetPushHandler(b) },
         new() { Name = "sensors", SchemaName = SchemaNames.Sensor, KeyProperty = "externalId", Policy = Policies.UnitCatalogWrite,
             OperationId = "PushSensors", Title = "sensors", CreateHandler = b => new SensorPushHandler(b) },
+        // The registry of management units: administrators only, not bound to a unit (docs/operations.md, "From zero").
+        new() { Name = "units", SchemaName = SchemaNames.Unit, KeyProperty = "creditCode", Policy = Policies.Scope(Scopes.Admin),
+            OperationId = "PushUnits", Title = "units", CreateHandler = b => new Units.UnitPushHandler(b) },
     ];
 }
 
@@ -52,6 +55,9 @@ public static class PushApi
         var push = app.MapGroup("/api/v1/push").WithTags("Push");
         foreach (var kind in PushKind.All)
         {
+            var registry = kind.Policy == Policies.Scope(Scopes.Admin);
+            var owner = registry ? "the node's" : "the unit's";
+            var who = registry ? "administrators only (scope admin)" : "the unit is the token's";
             push.MapPost("/" + kind.Name, async (HttpContext http, PushService service, CancellationToken cancellationToken) =>
                 {
                     var response = await service.HandleAsync(http, kind, cancellationToken);
@@ -76,9 +82,9 @@ public static class PushApi
                 .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
                 .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
                 .WithName(kind.OperationId)
-                .WithSummary($"Upsert the unit's {kind.Title} by {kind.KeyProperty}: a JSON array or NDJSON of up to 10,000 /schemas/{kind.SchemaName}/v1.json documents.")
+                .WithSummary($"Upsert {owner} {kind.Title} by {kind.KeyProperty}: a JSON array or NDJSON of up to 10,000 /schemas/{kind.SchemaName}/v1.json documents.")
                 .WithDescription(
-                    $"Each item is validated against /schemas/{kind.SchemaName}/v1.json, then by the rules a schema cannot say; the unit is the token's. " +
+                    $"Each item is validated against /schemas/{kind.SchemaName}/v1.json, then by the rules a schema cannot say; {who}. " +
                     "Atomic by default: any invalid item answers 422 listing every failing item (index, key, JSON Pointer, message) and nothing is written. " +
                     "With `Prefer: odata.continue-on-error` the valid items are written and the others reported in `rejected` (`Preference-Applied` says so). " +
                     "An `Idempotency-Key` makes a retry safe: the same key and body replay the first answer; the same key with another body is 422, " +

@@ -17,6 +17,8 @@ public sealed class Unit
     public required string CityCode { get; set; }
     /// <summary>The seat is in one of Zhejiang's 26 mountain counties.</summary>
     public bool InMountainCounty { get; set; }
+    /// <summary>省属: owned by the province (its universities and institutes may get the sharing insurance subsidy).</summary>
+    public bool ProvinceOwned { get; set; }
     public string? Address { get; set; }
     public string? Website { get; set; }
     /// <summary>The unit's instrument management system pushes to the node; otherwise it imports monthly files.</summary>

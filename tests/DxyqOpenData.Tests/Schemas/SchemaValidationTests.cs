@@ -8,7 +8,7 @@ public sealed class SchemaValidationTests
 {
     private static readonly string[] Expected =
     [
-        "dataset", "instrument", "sensor", "sensor-reading", "service-offering", "service-record", "voucher-ledger-line",
+        "dataset", "instrument", "sensor", "sensor-reading", "service-offering", "service-record", "unit", "voucher-ledger-line",
     ];
 
     [Fact]

@@ -1810,6 +1810,10 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
 
+                    b.Property<bool>("ProvinceOwned")
+                        .HasColumnType("boolean")
+                        .HasColumnName("province_owned");
+
                     b.Property<string>("RegionCode")
                         .IsRequired()
                         .HasMaxLength(6)

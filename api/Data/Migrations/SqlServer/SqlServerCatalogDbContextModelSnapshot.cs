@@ -1809,6 +1809,10 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnType("nvarchar(200)")
                         .HasColumnName("name");
 
+                    b.Property<bool>("ProvinceOwned")
+                        .HasColumnType("bit")
+                        .HasColumnName("province_owned");
+
                     b.Property<string>("RegionCode")
                         .IsRequired()
                         .HasMaxLength(6)

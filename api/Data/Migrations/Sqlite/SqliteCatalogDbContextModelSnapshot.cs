@@ -1800,6 +1800,10 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
 
+                    b.Property<bool>("ProvinceOwned")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("province_owned");
+
                     b.Property<string>("RegionCode")
                         .IsRequired()
                         .HasMaxLength(6)
