@@ -22,7 +22,7 @@ public static class Evaluation
         var ids = facts.Select(f => f.UnitId).ToList();
         var units = await db.Units.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, cancellationToken);
 
-        var max = (External: facts.Max(f => PerInstrument(f.Rates?.ExternalHours ?? 0, f)), County: facts.Max(f => (double?)f.CountyHours) ?? 0,
+        var max = (External: facts.Select(f => PerInstrument(f.Rates?.ExternalHours ?? 0, f)).DefaultIfEmpty(0).Max(), County: facts.Max(f => (double?)f.CountyHours) ?? 0,
             Vouchers: facts.Max(f => (double?)f.VoucherServices) ?? 0);
         var scored = facts.Select(f =>
         {
