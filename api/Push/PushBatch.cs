@@ -96,7 +96,7 @@ internal sealed class PushBatch(CatalogDbContext db, string unitId, DateTime now
         [.. Enumerable.Range(0, Count).Where(i => !IsValid(i)).Select(i => new PushRejection(i, Keys[i], _errors[i]!))];
 }
 
-/// <summary>A push's time per stage (read, parse, validate, rules, write, commit), for the Debug log.</summary>
+/// <summary>A push's (or a supervision sweep's) time per stage (read, parse, validate, rules, write, commit), for the log.</summary>
 internal sealed class PushStages
 {
     private readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();

@@ -4,6 +4,7 @@ using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Data.Leases;
 using DxyqOpenData.Api.Instruments;
+using DxyqOpenData.Api.Push;
 using Microsoft.EntityFrameworkCore;
 
 namespace DxyqOpenData.Api.Supervision;
@@ -49,9 +50,10 @@ public sealed class AlertSweep(CatalogDbContext db, Leases leases, SweepGate gat
         }
         try
         {
-            var result = await SweepAsync(now, cancellationToken);
-            logger.LogInformation("Supervision sweep: {Instruments} instruments, {Raised} raised, {Resolved} resolved, {Open} open in {ElapsedMs} ms",
-                result.Instruments, result.Raised, result.Resolved, result.Open, watch.ElapsedMilliseconds);
+            var stages = new PushStages();
+            var result = await SweepAsync(now, stages, cancellationToken);
+            logger.LogInformation("Supervision sweep: {Instruments} instruments, {Raised} raised, {Resolved} resolved, {Open} open in {ElapsedMs} ms ({Stages})",
+                result.Instruments, result.Raised, result.Resolved, result.Open, watch.ElapsedMilliseconds, stages);
             return result with { DurationMs = Math.Round(watch.Elapsed.TotalMilliseconds, 1) };
         }
         finally
@@ -60,7 +62,7 @@ public sealed class AlertSweep(CatalogDbContext db, Leases leases, SweepGate gat
         }
     }
 
-    private async Task<SweepResult> SweepAsync(DateTime now, CancellationToken cancellationToken)
+    private async Task<SweepResult> SweepAsync(DateTime now, PushStages stages, CancellationToken cancellationToken)
     {
         var strategy = db.Database.CreateExecutionStrategy();
         return await strategy.ExecuteAsync(async () =>
@@ -68,11 +70,14 @@ public sealed class AlertSweep(CatalogDbContext db, Leases leases, SweepGate gat
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var completed = await MarkServiceInfoCompleteAsync(now, cancellationToken);
+            stages.Mark("completions");
             var facts = await InstrumentFactsQuery.LoadAsync(db, cancellationToken);
+            stages.Mark("facts");
             var texts = AlertRuleTexts.Default;
             var breaches = facts.Values.SelectMany(f => AlertRules.Evaluate(f, now, options.SensorOfflineAfter, texts))
                 .ToDictionary(b => (b.InstrumentId, b.Kind));
             var open = await db.Alerts.AsTracking().Where(a => a.ResolvedAt == null).ToListAsync(cancellationToken);
+            stages.Mark("rules and open alerts");
             int resolved = 0, updated = 0;
             var stillOpen = new HashSet<(Guid, AlertKind)>();
             foreach (var alert in open)
@@ -101,21 +106,30 @@ public sealed class AlertSweep(CatalogDbContext db, Leases leases, SweepGate gat
             }
             // Resolutions first, so the open-alert index never sees the old and the new idle alert open together.
             await db.SaveChangesAsync(cancellationToken);
+            stages.Mark("resolve");
+            // New alerts go in through the push API's row writer (COPY on PostgreSQL, one prepared INSERT on SQLite):
+            // the first sweep over a province raises thousands, which EF's change tracking would make the slowest step.
             var raised = 0;
-            foreach (var breach in breaches.Values.Where(b => !stillOpen.Contains((b.InstrumentId, b.Kind))))
+            await using (var writer = await RowWriter<Alert>.BeginAsync(db, cancellationToken))
             {
-                db.Alerts.Add(new Alert
+                foreach (var breach in breaches.Values.Where(b => !stillOpen.Contains((b.InstrumentId, b.Kind))))
                 {
-                    Id = Guid.NewGuid(), UnitId = breach.UnitId, InstrumentId = breach.InstrumentId, Kind = breach.Kind,
-                    Severity = breach.Severity, Message = breach.Message, RaisedAt = now, Since = breach.Since,
-                    ReferenceDate = breach.Reference, ClearedBy = breach.ClearedBy,
-                });
-                raised++;
+                    writer.Write(new Alert
+                    {
+                        Id = Guid.NewGuid(), UnitId = breach.UnitId, InstrumentId = breach.InstrumentId, Kind = breach.Kind,
+                        Severity = breach.Severity, Message = breach.Message, RaisedAt = now, Since = breach.Since,
+                        ReferenceDate = breach.Reference, ClearedBy = breach.ClearedBy,
+                    });
+                    raised++;
+                }
+                await writer.CompleteAsync(cancellationToken);
             }
-            await db.SaveChangesAsync(cancellationToken);
+            stages.Mark("raise");
             await transaction.CommitAsync(cancellationToken);
+            stages.Mark("commit");
             db.ChangeTracker.Clear();
             await CalendarReadyCheck.CountProvisionalAsync(db, cancellationToken);
+            stages.Mark("provisional count");
             return new SweepResult(true, null, now, facts.Count, raised, resolved, updated, breaches.Count, completed, 0);
         });
     }

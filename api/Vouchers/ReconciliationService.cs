@@ -145,13 +145,18 @@ internal sealed class ReconciliationService(CatalogDbContext db, IdempotencyKeys
         {
             records[(record.UnitId, record.ExternalId)] = record;
         }
-        var missing = lines.Where(l => !records.ContainsKey((l.UnitId, l.ExternalId))).Select(l => l.ExternalId).Distinct(StringComparer.Ordinal).ToList();
-        foreach (var chunk in missing.Chunk(LookupChunk))
+        // Looked up per unit: the unique index on (unit_id, external_id) answers each key (external ids alone have no index).
+        var missing = lines.Where(l => !records.ContainsKey((l.UnitId, l.ExternalId)))
+            .GroupBy(l => l.UnitId, l => l.ExternalId, StringComparer.Ordinal);
+        foreach (var unit in missing)
         {
-            var named = db.ServiceRecords.AsNoTracking().Where(r => EF.Parameter(chunk).Contains(r.ExternalId));
-            foreach (var record in await ProjectAsync(named, false, cancellationToken))
+            foreach (var chunk in unit.Distinct(StringComparer.Ordinal).Chunk(LookupChunk))
             {
-                records.TryAdd((record.UnitId, record.ExternalId), record);
+                var named = db.ServiceRecords.AsNoTracking().Where(r => r.UnitId == unit.Key && EF.Parameter(chunk).Contains(r.ExternalId));
+                foreach (var record in await ProjectAsync(named, false, cancellationToken))
+                {
+                    records.TryAdd((record.UnitId, record.ExternalId), record);
+                }
             }
         }
         return records;
