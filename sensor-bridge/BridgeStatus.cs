@@ -21,4 +21,14 @@ public sealed class BridgeStatus
     public Task WhenReceiving => _receiving.Task;
 
     internal void MarkReceiving() => _receiving.TrySetResult();
+
+    private volatile Func<bool> _receivingNow = () => false;
+
+    /// <summary>
+    /// Messages can flow now: unlike <see cref="WhenReceiving"/> (the first time), false again while the external
+    /// broker's connection is down or not yet subscribed again, and after the bridge stopped.
+    /// </summary>
+    public bool IsReceiving => _receiving.Task.IsCompleted && _receivingNow();
+
+    internal void Track(Func<bool> receivingNow) => _receivingNow = receivingNow;
 }

@@ -49,6 +49,7 @@ public sealed class SensorBridgeService(
             BrokerMode.External => new ExternalBrokerClient(settings.External, channel.Writer, clock, loggers.CreateLogger<ExternalBrokerClient>(), status.MarkReceiving),
             _ => new EmbeddedBroker(settings.Embedded.Port, directory, channel.Writer, clock, loggers.CreateLogger<EmbeddedBroker>()),
         };
+        status.Track(() => broker.IsReceiving);
         using var abort = new CancellationTokenSource();
         var writing = writer.RunAsync(abort.Token);
         await broker.StartAsync(stoppingToken);
@@ -69,6 +70,7 @@ public sealed class SensorBridgeService(
             await abort.CancelAsync();
         }
         catch (Exception e) { _logger.LogError(e, "Sensor bridge writer failed"); }
+        status.Track(() => false);
         await broker.StopAsync();
     }
 

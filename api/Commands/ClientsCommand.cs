@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using DxyqOpenData.Api.Data.Reference;
 using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;

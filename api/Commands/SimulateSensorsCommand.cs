@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Sensors;
 using DxyqOpenData.SensorBridge.Adapters;
 using DxyqOpenData.SensorBridge.Brokers;
 using DxyqOpenData.SensorBridge.Readings;
@@ -130,7 +131,7 @@ internal static class SimulateSensorsCommand
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
-        var sensors = await db.Sensors.Where(s => s.Status == Catalog.SensorStatus.Active && s.InstrumentId != null)
+        var sensors = await db.Sensors.Where(s => s.Status == Sensors.SensorStatus.Active && s.InstrumentId != null)
             .OrderBy(s => s.Id).Take(settings.Count).Select(s => new { s.Id, s.Format }).ToListAsync();
         var devices = new List<Device>(sensors.Count);
         await using var transaction = await db.Database.BeginTransactionAsync();

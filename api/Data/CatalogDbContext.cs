@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using DxyqOpenData.Api.Alerts;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Datasets;
@@ -50,7 +51,8 @@ public abstract class CatalogDbContext(DbContextOptions options) : DbContext(opt
         configurationBuilder.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
         configurationBuilder.Properties<decimal>().HaveConversion<FenConverter>();
         configurationBuilder.Properties<decimal?>().HaveConversion<FenConverter>();
-        foreach (var enumType in typeof(RunState).Assembly.GetTypes().Where(t => t.IsEnum && t.Namespace == typeof(RunState).Namespace))
+        // The catalog's enumerations are those with wire names ([DataContract]), each in its feature folder.
+        foreach (var enumType in typeof(CatalogDbContext).Assembly.GetTypes().Where(t => t.IsEnum && t.IsDefined(typeof(DataContractAttribute), false)))
         {
             configurationBuilder.Properties(enumType).HaveConversion(typeof(WireNameConverter<>).MakeGenericType(enumType)).HaveMaxLength(32);
         }

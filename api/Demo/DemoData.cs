@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Data.Reference;
 using DxyqOpenData.Api.Push;
 using DxyqOpenData.Api.Supervision;
 using Microsoft.EntityFrameworkCore;

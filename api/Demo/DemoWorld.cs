@@ -1,4 +1,5 @@
 using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Data.Reference;
 
 namespace DxyqOpenData.Api.Demo;
 

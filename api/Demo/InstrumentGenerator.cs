@@ -1,6 +1,7 @@
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.Supervision;
+using DxyqOpenData.Api.Units;
 
 namespace DxyqOpenData.Api.Demo;
 
@@ -43,7 +44,7 @@ internal sealed class InstrumentGenerator(DemoWorld world)
         var regionCode = random.Chance(0.85) ? unit.Unit.RegionCode : random.Pick(world.Regions.CityOf(unit.Unit.RegionCode)!.Counties).Code;
         var city = world.Regions.CityOf(regionCode)!;
         var type = kind.InstrumentType == "general" ? InstrumentType.General : InstrumentType.Special;
-        var enterprise = unit.Unit.Type == Catalog.UnitType.Enterprise;
+        var enterprise = unit.Unit.Type == Units.UnitType.Enterprise;
         var contact = world.PersonName(random);
         var instrument = new Instrument
         {

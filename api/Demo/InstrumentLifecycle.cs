@@ -1,4 +1,5 @@
 using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.Sensors;
 using DxyqOpenData.Api.ServiceOfferings;
 

@@ -1,6 +1,7 @@
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.ServiceOfferings;
 using DxyqOpenData.Api.ServiceRecords;
+using DxyqOpenData.Api.Units;
 
 namespace DxyqOpenData.Api.Demo;
 

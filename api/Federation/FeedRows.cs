@@ -4,6 +4,9 @@ using System.Reflection;
 using System.Text.Json;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Datasets;
+using DxyqOpenData.Api.Instruments;
+using DxyqOpenData.Api.ServiceOfferings;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 

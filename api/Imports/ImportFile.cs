@@ -6,15 +6,6 @@ using DocumentFormat.OpenXml.Spreadsheet;
 
 namespace DxyqOpenData.Api.Imports;
 
-/// <summary>A file that cannot be imported at all; <see cref="Status"/> is 400 (not a table) or 422 (a table of the wrong shape).</summary>
-public sealed class ImportFileException(int status, string message) : Exception(message)
-{
-    public int Status { get; } = status;
-}
-
-/// <summary>One data row: its spreadsheet row number (the header is row 1) and its cells by column position.</summary>
-public sealed record SheetRow(int Number, IReadOnlyList<string> Cells);
-
 /// <summary>
 /// An uploaded file read as a table: XLSX (sniffed by its ZIP signature or the .xlsx name) or CSV in UTF-8 (with or
 /// without BOM) or GB18030 (when the bytes are not valid UTF-8). Row 1 is the header.

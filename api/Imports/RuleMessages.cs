@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace DxyqOpenData.Api.Imports;
 
 /// <summary>
-/// The push API's rule messages (what a schema cannot say; api/Push/PushHandlers.cs) are English. Imports are read by
+/// The push API's rule messages (what a schema cannot say; each kind's *PushHandler.cs) are English. Imports are read by
 /// unit staff, so an import report gives each of them in Chinese first, as the schema messages of imports are:
 /// "中文 / English". A message without a translation here stays as it is.
 /// </summary>

@@ -13,8 +13,8 @@ public sealed record DocumentItem(int Index, JsonObject Document);
 public sealed record ItemRejection(int Index, string? Field, string Reason);
 
 /// <summary>
-/// The write step of an import: the push API's own checks and upsert for the kind (<see cref="PushWrite"/>, the
-/// handlers of <c>api/Push/PushHandlers.cs</c>), so an imported row and a pushed item are bound to the unit, resolved
+/// The write step of an import: the push API's own checks and upsert for the kind (<see cref="PushWrite"/>, each
+/// kind's push handler, e.g. <c>api/Instruments/InstrumentPushHandler.cs</c>), so an imported row and a pushed item are bound to the unit, resolved
 /// and written the same way. Every kind with a push API can be imported.
 /// </summary>
 public static class UnitDocumentWrite

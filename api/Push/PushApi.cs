@@ -1,4 +1,9 @@
+using DxyqOpenData.Api.Datasets;
+using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.Security;
+using DxyqOpenData.Api.Sensors;
+using DxyqOpenData.Api.ServiceOfferings;
+using DxyqOpenData.Api.ServiceRecords;
 using DxyqOpenData.Schemas;
 
 namespace DxyqOpenData.Api.Push;

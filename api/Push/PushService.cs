@@ -10,19 +10,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace DxyqOpenData.Api.Push;
 
-/// <summary>An answer ready to send, and to store for an Idempotency-Key replay.</summary>
-public sealed record PushResponse(int Status, string ContentType, byte[] Body, IReadOnlyDictionary<string, string> Headers);
-
-/// <summary>
-/// Points where a test can hold a push deterministically (e.g. to race a duplicate Idempotency-Key against it).
-/// Nothing is registered in production; the node never waits here unless a test sets it.
-/// </summary>
-public sealed class PushHooks
-{
-    /// <summary>Awaited after the Idempotency-Key is reserved, before the items are checked.</summary>
-    public Func<CancellationToken, Task>? AfterIdempotencyKeyReserved { get; set; }
-}
-
 /// <summary>
 /// The push API's work (docs/push.md): read the body, reserve the Idempotency-Key, check every item (schema, then the
 /// rules a schema cannot say, with one query per table), and write the valid ones in one transaction.

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Data.Reference;
 using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.Security;
 using DxyqOpenData.Api.Supervision;

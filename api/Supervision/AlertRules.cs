@@ -1,4 +1,6 @@
+using DxyqOpenData.Api.Alerts;
 using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Instruments;
 
 namespace DxyqOpenData.Api.Supervision;
 

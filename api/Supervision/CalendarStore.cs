@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Data.Reference;
 using DxyqOpenData.Api.Instruments;
 using Microsoft.EntityFrameworkCore;
 

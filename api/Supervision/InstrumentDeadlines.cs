@@ -1,4 +1,5 @@
 using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Data.Reference;
 using DxyqOpenData.Api.Instruments;
 
 namespace DxyqOpenData.Api.Supervision;

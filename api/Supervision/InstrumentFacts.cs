@@ -1,4 +1,5 @@
 using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Instruments;
 
 namespace DxyqOpenData.Api.Supervision;
 

@@ -1,6 +1,8 @@
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Instruments;
+using DxyqOpenData.Api.Sensors;
+using DxyqOpenData.Api.UsageSessions;
 using Microsoft.EntityFrameworkCore;
 
 namespace DxyqOpenData.Api.Supervision;

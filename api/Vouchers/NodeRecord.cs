@@ -1,4 +1,5 @@
 using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.ServiceRecords;
 
 namespace DxyqOpenData.Api.Vouchers;
 

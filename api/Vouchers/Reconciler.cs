@@ -1,5 +1,6 @@
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.ServiceRecords;
 
 namespace DxyqOpenData.Api.Vouchers;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Push;
+using DxyqOpenData.Api.ServiceRecords;
 using Microsoft.EntityFrameworkCore;
 
 namespace DxyqOpenData.Api.Vouchers;

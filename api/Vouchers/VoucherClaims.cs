@@ -3,6 +3,7 @@ using System.Text.Json;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Instruments;
+using DxyqOpenData.Api.ServiceRecords;
 using Microsoft.EntityFrameworkCore;
 
 namespace DxyqOpenData.Api.Vouchers;

@@ -19,6 +19,8 @@ public sealed class EmbeddedBroker(
 {
     private MqttServer? _server;
 
+    public bool IsReceiving => _server is { IsStarted: true };
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var options = new MqttServerFactory().CreateServerOptionsBuilder()

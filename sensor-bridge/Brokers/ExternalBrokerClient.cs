@@ -36,6 +36,8 @@ public sealed class ExternalBrokerClient(
     /// <summary>Connected and subscribed.</summary>
     public bool IsConnected => _subscribed && _client.IsConnected;
 
+    public bool IsReceiving => IsConnected && !_stop.IsCancellationRequested;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _client.ApplicationMessageReceivedAsync += OnMessage;

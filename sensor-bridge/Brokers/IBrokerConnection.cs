@@ -5,4 +5,7 @@ public interface IBrokerConnection : IAsyncDisposable
 {
     Task StartAsync(CancellationToken cancellationToken);
     Task StopAsync();
+
+    /// <summary>Messages can reach the bridge now: the embedded broker listens, or the external client is connected and subscribed.</summary>
+    bool IsReceiving { get; }
 }

@@ -333,7 +333,7 @@ public static class PushBenchmark
             IsExternal = IsExternal,
             IsStatutory = IsStatutory,
             FeeCny = FeeCny,
-            PaymentMethod = PaymentMethod switch { "cash" => Api.Catalog.PaymentMethod.Cash, "voucher" => Api.Catalog.PaymentMethod.Voucher, _ => Api.Catalog.PaymentMethod.Transfer },
+            PaymentMethod = PaymentMethod switch { "cash" => Api.ServiceRecords.PaymentMethod.Cash, "voucher" => Api.ServiceRecords.PaymentMethod.Voucher, _ => Api.ServiceRecords.PaymentMethod.Transfer },
             VoucherNo = VoucherNo,
             VoucherAmountCny = VoucherAmountCny,
             BookedOnPlatform = BookedOnPlatform,

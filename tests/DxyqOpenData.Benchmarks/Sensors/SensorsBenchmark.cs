@@ -211,7 +211,7 @@ public static class SensorsBenchmark
             db.Sensors.Add(new Sensor
             {
                 Id = $"BENCH-{i:D6}", UnitId = instrument.UnitId, InstrumentId = instrument.Id, Format = "canonical", HeartbeatSeconds = 300,
-                Status = Api.Catalog.SensorStatus.Active, UpdatedAt = DateTime.UtcNow, SecretHash = hash,
+                Status = Api.Sensors.SensorStatus.Active, UpdatedAt = DateTime.UtcNow, SecretHash = hash,
             });
         }
         await db.SaveChangesAsync();

@@ -5,6 +5,7 @@ using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.Reports;
 using DxyqOpenData.Api.Supervision;
+using DxyqOpenData.Api.UsageSessions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;

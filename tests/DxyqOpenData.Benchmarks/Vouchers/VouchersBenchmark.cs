@@ -7,6 +7,7 @@ using System.Text.Json;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Commands;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.ServiceRecords;
 using DxyqOpenData.Api.Vouchers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

@@ -1,8 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
+using DxyqOpenData.Api.Alerts;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Data.Reference;
 using DxyqOpenData.Api.Instruments;
+using DxyqOpenData.Api.ServiceRecords;
 using DxyqOpenData.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

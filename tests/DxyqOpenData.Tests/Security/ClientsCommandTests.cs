@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Commands;
+using DxyqOpenData.Api.Data.Reference;
 using DxyqOpenData.Tests.Infrastructure;
 
 namespace DxyqOpenData.Tests.Security;

@@ -16,6 +16,19 @@ public sealed class MosquittoProcess : IDisposable
 
     public int Port { get; } = FreePort();
 
+    /// <summary>
+    /// The bridge's subscription on mosquitto 2.0 is a plain one (<c>SensorBridge:External:SharedGroup</c> empty):
+    /// mosquitto 2.0 does not save shared subscriptions, so after a restart a shared one is missing until the bridge
+    /// subscribes again and readings published meanwhile are dropped (docs/sensors.md).
+    /// </summary>
+    public const string SharedGroup = "";
+
+    /// <summary>
+    /// How old mosquitto's last save can be when it is killed: it saves once its clock, in whole seconds, is more than
+    /// <c>autosave_interval</c> (1) past the last save — every 2 s — plus a second for the clocks' rounding.
+    /// </summary>
+    public static readonly TimeSpan SaveAge = TimeSpan.FromSeconds(3);
+
     public static string Configuration(int port, string directory) => $"""
         listener {port} 127.0.0.1
         allow_anonymous true

@@ -5,17 +5,34 @@ using DxyqOpenData.Tests.Infrastructure;
 namespace DxyqOpenData.Tests.Sensors;
 
 /// <summary>
-/// The node (a real process) is killed with SIGKILL while devices publish through mosquitto, then started again on the
-/// same database with the same bridge client id: every reading mosquitto acknowledged is stored, none twice — the ones
-/// the dead node had stored but not acknowledged come again and are skipped, reading by reading.
+/// The node (a real process) is killed with SIGKILL while devices publish through mosquitto (configured as
+/// docs/sensors.md prescribes), alone or together with the broker, then started again on the same database with the
+/// same bridge client id: every reading mosquitto acknowledged is stored, none twice — the ones the dead node had
+/// stored but not acknowledged come again and are skipped, reading by reading.
 /// </summary>
 public abstract class NodeKillTests(DatabaseProvider provider)
 {
     [Fact]
-    public async Task No_acknowledged_reading_is_lost_or_stored_twice_when_the_node_is_killed_mid_stream()
+    public Task No_acknowledged_reading_is_lost_or_stored_twice_when_the_node_is_killed_mid_stream() =>
+        KillMidStreamAsync(broker: null);
+
+    /// <summary>
+    /// Node and broker at the same instant. A broker stopped with SIGTERM saves what it had not yet seen
+    /// acknowledged (the node's unacknowledged deliveries included): nothing acknowledged may be lost. A broker killed
+    /// with SIGKILL keeps only its last save (<c>autosave_interval 1</c>): a reading it acknowledged in the last second
+    /// and had handed to the node, which died before storing it, is gone — the limit docs/sensors.md states; every
+    /// reading acknowledged before that second must be stored.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task No_acknowledged_reading_is_lost_or_stored_twice_when_the_node_and_the_broker_go_down_together(bool sigkillBroker) =>
+        KillMidStreamAsync(broker: sigkillBroker);
+
+    private async Task KillMidStreamAsync(bool? broker)
     {
-        using var broker = new MosquittoProcess();
-        await broker.StartAsync();
+        using var mosquitto = new MosquittoProcess();
+        await mosquitto.StartAsync();
         var database = provider == DatabaseProvider.Sqlite
             ? $"Data Source={Path.Combine(Path.GetTempPath(), $"dxyq-kill-{Guid.NewGuid():N}.db")}"
             : TestPostgres.CreateDatabase();
@@ -24,8 +41,9 @@ public abstract class NodeKillTests(DatabaseProvider provider)
             ["SensorBridge:Enabled"] = "true",
             ["SensorBridge:Broker"] = "External",
             ["SensorBridge:External:Host"] = "127.0.0.1",
-            ["SensorBridge:External:Port"] = broker.Port.ToString(CultureInfo.InvariantCulture),
+            ["SensorBridge:External:Port"] = mosquitto.Port.ToString(CultureInfo.InvariantCulture),
             ["SensorBridge:External:ClientId"] = $"bridge-{Guid.NewGuid():N}",
+            ["SensorBridge:External:SharedGroup"] = MosquittoProcess.SharedGroup,
             ["SensorBridge:BatchDelayMilliseconds"] = "100",
             ["SensorBridge:ReorderWindowSeconds"] = "1",
             ["SensorBridge:SensorReloadSeconds"] = "1",
@@ -41,17 +59,22 @@ public abstract class NodeKillTests(DatabaseProvider provider)
             await NodeProcess.QueryAsync(provider, database, $"UPDATE sensors SET format = 'canonical' WHERE id IN ({list})");
             await Task.Delay(2000); // the bridge reloads its sensors every second
 
-            await using var fleet = new DeviceFleet(broker.Port, sensors, TimeSpan.FromMilliseconds(40));
+            await using var fleet = new DeviceFleet(mosquitto.Port, sensors, TimeSpan.FromMilliseconds(40));
             fleet.Start();
             await Task.Delay(TimeSpan.FromSeconds(4));
-            await node.KillAsync();
+            List<(DateTime, DateTime)> lost = [];
+            var signalled = DateTime.UtcNow;
+            await Task.WhenAll(node.KillAsync(), broker is { } kill ? mosquitto.StopAsync(kill) : Task.CompletedTask);
+            // What a killed broker may lose: acknowledged since its last save, at most autosave_interval before the kill.
+            if (broker == true) lost.Add((signalled.AddSeconds(-1), DateTime.UtcNow));
             await Task.Delay(TimeSpan.FromSeconds(2));
+            if (broker is not null) await mosquitto.StartAsync();
             await node.DisposeAsync();
             node = await NodeProcess.StartAsync(provider, database, settings);
             await Task.Delay(TimeSpan.FromSeconds(3));
             await fleet.StopAsync();
 
-            await fleet.AssertStoredAsync(sql => NodeProcess.QueryAsync(provider, database, sql));
+            await fleet.AssertStoredAsync(sql => NodeProcess.QueryAsync(provider, database, sql), lost);
         }
         finally
         {

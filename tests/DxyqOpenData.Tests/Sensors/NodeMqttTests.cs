@@ -52,9 +52,9 @@ public sealed class NodeMqttTests(BridgeNode node) : IClassFixture<BridgeNode>
     {
         await using var scope = node.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
-        var open = db.UsageSessions.IgnoreQueryFilters().Where(s => s.EndReason == Api.Catalog.SessionEnd.Open && s.SensorId != null).Select(s => s.SensorId);
+        var open = db.UsageSessions.IgnoreQueryFilters().Where(s => s.EndReason == Api.UsageSessions.SessionEnd.Open && s.SensorId != null).Select(s => s.SensorId);
         var sensors = await db.Sensors
-            .Where(s => s.Status == Api.Catalog.SensorStatus.Active && s.InstrumentId != null && !open.Contains(s.Id)
+            .Where(s => s.Status == Api.Sensors.SensorStatus.Active && s.InstrumentId != null && !open.Contains(s.Id)
                 && db.Instruments.Any(i => i.Id == s.InstrumentId && !i.IsConfidential))
             .OrderBy(s => s.Id).Take(count).ToListAsync();
         Assert.Equal(count, sensors.Count);

@@ -19,10 +19,51 @@ public sealed class NodeProcess : IAsyncDisposable
 
     private NodeProcess(Process process) => _process = process;
 
+    /// <summary>The node's base address, e.g. <c>http://127.0.0.1:41234</c>.</summary>
+    public Uri Address { get; private init; } = null!;
+
     public static async Task<NodeProcess> StartAsync(DatabaseProvider provider, string connectionString, IReadOnlyDictionary<string, string?> settings)
     {
         var port = Ports();
-        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "DxyqOpenData.Api.dll"), "--urls", $"http://127.0.0.1:{port}"])
+        var process = Process.Start(Info(provider, connectionString, settings, ["--urls", $"http://127.0.0.1:{port}"]))!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        for (var deadline = DateTime.UtcNow.AddMinutes(3); DateTime.UtcNow < deadline && !process.HasExited; await Task.Delay(250))
+        {
+            try
+            {
+                // Ready includes the sensor bridge: sensors loaded and the broker subscription in place.
+                if ((await http.GetAsync($"http://127.0.0.1:{port}/health/ready")).IsSuccessStatusCode)
+                {
+                    return new NodeProcess(process) { Address = new Uri($"http://127.0.0.1:{port}") };
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+        }
+        if (!process.HasExited) process.Kill();
+        throw new InvalidOperationException($"the node process did not get ready (exit code {(process.HasExited ? process.ExitCode : -1)})");
+    }
+
+    /// <summary>
+    /// One of the api program's commands (<c>clients add …</c>) on the same configuration, as an operator runs it:
+    /// its exit code and standard output.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunCommandAsync(DatabaseProvider provider, string connectionString,
+        IReadOnlyDictionary<string, string?> settings, params string[] args)
+    {
+        using var process = Process.Start(Info(provider, connectionString, settings, args))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        return (process.ExitCode, await output, await error);
+    }
+
+    private static ProcessStartInfo Info(DatabaseProvider provider, string connectionString, IReadOnlyDictionary<string, string?> settings, string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "DxyqOpenData.Api.dll"), .. args])
         {
             WorkingDirectory = AppContext.BaseDirectory,
             RedirectStandardOutput = true,
@@ -35,23 +76,7 @@ public sealed class NodeProcess : IAsyncDisposable
         {
             info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        for (var deadline = DateTime.UtcNow.AddMinutes(3); DateTime.UtcNow < deadline && !process.HasExited; await Task.Delay(250))
-        {
-            try
-            {
-                // Ready includes the sensor bridge: sensors loaded and the broker subscription in place.
-                if ((await http.GetAsync($"http://127.0.0.1:{port}/health/ready")).IsSuccessStatusCode) return new NodeProcess(process);
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
-        }
-        if (!process.HasExited) process.Kill();
-        throw new InvalidOperationException($"the node process did not get ready (exit code {(process.HasExited ? process.ExitCode : -1)})");
+        return info;
     }
 
     /// <summary>SIGKILL: nothing is drained, stored or acknowledged on the way out.</summary>

@@ -123,7 +123,7 @@ public abstract class AlertSweepTests(DatabaseProvider provider)
                 {
                     Id = Guid.NewGuid(), UnitId = SupervisionNode.UnitA, InstrumentId = instrument.Id, SensorId = "sen-i2",
                     StartedAt = start.UtcDateTime, EndedAt = start.UtcDateTime.AddHours(hours), Hours = hours,
-                    Source = Api.Catalog.SessionSource.Sensor, EndReason = Api.Catalog.SessionEnd.StateChange,
+                    Source = Api.UsageSessions.SessionSource.Sensor, EndReason = Api.UsageSessions.SessionEnd.StateChange,
                 });
             }
             await db.SaveChangesAsync();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Data.Reference;
 using DxyqOpenData.Tests.Imports;
 using DxyqOpenData.Tests.Infrastructure;
 using Xunit.Abstractions;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace DxyqOpenData.Api.Catalog;
+namespace DxyqOpenData.Api.Data.Reference;
 
 public sealed record County(string Code, string Name, bool MountainCounty);
 

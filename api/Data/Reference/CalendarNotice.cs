@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace DxyqOpenData.Api.Catalog;
+namespace DxyqOpenData.Api.Data.Reference;
 
 /// <summary>A public holiday of a notice: its name and first and last day off.</summary>
 public sealed record Holiday(string Name, DateOnly From, DateOnly To);

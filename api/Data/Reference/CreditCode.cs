@@ -1,4 +1,4 @@
-namespace DxyqOpenData.Api.Catalog;
+namespace DxyqOpenData.Api.Data.Reference;
 
 /// <summary>统一社会信用代码 (GB 32100-2015): 18 characters, the last a mod-31 check character.</summary>
 public static class CreditCode

@@ -1,4 +1,4 @@
-namespace DxyqOpenData.Api.Catalog;
+namespace DxyqOpenData.Api.Data.Reference;
 
 /// <summary>A date a rule computed, and whether it counted days of a year the calendar does not hold.</summary>
 public readonly record struct CalendarDate(DateOnly Date, bool Provisional);

@@ -1,0 +1,6 @@
+namespace DxyqOpenData.Api.ServiceOfferings;
+
+public sealed class ReplicaServiceOffering : ServiceOffering
+{
+    public required string Node { get; set; }
+}
