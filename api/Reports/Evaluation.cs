@@ -1,4 +1,6 @@
 using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.Data.Reference;
+using DxyqOpenData.Api.Units;
 using DxyqOpenData.Api.Data;
 using Microsoft.EntityFrameworkCore;
 

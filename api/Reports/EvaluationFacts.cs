@@ -1,4 +1,6 @@
 using DxyqOpenData.Api.Catalog;
+using DxyqOpenData.Api.ServiceRecords;
+using DxyqOpenData.Api.Data.Reference;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.Supervision;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DxyqOpenData.Api.Data.Reference;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Security;

@@ -1,4 +1,5 @@
 using System.Data;
+using DxyqOpenData.Api.Data.Reference;
 using System.Data.Common;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Supervision;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DxyqOpenData.Api.Data.Reference;
 using System.Globalization;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;

@@ -1,4 +1,5 @@
 using System.Net;
+using DxyqOpenData.Api.Data.Reference;
 using System.Text.Json.Nodes;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
