@@ -1,5 +1,4 @@
 using System.Data;
-using DxyqOpenData.Api.Data.Reference;
 using System.Data.Common;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Supervision;
