@@ -24,12 +24,34 @@ public class NodeFactory(DatabaseProvider provider, IReadOnlyDictionary<string, 
     /// <summary>The node's clock (TimeProvider) when a test sets the time; the system clock otherwise.</summary>
     public TimeProvider? Clock { get; init; }
 
-    public string ConnectionString => _connectionString ??= provider switch
+    /// <summary>
+    /// Start on an empty database and migrate and load it, instead of on a copy of the run's template
+    /// (<see cref="DatabaseTemplates"/>): for tests of the migrations and the demo loader themselves.
+    /// </summary>
+    public bool FreshDatabase { get; init; }
+
+    public string ConnectionString => _connectionString ??= CreateDatabase();
+
+    private string CreateDatabase()
     {
-        DatabaseProvider.Sqlite => $"Data Source={_sqliteFile}",
-        DatabaseProvider.PostgreSql => TestPostgres.CreateDatabase(),
-        _ => throw new NotSupportedException($"No test server for {provider}."),
-    };
+        var template = FreshDatabase ? null : DatabaseTemplates.For(provider, Effective(settings), Clock);
+        return provider switch
+        {
+            DatabaseProvider.Sqlite => template is null ? $"Data Source={_sqliteFile}" : DatabaseTemplates.CopySqlite(template, _sqliteFile!),
+            DatabaseProvider.PostgreSql => TestPostgres.CreateDatabase(template: template),
+            _ => throw new NotSupportedException($"No test server for {provider}."),
+        };
+    }
+
+    private static Dictionary<string, string?> Effective(IReadOnlyDictionary<string, string?>? settings)
+    {
+        var effective = new Dictionary<string, string?>(Defaults, StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            effective[key] = value;
+        }
+        return effective;
+    }
 
     /// <summary>Settings every test node starts with; a test's own settings win.</summary>
     public static IReadOnlyDictionary<string, string?> Defaults { get; } = new Dictionary<string, string?>

@@ -16,15 +16,15 @@ public static class TestPostgres
             : throw new InvalidOperationException(
                 $"{EnvironmentVariable} is not set: run the tests with ./test.sh, which starts a throwaway PostgreSQL cluster.");
 
-    /// <summary>Creates an empty database and returns its connection string.</summary>
-    public static string CreateDatabase(string prefix = "dxyq_test")
+    /// <summary>Creates an empty database, or a copy of <paramref name="template"/>, and returns its connection string.</summary>
+    public static string CreateDatabase(string prefix = "dxyq_test", string? template = null)
     {
         var name = $"{prefix}_{Guid.NewGuid():N}"[..40];
         using (var connection = new NpgsqlConnection(ServerConnectionString))
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = $"CREATE DATABASE \"{name}\"";
+            command.CommandText = template is null ? $"CREATE DATABASE \"{name}\"" : $"CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"";
             command.ExecuteNonQuery();
         }
         return new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name }.ConnectionString;
