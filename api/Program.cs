@@ -20,6 +20,7 @@ var builder = WebApplication.CreateBuilder(hostArgs);
 AdminCommands.Configure(builder, command);
 
 builder.AddCatalogDatabase();
+builder.AddDemoData();
 builder.AddCatalogSecurity();
 builder.AddCatalogOData();
 builder.AddCatalogSwagger();

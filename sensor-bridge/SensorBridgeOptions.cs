@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace DxyqOpenData.SensorBridge;
 
 public enum BrokerMode
@@ -8,8 +10,8 @@ public enum BrokerMode
     External,
 }
 
-/// <summary>The <c>SensorBridge</c> configuration section.</summary>
-public sealed class SensorBridgeOptions
+/// <summary>The <c>SensorBridge</c> configuration section (checked when the host starts: a wrong value names its setting).</summary>
+public sealed class SensorBridgeOptions : IValidatableObject
 {
     public const string Section = "SensorBridge";
 
@@ -19,25 +21,45 @@ public sealed class SensorBridgeOptions
     public ExternalBrokerOptions External { get; set; } = new();
 
     /// <summary>Readings out of order by up to this much give the same sessions as in order; they are held this long.</summary>
+    [Range(0, 3600, ErrorMessage = "SensorBridge:ReorderWindowSeconds must be from {1} to {2}.")]
     public int ReorderWindowSeconds { get; set; } = 30;
     /// <summary>A reading stamped further than this ahead of the node's clock is dead-lettered.</summary>
+    [Range(0, 86400, ErrorMessage = "SensorBridge:MaxClockSkewSeconds must be from {1} to {2}.")]
     public int MaxClockSkewSeconds { get; set; } = 300;
+    [Range(1, 1000000, ErrorMessage = "SensorBridge:DeadLetterCapacity must be from {1} to {2}.")]
     public int DeadLetterCapacity { get; set; } = 1000;
     /// <summary>Messages waiting between the MQTT handler and the writer; when full the handler waits (back-pressure).</summary>
+    [Range(1, 10000000, ErrorMessage = "SensorBridge:ChannelCapacity must be from {1} to {2}.")]
     public int ChannelCapacity { get; set; } = 10_000;
     /// <summary>Messages per batch at most: one transaction each, so larger batches carry a busy stream further.</summary>
+    [Range(1, 1000000, ErrorMessage = "SensorBridge:BatchSize must be from {1} to {2}.")]
     public int BatchSize { get; set; } = 5000;
     /// <summary>How long a batch waits to fill; the bound on what batching adds to a reading's way to storage.</summary>
+    [Range(1, 60000, ErrorMessage = "SensorBridge:BatchDelayMilliseconds must be from {1} to {2}.")]
     public int BatchDelayMilliseconds { get; set; } = 250;
     /// <summary>
     /// A sensor's (and its instrument's) last-seen time is passed to the sink at most this often; a change of run state
     /// goes at once. 0: with every batch.
     /// </summary>
+    [Range(0, 86400, ErrorMessage = "SensorBridge:RunStateIntervalSeconds must be from {1} to {2}.")]
     public int RunStateIntervalSeconds { get; set; } = 5;
     /// <summary>How often the sensor list (formats, heartbeats, secrets) is reloaded from the host.</summary>
+    [Range(1, 86400, ErrorMessage = "SensorBridge:SensorReloadSeconds must be from {1} to {2}.")]
     public int SensorReloadSeconds { get; set; } = 60;
     /// <summary>Another vendor file instead of the embedded <c>Vendors/vendors.json</c>.</summary>
     public string? VendorsFile { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Embedded.Port is < 1 or > 65535)
+        {
+            yield return new ValidationResult("SensorBridge:Embedded:Port must be from 1 to 65535.");
+        }
+        if (External.Port is < 1 or > 65535)
+        {
+            yield return new ValidationResult("SensorBridge:External:Port must be from 1 to 65535.");
+        }
+    }
 }
 
 public sealed class EmbeddedBrokerOptions

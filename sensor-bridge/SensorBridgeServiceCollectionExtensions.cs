@@ -11,14 +11,15 @@ namespace DxyqOpenData.SensorBridge;
 public static class SensorBridgeServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the sensor bridge from the <c>SensorBridge</c> section unless <c>SensorBridge:Enabled</c> is false.
-    /// The host registers its <see cref="ISensorSink"/> (scoped is fine). The dead-letter store and the sensor
-    /// directory are registered either way, so the host can show them.
+    /// Adds the sensor bridge from the <c>SensorBridge</c> section unless <c>SensorBridge:Enabled</c> is false, and
+    /// returns the section's values. The host registers its <see cref="ISensorSink"/> (scoped is fine). The dead-letter
+    /// store and the sensor directory are registered either way, so the host can show them.
     /// </summary>
-    public static IServiceCollection AddSensorBridge(this IServiceCollection services, IConfiguration configuration)
+    public static SensorBridgeOptions AddSensorBridge(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection(SensorBridgeOptions.Section);
-        services.Configure<SensorBridgeOptions>(section);
+        services.AddOptions<SensorBridgeOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
+        // Whether the bridge runs decides what is registered, so it is read now.
         var settings = section.Get<SensorBridgeOptions>() ?? new SensorBridgeOptions();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -29,6 +30,6 @@ public static class SensorBridgeServiceCollectionExtensions
         services.TryAddSingleton<BridgeStatus>();
         services.TryAddSingleton(sp => AdapterRegistry.CreateDefault(sp.GetRequiredService<IOptions<SensorBridgeOptions>>().Value.VendorsFile));
         if (settings.Enabled) services.AddHostedService<SensorBridgeService>();
-        return services;
+        return settings;
     }
 }

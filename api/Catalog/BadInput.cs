@@ -45,17 +45,16 @@ internal static partial class BadInput
         {
             return OutOfRange(raw);
         }
-        if (e is NullReferenceException && e.TargetSite?.DeclaringType?.Namespace?.StartsWith("Microsoft.OData.UriParser", StringComparison.Ordinal) == true)
+        // The parser fell over (no words of its own) when an option, parsed alone by the library's public parser, fails too.
+        if (e is NullReferenceException && failing?.Invoke() is { } option)
         {
-            var expand = raw("$expand");
-            if (expand is not null && BareRef().IsMatch(expand))
+            if (option == "$expand" && raw("$expand") is { } expand && BareRef().IsMatch(expand))
             {
                 return new QueryRejectedException(
                     "$ref in $expand must follow a navigation property, as in $expand=instruments/$ref, or */$ref for every navigation property.",
                     "$expand");
             }
-            var option = failing?.Invoke();
-            return new QueryRejectedException($"The query cannot be parsed: {option ?? "a query option"} is malformed.", option);
+            return new QueryRejectedException($"The query cannot be parsed: {option} is malformed.", option);
         }
         return null;
     }

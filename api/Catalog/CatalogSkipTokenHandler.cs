@@ -1,3 +1,4 @@
+using DxyqOpenData.Api.Internals;
 using Microsoft.AspNetCore.OData.Formatter.Serialization;
 using System.Linq.Expressions;
 using Microsoft.AspNetCore.OData.Query;
@@ -50,7 +51,7 @@ internal sealed class CatalogSkipTokenHandler : DefaultSkipTokenHandler
     {
         OrderByClause? order;
         ComputeClause? compute;
-        if (context.ExpandedResource is not null && CurrentSelectItem?.GetValue(context) is ExpandedReferenceSelectItem expanded)
+        if (context.ExpandedResource is not null && ODataInternals.CurrentSelectItem(context) is ExpandedReferenceSelectItem expanded)
         {
             order = expanded.OrderByOption;
             compute = expanded.ComputeOption;
@@ -82,9 +83,6 @@ internal sealed class CatalogSkipTokenHandler : DefaultSkipTokenHandler
         _ => false,
     };
 
-    /// <summary>The expansion being written, for a nested next link (the setter and getter are internal).</summary>
-    private static readonly System.Reflection.PropertyInfo? CurrentSelectItem = typeof(ODataSerializerContext)
-        .GetProperty("CurrentSelectItem", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic);
 
     /// <summary>
     /// The next page as an offset: the library's own $skip link (<c>$skip</c> advanced by the page size, <c>$top</c>
@@ -120,17 +118,13 @@ internal sealed class CatalogSelectExpandBinder(IFilterBinder filterBinder, IOrd
 {
     protected override void BindOrderByProperties(QueryBinderContext context, Expression source, IEdmStructuredType structuredType, IList<NamedPropertyExpression> includedProperties, bool isSelectedAll)
     {
-        if (context is not null && OrderByClauses?.GetValue(context) is IEnumerable<OrderByClause> clauses
+        if (context is not null && ODataInternals.OrderByClauses(context) is { } clauses
             && !clauses.All(c => CatalogSkipTokenHandler.IsRowProperty(c.Expression)))
         {
             return;
         }
         base.BindOrderByProperties(context!, source, structuredType, includedProperties, isSelectedAll);
     }
-
-    /// <summary>The orderings the library passes to the binder (an internal property).</summary>
-    private static readonly System.Reflection.PropertyInfo? OrderByClauses = typeof(QueryBinderContext)
-        .GetProperty("OrderByClauses", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic);
 }
 
 /// <summary>
@@ -141,8 +135,6 @@ internal sealed class CatalogSelectExpandBinder(IFilterBinder filterBinder, IOrd
 /// </summary>
 internal static class StableOrder
 {
-    private static readonly System.Reflection.PropertyInfo OrderBy = typeof(ODataQueryOptions).GetProperty(nameof(ODataQueryOptions.OrderBy))!;
-
     public static void Ensure(ODataQueryOptions options)
     {
         if (options.OrderBy is not { } orderBy || options.Apply is not null || options.Compute is not null
@@ -168,6 +160,6 @@ internal static class StableOrder
         var raw = $"{orderBy.RawValue},{string.Join(',', missing)}";
         var parser = new ODataQueryOptionParser(options.Context.Model, options.Context.ElementType, options.Context.NavigationSource,
             new Dictionary<string, string> { ["$orderby"] = raw }, options.Context.RequestContainer);
-        OrderBy.SetValue(options, new OrderByQueryOption(raw, options.Context, parser));
+        ODataInternals.SetOrderBy(options, new OrderByQueryOption(raw, options.Context, parser));
     }
 }

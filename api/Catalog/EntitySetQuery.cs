@@ -1,7 +1,9 @@
 using System.Text.Json;
+using DxyqOpenData.Api.Internals;
 using Microsoft.AspNetCore.OData;
 using Microsoft.AspNetCore.OData.Abstracts;
 using Microsoft.AspNetCore.OData.Edm;
+using Microsoft.AspNetCore.OData.Formatter.Value;
 using Microsoft.AspNetCore.OData.Query;
 using Microsoft.AspNetCore.OData.Query.Expressions;
 using Microsoft.AspNetCore.OData.Query.Validator;
@@ -31,6 +33,9 @@ internal sealed class EntitySetQuery
     public string? RawFilter { get; init; }
     public string? RawOrderBy { get; init; }
     public required LeanPages.EntityShape Shape { get; init; }
+
+    /// <summary>The select/expand the rows are projected with by the library (<see cref="Project"/>); null when they are read as entities.</summary>
+    public SelectExpandClause? Projection { get; init; }
     private IServiceProvider Route { get; init; } = null!;
 
     /// <summary>The settings <c>/odata</c> applies queries with.</summary>
@@ -53,6 +58,8 @@ internal sealed class EntitySetQuery
         RestrictedProperties.RejectInQuery([("$filter", options.GetValueOrDefault("$filter")), ("$orderby", options.GetValueOrDefault("$orderby"))]);
 
         var context = new ODataQueryContext(model, clrType, new ODataPath(new EntitySetSegment(entitySet)));
+        // The route's services, as a request's context has them: nested options are validated with its configuration.
+        ODataInternals.SetRequestContainer(context, route);
         // What AddOData(EnableQueryFeatures) allows on the route, as the options' own validators read it.
         var allowed = services.GetRequiredService<IOptions<ODataOptions>>().Value.QueryConfigurations;
         context.DefaultQueryConfigurations.EnableFilter = allowed.EnableFilter;
@@ -80,12 +87,17 @@ internal sealed class EntitySetQuery
                 o => o.Validate(limits), o => o.SelectExpandClause);
         }
         BadInput.RejectDivisionByZero([(filter?.FilterClause, "$filter"), (orderBy?.OrderByClause, "$orderby"), (selectExpand?.SelectExpandClause, "$expand")]);
-        var shape = LeanPages.ShapeOf(model, entitySet, selectExpand?.SelectExpandClause)
-            ?? throw new QueryRejectedException("$expand takes single-valued navigation properties here, without nested query options other than $select.", "$expand");
+        // Entities as read (to-one expansions included), or, for what only the library's projection gives (collections,
+        // nested options), its projected rows.
+        var clause = selectExpand?.SelectExpandClause;
+        var shape = LeanPages.ShapeOf(model, entitySet, clause);
+        var projected = shape is null ? LeanPages.ProjectedShapeOf(model, entitySet, clause) : null;
         return new EntitySetQuery
         {
             Model = model, EntitySet = entitySet, ClrType = clrType, Filter = filter?.FilterClause, OrderBy = orderBy?.OrderByClause,
-            RawFilter = rawFilter, RawOrderBy = rawOrderBy, Shape = shape, Route = route,
+            RawFilter = rawFilter, RawOrderBy = rawOrderBy, Route = route,
+            Shape = shape ?? projected ?? throw new QueryRejectedException("$expand takes no nested $count or $levels here.", "$expand"),
+            Projection = projected is null ? null : clause,
         };
     }
 
@@ -115,6 +127,19 @@ internal sealed class EntitySetQuery
     /// <summary>The <c>$orderby</c> applied by the library's order binder.</summary>
     public IQueryable<T> ApplyOrderBy<T>(IQueryable<T> source) => OrderBy is null ? source
         : (IQueryable<T>)(Route.GetService<IOrderByBinder>() ?? new OrderByBinder()).ApplyBind(source, OrderBy, new QueryBinderContext(Model, Settings, ClrType), false);
+
+    /// <summary>
+    /// The rows projected by <c>/odata</c>'s select/expand binder with <c>/odata</c>'s settings (nested collections cut
+    /// at its page size), as the library's <see cref="IEdmEntityObject"/> wrappers.
+    /// </summary>
+    public IQueryable<object> Project<T>(IQueryable<T> source) =>
+        (IQueryable<object>)Route.GetRequiredService<ISelectExpandBinder>().ApplyBind(source, Projection!,
+            new QueryBinderContext(Model, ProjectionSettings, ClrType) { NavigationSource = EntitySet });
+
+    private static readonly ODataQuerySettings ProjectionSettings = new()
+    {
+        HandleNullPropagation = HandleNullPropagationOption.False, TimeZone = TimeZoneInfo.Utc, PageSize = CatalogQueryAttribute.DefaultPageSize,
+    };
 
     /// <summary>One entity as <c>/odata</c> writes it in a minimal-metadata page.</summary>
     public void WriteEntity(Utf8JsonWriter writer, object entity) =>

@@ -7,10 +7,12 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Internals;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OData.Edm;
 using Microsoft.AspNetCore.OData.Extensions;
 using Microsoft.AspNetCore.OData.Formatter.Serialization;
+using Microsoft.AspNetCore.OData.Formatter.Value;
 using Microsoft.AspNetCore.OData.Query;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
@@ -134,6 +136,14 @@ internal static class LeanPages
     internal static EntityShape? ShapeOf(IEdmModel model, IEdmEntitySet set, SelectExpandClause? clause) =>
         Shape(model, set.EntityType, set, clause, nested: false, hideRestricted: true);
 
+    /// <summary>
+    /// The shape of rows the library's select/expand binder projected (<see cref="IEdmEntityObject"/> wrappers): any
+    /// expansion it projects — collections, nested ones, with nested <c>$filter</c>, <c>$orderby</c>, <c>$top</c>,
+    /// <c>$skip</c> — for an anonymous reader; null for what the writer does not write (nested <c>$count</c>, <c>$levels</c>, …).
+    /// </summary>
+    internal static EntityShape? ProjectedShapeOf(IEdmModel model, IEdmEntitySet set, SelectExpandClause? clause) =>
+        Shape(model, set.EntityType, set, clause, nested: false, hideRestricted: true, projected: true);
+
     /// <summary>The writer options of the lean pages (UTF-8 as it is, as OData writes it).</summary>
     internal static JsonWriterOptions Writer => WriterOptions;
 
@@ -243,16 +253,9 @@ internal static class LeanPages
             TimeZone = http.GetTimeZoneInfo(),
         };
         // What the library's formatter fills in for its own serializer context (the setters are internal).
-        SerializerQueryOptions.SetValue(context, request.Options);
-        if (SerializerQueryContext?.CanWrite == true)
-        {
-            SerializerQueryContext.SetValue(context, request.Options.Context);
-        }
+        ODataInternals.SetQueryOptions(context, request.Options);
         return http.GetRouteServices().GetRequiredService<SkipTokenHandler>().GenerateNextPageLink(new Uri(Microsoft.AspNetCore.Http.Extensions.UriHelper.GetEncodedUrl(http)), request.PageSize, last, context)?.AbsoluteUri;
     }
-
-    private static readonly PropertyInfo SerializerQueryOptions = typeof(ODataSerializerContext).GetProperty(nameof(ODataSerializerContext.QueryOptions))!;
-    private static readonly PropertyInfo? SerializerQueryContext = typeof(ODataSerializerContext).GetProperty("QueryContext", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic);
 
     private sealed class PageResult<T>(Request request, long? count, List<T> rows, string? nextLink) : IActionResult where T : class
     {
@@ -307,13 +310,18 @@ internal static class LeanPages
     /// <summary>One entity as the library writes it in a minimal-metadata page (ETag, the shape's properties and expansions).</summary>
     internal static void WriteEntity(Utf8JsonWriter writer, EntityShape shape, object entity, Microsoft.AspNetCore.OData.Abstracts.IETagHandler etags, TimeZoneInfo timeZone)
     {
+        // An entity, or the library's projection of one (its selected and auto-selected properties, by EDM name).
+        var projected = entity as IEdmEntityObject;
+        object? Read(string name, Func<object, object?> getter) =>
+            projected is null ? getter(entity) : projected.TryGetPropertyValue(name, out var value) ? value : null;
+
         writer.WriteStartObject();
         if (shape.Plan.ETagProperties.Count > 0)
         {
             var values = new Dictionary<string, object?>(shape.Plan.ETagProperties.Count);
             foreach (var property in shape.Plan.ETagProperties)
             {
-                values[property.Name] = property.Getter(entity);
+                values[property.Name] = Read(property.Name, property.Getter);
             }
             if (etags.CreateETag(values, timeZone) is { } etag)
             {
@@ -323,12 +331,22 @@ internal static class LeanPages
         foreach (var property in shape.Properties)
         {
             writer.WritePropertyName(property.EncodedName);
-            property.Write(writer, property.Getter(entity));
+            property.Write(writer, Read(property.Name, property.Getter));
         }
         foreach (var (navigation, nested) in shape.Expansions)
         {
             writer.WritePropertyName(navigation.EncodedName);
-            if (navigation.Getter(entity) is { } target)
+            var target = Read(navigation.Name, navigation.Getter);
+            if (navigation.IsCollection)
+            {
+                writer.WriteStartArray();
+                foreach (var item in (System.Collections.IEnumerable?)target ?? Array.Empty<object>())
+                {
+                    WriteEntity(writer, nested, item, etags, timeZone);
+                }
+                writer.WriteEndArray();
+            }
+            else if (target is not null)
             {
                 WriteEntity(writer, nested, target, etags, timeZone);
             }
@@ -427,7 +445,8 @@ internal static class LeanPages
     }
 
     /// <summary>The shape for a select/expand clause, or null when it holds anything the lean writer does not write.</summary>
-    private static EntityShape? Shape(IEdmModel model, IEdmEntityType type, IEdmNavigationSource? source, SelectExpandClause? clause, bool nested, bool hideRestricted)
+    private static EntityShape? Shape(IEdmModel model, IEdmEntityType type, IEdmNavigationSource? source, SelectExpandClause? clause, bool nested, bool hideRestricted,
+        bool projected = false)
     {
         if (TypePlans.GetOrAdd((type, source), static (key, model) => TypePlan.For(model, key.Type, key.Source), model) is not { } plan)
         {
@@ -453,14 +472,17 @@ internal static class LeanPages
                             (selected ??= new HashSet<string>(StringComparer.Ordinal)).Add(property.Name);
                         }
                         break;
-                    case ExpandedNavigationSelectItem expand when !nested && expand.GetType() == typeof(ExpandedNavigationSelectItem)
+                    // Lean rows are entities with their to-one navigations included; projected rows are the library's
+                    // projection, which applies the nested options itself.
+                    case ExpandedNavigationSelectItem expand when (projected || !nested) && expand.GetType() == typeof(ExpandedNavigationSelectItem)
                         && expand.PathToNavigationProperty.Count == 1 && expand.PathToNavigationProperty.FirstSegment is NavigationPropertySegment { NavigationProperty: var navigation }
-                        && !navigation.Type.IsCollection() && expand.FilterOption is null && expand.OrderByOption is null && expand.TopOption is null
-                        && expand.SkipOption is null && expand.CountOption is null && expand.SearchOption is null && expand.LevelsOption is null
+                        && (projected || (!navigation.Type.IsCollection() && expand.FilterOption is null && expand.OrderByOption is null && expand.TopOption is null
+                            && expand.SkipOption is null))
+                        && expand.CountOption is null && expand.SearchOption is null && expand.LevelsOption is null
                         && expand.ComputeOption is null && expand.ApplyOption is null
                         && plan.Navigations.TryGetValue(navigation.Name, out var navigationPlan):
                         var target = expand.NavigationSource ?? source?.FindNavigationTarget(navigation);
-                        if (Shape(model, navigation.ToEntityType(), target, expand.SelectAndExpand, nested: true, hideRestricted) is not { } nestedShape
+                        if (Shape(model, navigation.ToEntityType(), target, expand.SelectAndExpand, nested: true, hideRestricted, projected) is not { } nestedShape
                             || expansions.Any(e => e.Item1.Name == navigation.Name))
                         {
                             return null;
@@ -528,19 +550,20 @@ internal static class LeanPages
                 }
             }
             var navigations = new Dictionary<string, NavigationPlan>(StringComparer.Ordinal);
-            foreach (var navigation in type.NavigationProperties().Where(n => !n.Type.IsCollection()))
+            foreach (var navigation in type.NavigationProperties())
             {
                 var clrName = model.GetClrPropertyName(navigation) ?? navigation.Name;
                 if (clrType.GetProperty(clrName) is { CanRead: true } clrProperty)
                 {
-                    navigations[navigation.Name] = new NavigationPlan(navigation.Name, clrName, JsonEncodedText.Encode(navigation.Name, WriterOptions.Encoder), CompileGetter(clrType, clrProperty));
+                    navigations[navigation.Name] = new NavigationPlan(navigation.Name, clrName, JsonEncodedText.Encode(navigation.Name, WriterOptions.Encoder),
+                        CompileGetter(clrType, clrProperty), navigation.Type.IsCollection());
                 }
             }
             return new TypePlan { Properties = properties, ETagProperties = etag, Navigations = navigations };
         }
     }
 
-    internal sealed record NavigationPlan(string Name, string ClrName, JsonEncodedText EncodedName, Func<object, object?> Getter);
+    internal sealed record NavigationPlan(string Name, string ClrName, JsonEncodedText EncodedName, Func<object, object?> Getter, bool IsCollection);
 
     internal sealed record PropertyPlan(string Name, JsonEncodedText EncodedName, Func<object, object?> Getter, Action<Utf8JsonWriter, object?> Write)
     {

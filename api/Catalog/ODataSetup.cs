@@ -1,3 +1,5 @@
+using DxyqOpenData.Api.Internals;
+using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.ApplicationModels;
@@ -18,7 +20,9 @@ public static class ODataSetup
 
     public static IHostApplicationBuilder AddCatalogOData(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(new LeanPagesSwitch(builder.Configuration.GetValue("OData:LeanPages", true)));
+        // The library's internal members this node uses: a version without one stops the node here, naming it.
+        ODataInternals.Verify();
+        builder.Services.AddSingleton(new LeanPagesSwitch(builder.AddSettings<ODataSettings>("OData").LeanPages));
         builder.Services.AddControllers(o => o.Conventions.Add(new MetadataIsPublic()))
             .AddOData(o =>
             {

@@ -1,4 +1,6 @@
+using System.ComponentModel.DataAnnotations;
 using System.Data.Common;
+using DxyqOpenData.Api.Operations;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -8,12 +10,21 @@ namespace DxyqOpenData.Api.Data;
 public enum DatabaseProvider { Sqlite, PostgreSql, SqlServer }
 
 /// <summary>The <c>Database</c> section: which provider, where, and whether to migrate at start-up.</summary>
-public sealed class DatabaseOptions
+public sealed class DatabaseOptions : IValidatableObject
 {
+    [EnumDataType(typeof(DatabaseProvider), ErrorMessage = "Database:Provider must be Sqlite, PostgreSql or SqlServer.")]
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
     /// <summary>Defaults to a SQLite file under ./data/.</summary>
     public string? ConnectionString { get; set; }
     public bool MigrateOnStartup { get; set; } = true;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Provider != DatabaseProvider.Sqlite && string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            yield return new ValidationResult($"Database:ConnectionString is required for provider {Provider}.", [nameof(ConnectionString)]);
+        }
+    }
 
     public string EffectiveConnectionString => ConnectionString is { Length: > 0 } cs
         ? cs
@@ -26,8 +37,7 @@ public static class DatabaseSetup
 {
     public static IHostApplicationBuilder AddCatalogDatabase(this IHostApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection("Database").Get<DatabaseOptions>() ?? new DatabaseOptions();
-        builder.Services.AddSingleton(options);
+        var options = builder.AddSettings<DatabaseOptions>("Database");
         switch (options.Provider)
         {
             case DatabaseProvider.Sqlite:

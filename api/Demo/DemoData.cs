@@ -1,3 +1,4 @@
+using DxyqOpenData.Api.Operations;
 using System.Diagnostics;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
@@ -16,10 +17,17 @@ namespace DxyqOpenData.Api.Demo;
 /// </summary>
 public static class DemoData
 {
+    /// <summary>The <c>Demo</c> settings (<see cref="DemoOptions"/>).</summary>
+    public static IHostApplicationBuilder AddDemoData(this IHostApplicationBuilder builder)
+    {
+        builder.AddSettings<DemoOptions>("Demo");
+        return builder;
+    }
+
     public static async Task LoadIfEmptyAsync(IServiceProvider services, CancellationToken cancellationToken = default)
     {
         var configuration = services.GetRequiredService<IConfiguration>();
-        var options = configuration.GetSection("Demo").Get<DemoOptions>() ?? new DemoOptions();
+        var options = services.GetRequiredService<DemoOptions>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DemoData).FullName!);
         if (!options.Enabled)
         {

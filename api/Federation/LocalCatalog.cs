@@ -11,9 +11,11 @@ using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.ServiceOfferings;
 using DxyqOpenData.Federation;
 using Microsoft.AspNetCore.OData.Edm;
+using Microsoft.AspNetCore.OData.Formatter.Value;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.OData;
+using Microsoft.OData.Edm;
 using Microsoft.OData.UriParser;
 
 namespace DxyqOpenData.Api.Federation;
@@ -168,7 +170,15 @@ public sealed class LocalCatalog(CatalogDbContext db, IServiceProvider services,
             (node == localNode ? localIds : replicaIds).AddRange(ids);
         }
         var fetches = new List<Task<List<(string Node, Guid Id, object Row)>>>();
-        if (localIds.Count > 0)
+        if (localIds.Count > 0 && query.Projection is not null)
+        {
+            // Collections and nested options: the library's projection of the rows, as /odata runs it.
+            var rows = query.Project(local(await contexts.GetAsync(fetches.Count, cancel)).AsNoTracking().Where(KeyIn<T>(localIds)));
+            var key = query.EntitySet.EntityType.Key().Single().Name;
+            fetches.Add(Task.Run(async () => (await rows.ToListAsync(cancel))
+                .Select(r => (localNode, ((IEdmEntityObject)r).TryGetPropertyValue(key, out var id) ? (Guid)id : Guid.Empty, r)).ToList(), cancel));
+        }
+        else if (localIds.Count > 0)
         {
             var rows = local(await contexts.GetAsync(fetches.Count, cancel)).AsNoTracking().Where(KeyIn<T>(localIds));
             foreach (var (navigation, _) in query.Shape.Expansions)

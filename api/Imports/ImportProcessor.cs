@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Threading.Channels;
 using DxyqOpenData.Api.Data;
@@ -9,15 +10,19 @@ namespace DxyqOpenData.Api.Imports;
 public sealed class ImportOptions
 {
     /// <summary>Largest file accepted, in bytes (default 20 MiB).</summary>
+    [Range(1024L, long.MaxValue, ErrorMessage = "Imports:MaxBytes must be at least {1}.")]
     public long MaxBytes { get; set; } = 20 * 1024 * 1024;
     /// <summary>Most data rows in one file (default 50,000).</summary>
+    [Range(1, 10_000_000, ErrorMessage = "Imports:MaxRows must be from {1} to {2}.")]
     public int MaxRows { get; set; } = 50_000;
     /// <summary>Imports waiting in memory for the worker; beyond it an upload waits (its job is already stored).</summary>
+    [Range(1, 100_000, ErrorMessage = "Imports:QueueCapacity must be from {1} to {2}.")]
     public int QueueCapacity { get; set; } = 100;
     /// <summary>
     /// Days an uploaded file is kept after its import finished (default 30); then its bytes are dropped and only the
     /// results stay. 0 drops a file as soon as its import finishes.
     /// </summary>
+    [Range(0, 36_500, ErrorMessage = "Imports:FileRetentionDays must be from {1} to {2}.")]
     public int FileRetentionDays { get; set; } = 30;
 }
 

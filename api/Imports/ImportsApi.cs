@@ -1,3 +1,4 @@
+using DxyqOpenData.Api.Operations;
 using System.Text.Json;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
@@ -51,8 +52,7 @@ public static class ImportsApi
 
     public static IHostApplicationBuilder AddImports(this IHostApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection("Imports").Get<ImportOptions>() ?? new ImportOptions();
-        builder.Services.AddSingleton(options);
+        builder.AddSettings<ImportOptions>("Imports");
         builder.Services.AddSingleton<ImportQueue>();
         builder.Services.AddHostedService<ImportProcessor>();
         builder.Services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.RequireAuthenticatedUser().RequireAssertion(c =>

@@ -1,5 +1,6 @@
 using DxyqOpenData.Api.Datasets;
 using DxyqOpenData.Api.Instruments;
+using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Security;
 using DxyqOpenData.Api.Sensors;
 using DxyqOpenData.Api.ServiceOfferings;
@@ -39,7 +40,7 @@ public static class PushApi
 {
     public static IHostApplicationBuilder AddPush(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(builder.Configuration.GetSection("Push").Get<PushOptions>() ?? new PushOptions());
+        builder.AddSettings<PushOptions>("Push");
         builder.Services.AddSingleton<PushHooks>();
         builder.Services.AddScoped<IdempotencyKeys>();
         builder.Services.AddScoped<PushService>();

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.ComponentModel.DataAnnotations;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -9,12 +10,15 @@ namespace DxyqOpenData.Api.Push;
 public sealed class PushOptions
 {
     /// <summary>Items per request (<c>Push:MaxItems</c>).</summary>
+    [Range(1, 1_000_000, ErrorMessage = "Push:MaxItems must be from {1} to {2}.")]
     public int MaxItems { get; set; } = 10_000;
 
     /// <summary>Request body size in bytes (<c>Push:MaxBytes</c>).</summary>
+    [Range(1024L, long.MaxValue, ErrorMessage = "Push:MaxBytes must be at least {1}.")]
     public long MaxBytes { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>How long an <c>Idempotency-Key</c> is remembered (<c>Push:IdempotencyKeyLifetime</c>).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00", ErrorMessage = "Push:IdempotencyKeyLifetime must be from {1} to {2}.")]
     public TimeSpan IdempotencyKeyLifetime { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
@@ -22,6 +26,7 @@ public sealed class PushOptions
     /// after that (the push's node died, or the push is still running) the key can be used again, and a push still
     /// running past it is not committed.
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Push:IdempotencyKeyReservationTimeout must be from {1} to {2}.")]
     public TimeSpan IdempotencyKeyReservationTimeout { get; set; } = TimeSpan.FromMinutes(5);
 }
 

@@ -28,16 +28,12 @@ internal abstract class RowWriter<T> : IAsyncDisposable where T : class
     public abstract ValueTask DisposeAsync();
 
     /// <summary>
-    /// The fastest writer the database has: on PostgreSQL one binary COPY (<see cref="PostgresRowCopier"/>), on SQLite one
-    /// prepared single-row INSERT (<see cref="SqliteRowInserter"/>), both with EF's own column types and value converters;
-    /// otherwise (SQL Server) the rows are collected and go in as linq2db multi-row INSERTs when completed.
+    /// The fastest writer the database has: on SQLite one prepared single-row INSERT (<see cref="SqliteRowInserter"/>,
+    /// with EF's own column types and value converters); otherwise the rows of each flush go in through linq2db's bulk
+    /// copy, which reads the same from the EF model — one binary COPY per flush on PostgreSQL, multi-row INSERTs on SQL Server.
     /// </summary>
     public static async Task<RowWriter<T>> BeginAsync(CatalogDbContext db, CancellationToken cancellationToken)
     {
-        if (db.Database.IsNpgsql() && PostgresRowCopier.Supports<T>(db))
-        {
-            return await PostgresRowCopier.BeginAsync<T>(db, cancellationToken);
-        }
         if (db.Database.IsSqlite() && SqliteRowInserter.Supports<T>(db))
         {
             return await SqliteRowInserter.BeginAsync<T>(db, cancellationToken);
@@ -61,11 +57,10 @@ internal abstract class RowWriter<T> : IAsyncDisposable where T : class
         {
             if (_rows.Count > 0)
             {
-                var options = new BulkCopyOptions
-                {
-                    BulkCopyType = db.Database.IsNpgsql() ? BulkCopyType.ProviderSpecific : BulkCopyType.MultipleRows,
-                    MaxBatchSize = 1_000,
-                };
+                // One COPY per flush on PostgreSQL (its foreign-key checks run when it ends); 1,000-row INSERTs elsewhere.
+                var options = db.Database.IsNpgsql()
+                    ? new BulkCopyOptions { BulkCopyType = BulkCopyType.ProviderSpecific }
+                    : new BulkCopyOptions { BulkCopyType = BulkCopyType.MultipleRows, MaxBatchSize = 1_000 };
                 await db.BulkCopyAsync(options, _rows, cancellationToken);
                 _rows.Clear();
             }

@@ -1,3 +1,4 @@
+using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Security.ClientAssertions;
 using Microsoft.EntityFrameworkCore;
@@ -17,8 +18,8 @@ public static class TokenServer
 
     public static IHostApplicationBuilder AddCatalogSecurity(this IHostApplicationBuilder builder)
     {
-        var auth = AuthOptions.From(builder.Configuration);
-        builder.Services.AddSingleton(auth);
+        var nodeCode = (builder.Configuration["Node:Code"] ?? "ZJ").ToLowerInvariant();
+        var auth = builder.AddSettings<AuthOptions>("Auth", o => o.Audience ??= $"dxyq-{nodeCode}");
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SigningKeyStore>();
 

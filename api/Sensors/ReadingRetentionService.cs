@@ -7,11 +7,9 @@ namespace DxyqOpenData.Api.Sensors;
 /// Purges raw sensor readings older than <c>SensorBridge:ReadingRetentionDays</c> (default 30; 0 keeps them for ever),
 /// once shortly after start and then every hour. Sessions and daily rollups are kept.
 /// </summary>
-internal sealed class ReadingRetentionService(IServiceScopeFactory scopes, IConfiguration configuration, TimeProvider clock, ILogger<ReadingRetentionService> logger)
+internal sealed class ReadingRetentionService(IServiceScopeFactory scopes, ReadingRetentionOptions options, TimeProvider clock, ILogger<ReadingRetentionService> logger)
     : BackgroundService
 {
-    public const int DefaultRetentionDays = 30;
-
     private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -40,7 +38,7 @@ internal sealed class ReadingRetentionService(IServiceScopeFactory scopes, IConf
     /// <summary>Deletes the readings past retention; returns how many.</summary>
     public async Task<int> PurgeAsync(CancellationToken cancellationToken)
     {
-        var days = configuration.GetValue("SensorBridge:ReadingRetentionDays", DefaultRetentionDays);
+        var days = options.ReadingRetentionDays;
         if (days <= 0) return 0;
         var cutoff = clock.GetUtcNow().UtcDateTime.AddDays(-days);
         await using var scope = scopes.CreateAsyncScope();

@@ -12,11 +12,12 @@ public static class SensorBridgeSetup
     {
         // Registered even when SensorBridge:Enabled is false, which leaves only the hosted service out.
         builder.Services.AddScoped<ISensorSink, SensorSink>();
-        builder.Services.AddSensorBridge(builder.Configuration);
+        var bridge = builder.Services.AddSensorBridge(builder.Configuration);
         // Raw readings past retention are purged whether or not this node runs the bridge (another may write them).
+        builder.AddSettings<ReadingRetentionOptions>(SensorBridgeOptions.Section);
         builder.Services.AddSingleton<ReadingRetentionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReadingRetentionService>());
-        if (builder.Configuration.GetValue($"{SensorBridgeOptions.Section}:Enabled", true))
+        if (bridge.Enabled)
         {
             SensorBridgeMetricsExporter.EnsureStarted();
             builder.Services.AddHealthChecks()

@@ -1,7 +1,9 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace DxyqOpenData.Api.Supervision;
 
 /// <summary>The <c>Supervision</c> section: the sweep's schedule and the rules' settings (docs/supervision.md).</summary>
-public sealed class SupervisionOptions
+public sealed class SupervisionOptions : IValidatableObject
 {
     public SweepOptions Sweep { get; set; } = new();
 
@@ -22,8 +24,11 @@ public sealed class SupervisionOptions
         public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
     }
 
-    /// <summary>The values that would make the sweep misbehave, by setting name.</summary>
-    public IEnumerable<string> Problems()
+    /// <summary>The values that would make the sweep misbehave, each named by its setting.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        Problems().Select(p => new ValidationResult(p));
+
+    private IEnumerable<string> Problems()
     {
         if (Sweep.Interval < TimeSpan.FromSeconds(1))
         {

@@ -11,12 +11,7 @@ public static class SupervisionSetup
 {
     public static IHostApplicationBuilder AddSupervision(this IHostApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection("Supervision").Get<SupervisionOptions>() ?? new SupervisionOptions();
-        if (options.Problems().ToList() is { Count: > 0 } problems)
-        {
-            throw new InvalidOperationException(string.Join(" ", problems));
-        }
-        builder.Services.AddSingleton(options);
+        var options = builder.AddSettings<SupervisionOptions>("Supervision");
         builder.Services.AddLeases();
         builder.Services.AddSingleton<SweepGate>();
         builder.Services.AddScoped<AlertSweep>();

@@ -1,3 +1,4 @@
+using DxyqOpenData.Api.Operations;
 using System.IO.Compression;
 using System.Text.Json;
 using DxyqOpenData.Api.Catalog;
@@ -22,7 +23,7 @@ public static class VouchersApi
 
     public static IHostApplicationBuilder AddVouchers(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(builder.Configuration.GetSection("Vouchers").Get<VoucherOptions>() ?? new VoucherOptions());
+        builder.AddSettings<VoucherOptions>("Vouchers");
         builder.Services.AddScoped<ReconciliationService>();
         return builder;
     }

@@ -1,0 +1,92 @@
+using System.Globalization;
+using DxyqOpenData.Api.Data;
+using DxyqOpenData.Tests.Infrastructure;
+
+namespace DxyqOpenData.Tests.Operations;
+
+/// <summary>
+/// A wrong configuration value stops the node at start with a message naming the setting: for several settings of
+/// several sections, generated wrong values (below the lowest allowed, above the highest, text that is no number or
+/// duration, a relative issuer) each fail the start, and the failure names <c>Section:Setting</c>. A right value
+/// starts the node.
+/// </summary>
+public sealed class SettingsTests
+{
+    private sealed record Setting(string Name, Func<Random, string> Wrong);
+
+    private static string Int(Random r, int min, int max) => r.Next(4) switch
+    {
+        0 => (min - 1 - r.Next(1000)).ToString(CultureInfo.InvariantCulture),
+        1 => ((long)max + 1 + r.Next(1000)).ToString(CultureInfo.InvariantCulture),
+        2 => $"{r.Next(10, 99)}x",
+        _ => "many",
+    };
+
+    private static string Duration(Random r, bool zeroIsWrong) => r.Next(zeroIsWrong ? 4 : 3) switch
+    {
+        0 => $"-00:00:{r.Next(1, 59):00}",
+        1 => $"{r.Next(4000, 9000)}.00:00:00",
+        2 => $"{r.Next(2, 9)} minutes",
+        _ => "00:00:00",
+    };
+
+    private static readonly Setting[] Settings =
+    [
+        new("Push:MaxItems", r => Int(r, 1, 1_000_000)),
+        new("Push:IdempotencyKeyLifetime", r => Duration(r, zeroIsWrong: true)),
+        new("Imports:MaxRows", r => Int(r, 1, 10_000_000)),
+        new("Imports:FileRetentionDays", r => Int(r, 0, 36_500)),
+        new("Vouchers:MaxLines", r => Int(r, 1, 10_000_000)),
+        new("Demo:Scale", r => r.Next(2) == 0 ? "0" : $"{r.Next(101, 999)}.5"),
+        new("Supervision:Sweep:Interval", r => r.Next(2) == 0 ? "00:00:00" : $"-00:{r.Next(1, 59):00}:00"),
+        new("Supervision:DefaultRatedHoursPerYear", r => r.Next(2) == 0 ? "0" : $"{r.Next(8785, 20000)}"),
+        new("Auth:Issuer", r => $"/relative/{r.Next(100)}"),
+        new("Auth:AccessTokenLifetime", r => Duration(r, zeroIsWrong: true)),
+        new("SensorBridge:BatchSize", r => Int(r, 1, 1_000_000)),
+        new("SensorBridge:ReadingRetentionDays", r => Int(r, 0, 36_500)),
+    ];
+
+    [Fact]
+    public void A_wrong_value_stops_the_node_naming_the_setting()
+    {
+        var random = new Random(61206);
+        foreach (var setting in Settings)
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var value = setting.Wrong(random);
+                using var node = new NodeFactory(DatabaseProvider.Sqlite, new Dictionary<string, string?> { [setting.Name] = value });
+                var failure = Record.Exception(() => node.CreateClient());
+                Assert.True(failure is not null, $"{setting.Name}={value}: the node started");
+                var messages = string.Join(" | ", Chain(failure));
+                Assert.True(messages.Contains(setting.Name, StringComparison.Ordinal), $"{setting.Name}={value}: {messages}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Right_values_start_the_node()
+    {
+        using var node = new NodeFactory(DatabaseProvider.Sqlite, new Dictionary<string, string?>
+        {
+            ["Push:MaxItems"] = "20000", ["Auth:Issuer"] = "https://dxyq.example.org/", ["Supervision:Sweep:Interval"] = "00:05:00",
+            ["SensorBridge:ReadingRetentionDays"] = "0", ["Imports:FileRetentionDays"] = "0",
+        });
+        Assert.NotNull(node.CreateClient());
+    }
+
+    private static IEnumerable<string> Chain(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            yield return x.Message;
+            if (x is AggregateException aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions.SelectMany(Chain))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+}
