@@ -13,6 +13,8 @@ log() { printf '== %s\n' "$*"; }
 missing=()
 [ -x "$(pg_bin)/initdb" ] 2>/dev/null || missing+=(postgresql-15)
 command -v chromium >/dev/null || missing+=(chromium)
+# A Chinese font: the printable reports (purchase review) are rendered in Chromium to an A4 PDF by the tests.
+fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-zenhei)
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)

@@ -5,7 +5,7 @@ namespace DxyqOpenData.Api.Catalog;
 /// </summary>
 public static class ProblemTypes
 {
-    private const string Prefix = "urn:dxyq:problem:";
+    public const string Prefix = "urn:dxyq:problem:";
 
     public const string NotFound = Prefix + "not-found";
     public const string Unauthorized = Prefix + "unauthorized";
@@ -15,4 +15,5 @@ public static class ProblemTypes
     public const string PayloadTooLarge = Prefix + "payload-too-large";
     public const string UnsupportedMediaType = Prefix + "unsupported-media-type";
     public const string ServerError = Prefix + "server-error";
+    public const string BelowReviewThreshold = Prefix + "below-review-threshold";
 }

@@ -18,6 +18,7 @@ internal sealed class TagDescriptionsDocumentFilter : IDocumentFilter
         ["Schemas"] = "共享数据标准: the shared, versioned JSON Schemas (draft-07) every exchanged document follows.",
         ["Sensors"] = "物联网传感器: the sensor bridge's administration (dead letters).",
         ["Vouchers"] = "创新券: voucher systems' claims (the evidence of the on-platform flow, seamless redemption) and reconciliations of their ledgers.",
+        ["Reports"] = "省级报告: the purchase review (购置评议, JSON or a printable A4 page) and the yearly evaluation of units (绩效评价). Administrators.",
         ["Supervision"] = "动态监管: the working-day calendar, the alert sweep, alert explanations and the utilization report (rates).",
     };
 

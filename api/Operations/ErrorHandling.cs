@@ -18,7 +18,11 @@ public static class ErrorHandling
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
             var problem = context.ProblemDetails;
-            problem.Type = TypeOf(problem.Status ?? context.HttpContext.Response.StatusCode) ?? problem.Type;
+            // A route's own stable type (e.g. below-review-threshold) stays; the framework's defaults become ours.
+            if (problem.Type?.StartsWith(ProblemTypes.Prefix, StringComparison.Ordinal) != true)
+            {
+                problem.Type = TypeOf(problem.Status ?? context.HttpContext.Response.StatusCode) ?? problem.Type;
+            }
             problem.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier;
             problem.Extensions.Remove("exception");
         });

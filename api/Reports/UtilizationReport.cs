@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace DxyqOpenData.Api.Reports;
 
 /// <summary>How the utilization report groups instruments.</summary>
-public enum UtilizationGrouping { Instrument, Unit, Region, City, Category }
+public enum UtilizationGrouping { Instrument, Unit, Region, City, Category, Province }
 
 /// <summary>One group's figures over the period.</summary>
 public sealed record UtilizationRow(string Key, int Instruments, double EffectiveHours, double ExternalHours, double RatedHours,
@@ -24,7 +24,7 @@ public sealed record UtilizationRow(string Key, int Instruments, double Effectiv
 public static class UtilizationReport
 {
     public static async Task<List<UtilizationRow>> RunAsync(CatalogDbContext db, UtilizationGrouping grouping, DateOnly from, DateOnly to,
-        string? unitId, double defaultRatedHours, DateTime now, CancellationToken cancellationToken)
+        string? unitId, double defaultRatedHours, DateTime now, CancellationToken cancellationToken, string? categoryCode = null)
     {
         var sql = Sql(SqlDialect.For(db), grouping);
         var connection = db.Database.GetDbConnection();
@@ -43,6 +43,7 @@ public static class UtilizationReport
             Add(command, "to", BeijingTime.StartOf(to.AddDays(1)), null);
             Add(command, "now", DateTime.SpecifyKind(now, DateTimeKind.Utc), null);
             Add(command, "unit", (object?)unitId ?? DBNull.Value, DbType.String);
+            Add(command, "category", (object?)categoryCode ?? DBNull.Value, DbType.String);
             Add(command, "rated", defaultRatedHours, DbType.Double);
             var rows = new List<UtilizationRow>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -91,6 +92,7 @@ public static class UtilizationReport
             UtilizationGrouping.Region => "i.region_code",
             UtilizationGrouping.City => $"{d.Substring}(i.region_code, 1, 4) {d.Concat} '00'",
             UtilizationGrouping.Category => "i.category_code",
+            UtilizationGrouping.Province => $"{d.Substring}(i.region_code, 1, 2) {d.Concat} '0000'",
             _ => throw new ArgumentOutOfRangeException(nameof(grouping)),
         };
         return $"""
@@ -101,12 +103,14 @@ public static class UtilizationReport
                        CASE WHEN i.scrapped_on IS NULL THEN {to} ELSE {d.DateHours("i.scrapped_on")} END AS active_to
                 FROM instruments i
                 WHERE i.onboarded_at IS NOT NULL AND i.is_confidential <> {d.True} AND (@unit IS NULL OR i.unit_id = @unit)
+                      AND (@category IS NULL OR i.category_code = @category)
             ),
             runs AS (
                 SELECT s.instrument_id,
                        SUM({d.Greatest}(0.0, {d.Least}({H("COALESCE(s.ended_at, @now)")}, {to}) - {d.Greatest}({H("s.started_at")}, {from}))) AS hours
                 FROM usage_sessions s
                 WHERE s.source = 'sensor' AND s.started_at < @to AND (s.ended_at IS NULL OR s.ended_at > @from)
+                      AND s.instrument_id IN (SELECT id FROM inst)
                 GROUP BY s.instrument_id
             ),
             served AS (
@@ -119,6 +123,7 @@ public static class UtilizationReport
                            ELSE 1.0 END) ELSE 0.0 END) AS external_hours
                 FROM service_records r
                 WHERE r.started_at < @to AND (r.ended_at > @from OR (r.ended_at = r.started_at AND r.started_at >= @from))
+                      AND r.instrument_id IN (SELECT id FROM inst)
                 GROUP BY r.instrument_id
             ),
             per AS (

@@ -16,6 +16,7 @@ internal static class BenchmarkMain
         ["federation"] = Federation.FederationBenchmark.RunAsync,
         ["vouchers"] = Vouchers.VouchersBenchmark.RunAsync,
         ["supervision"] = Supervision.SupervisionBenchmark.RunAsync,
+        ["reports"] = Reports.ReportsBenchmark.RunAsync,
     };
 
     public static async Task<int> Main(string[] args)

@@ -143,7 +143,8 @@ public static class SupervisionBenchmark
         return result;
     }
 
-    private sealed class Node : WebApplicationFactory<DatabaseOptions>
+    /// <summary>A node on a SQLite file with the demo data (at a scale), nothing running in the background. Reports benchmark too.</summary>
+    internal sealed class Node : WebApplicationFactory<DatabaseOptions>
     {
         private readonly string _connectionString;
         private readonly double _scale;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using DxyqOpenData.Tests.Infrastructure;
 
@@ -11,13 +10,9 @@ namespace DxyqOpenData.Tests.OpenApi;
 /// </summary>
 public sealed class SwaggerUiBrowserTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact]
     public async Task Swagger_ui_renders_every_entity_set_from_the_node_alone()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} not found: run ./test.sh (it installs Debian's chromium), or apt-get install -y chromium.");
-
         using var node = new SqliteNode();
         var origin = new Uri(node.StartOnLoopback()).GetLeftPart(UriPartial.Authority);
 
@@ -49,39 +44,8 @@ public sealed class SwaggerUiBrowserTests
 
     private static async Task<string> DumpDomAsync(string url, string profile, string netLog)
     {
-        var start = new ProcessStartInfo(Chromium)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[]
-        {
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            $"--user-data-dir={profile}", $"--log-net-log={netLog}", "--virtual-time-budget=15000",
-            // Chromium's own update and account checks must not leave the machine: only loopback resolves.
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            "--dump-dom", url,
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var chromium = Process.Start(start)!;
-        var stdout = chromium.StandardOutput.ReadToEndAsync();
-        var stderr = chromium.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
-        {
-            await chromium.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            chromium.Kill(entireProcessTree: true);
-            Assert.Fail($"Chromium did not finish in 90 s. stderr:\n{await stderr}");
-        }
-        var dom = await stdout;
-        Assert.True(chromium.ExitCode == 0 && dom.Length > 0, $"Chromium exited {chromium.ExitCode}. stderr:\n{await stderr}");
+        var dom = await HeadlessChromium.RunAsync(profile, $"--log-net-log={netLog}", "--virtual-time-budget=15000", "--dump-dom", url);
+        Assert.True(dom.Length > 0, "Chromium rendered nothing.");
         return dom;
     }
 
