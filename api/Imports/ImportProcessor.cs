@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
-using System.Threading.Channels;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Data.Leases;
 using Microsoft.EntityFrameworkCore;
@@ -25,20 +24,6 @@ public sealed class ImportOptions
     /// </summary>
     [Range(0, 36_500, ErrorMessage = "Imports:FileRetentionDays must be from {1} to {2}.")]
     public int FileRetentionDays { get; set; } = 30;
-}
-
-/// <summary>The bounded queue of import ids between the upload endpoint and <see cref="ImportProcessor"/>.</summary>
-public sealed class ImportQueue(ImportOptions options)
-{
-    private readonly Channel<Guid> _channel = Channel.CreateBounded<Guid>(new BoundedChannelOptions(Math.Max(1, options.QueueCapacity))
-    {
-        FullMode = BoundedChannelFullMode.Wait,
-        SingleReader = true,
-    });
-
-    public ValueTask EnqueueAsync(Guid id, CancellationToken cancellationToken = default) => _channel.Writer.WriteAsync(id, cancellationToken);
-
-    public IAsyncEnumerable<Guid> ReadAllAsync(CancellationToken cancellationToken) => _channel.Reader.ReadAllAsync(cancellationToken);
 }
 
 /// <summary>
