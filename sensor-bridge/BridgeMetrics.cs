@@ -14,7 +14,7 @@ public sealed class BridgeMetrics : IDisposable
     {
         _meter = factory?.Create(MeterName) ?? new Meter(MeterName);
         _received = _meter.CreateCounter<long>("dxyq.sensor_bridge.messages.received", "{message}", "MQTT messages taken in");
-        _readings = _meter.CreateCounter<long>("dxyq.sensor_bridge.readings", "{reading}", "Readings accepted");
+        _readings = _meter.CreateCounter<long>("dxyq.sensor_bridge.readings", "{reading}", "Readings stored (new)");
         _duplicates = _meter.CreateCounter<long>("dxyq.sensor_bridge.duplicates", "{reading}", "Readings dropped as duplicates");
         _deadLetters = _meter.CreateCounter<long>("dxyq.sensor_bridge.dead_letters", "{message}", "Messages dead-lettered, by reason");
         _sessionsOpened = _meter.CreateCounter<long>("dxyq.sensor_bridge.sessions.opened", "{session}", "Usage sessions opened");
@@ -23,8 +23,9 @@ public sealed class BridgeMetrics : IDisposable
     }
 
     public void Received() => _received.Add(1);
-    public void Reading() => _readings.Add(1);
+    public void Readings(int count) => _readings.Add(count);
     public void Duplicate() => _duplicates.Add(1);
+    public void Duplicates(int count) => _duplicates.Add(count);
     public void DeadLetter(string reason) => _deadLetters.Add(1, new KeyValuePair<string, object?>("reason", reason));
     public void SessionOpened() => _sessionsOpened.Add(1);
     public void SessionClosed(string reason) => _sessionsClosed.Add(1, new KeyValuePair<string, object?>("reason", reason));

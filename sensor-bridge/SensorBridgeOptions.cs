@@ -23,6 +23,13 @@ public sealed class SensorBridgeOptions : IValidatableObject
     /// <summary>Readings out of order by up to this much give the same sessions as in order; they are held this long.</summary>
     [Range(0, 3600, ErrorMessage = "SensorBridge:ReorderWindowSeconds must be from {1} to {2}.")]
     public int ReorderWindowSeconds { get; set; } = 30;
+    /// <summary>
+    /// A stored reading waits at least this long before the sessions take it, so that a reading another bridge stored a
+    /// moment later, older than it, still comes first (docs/sensors.md, "Several bridges"). Above the longest a batch
+    /// takes from a message's arrival to its commit.
+    /// </summary>
+    [Range(0, 600000, ErrorMessage = "SensorBridge:SessionSettleMilliseconds must be from {1} to {2}.")]
+    public int SessionSettleMilliseconds { get; set; } = 10_000;
     /// <summary>A reading stamped further than this ahead of the node's clock is dead-lettered.</summary>
     [Range(0, 86400, ErrorMessage = "SensorBridge:MaxClockSkewSeconds must be from {1} to {2}.")]
     public int MaxClockSkewSeconds { get; set; } = 300;

@@ -13,8 +13,9 @@ namespace DxyqOpenData.SensorBridge;
 
 /// <summary>
 /// Wires the bridge: broker (embedded or external) → bounded channel → batching writer → the host's
-/// <see cref="ISensorSink"/>. On stop it takes no more messages, drains and stores what it has, acknowledges it,
-/// then disconnects.
+/// <see cref="ISensorSink"/>; and, while this bridge holds the sessions' lease, stored readings → sessions
+/// (<see cref="SessionWriter"/>). On stop it takes no more messages, drains and stores what it has, acknowledges it,
+/// passes the sessions' windows on, then disconnects.
 /// </summary>
 public sealed class SensorBridgeService(
     IOptions<SensorBridgeOptions> options,
@@ -24,10 +25,13 @@ public sealed class SensorBridgeService(
     SensorDirectory directory,
     BridgeMetrics metrics,
     BridgeStatus status,
+    ISessionLease sessionLease,
     TimeProvider clock,
     ILoggerFactory loggers) : BackgroundService
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(15);
+    /// <summary>How often a bridge without the sessions' lease asks for it.</summary>
+    private static readonly TimeSpan LeaseRetry = TimeSpan.FromSeconds(2);
     private readonly ILogger _logger = loggers.CreateLogger<SensorBridgeService>();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -51,7 +55,9 @@ public sealed class SensorBridgeService(
         };
         status.Track(() => broker.IsReceiving);
         using var abort = new CancellationTokenSource();
+        using var stopSessions = new CancellationTokenSource();
         var writing = writer.RunAsync(abort.Token);
+        var sessions = RunSessionsAsync(stopSessions.Token);
         await broker.StartAsync(stoppingToken);
         status.MarkStarted();
         if (broker is EmbeddedBroker)
@@ -70,8 +76,44 @@ public sealed class SensorBridgeService(
             await abort.CancelAsync();
         }
         catch (Exception e) { _logger.LogError(e, "Sensor bridge writer failed"); }
+        // After the drain: the sessions see the last stored readings before their windows are passed on.
+        await stopSessions.CancelAsync();
+        try { await sessions.WaitAsync(DrainTimeout, CancellationToken.None); }
+        catch (TimeoutException) { _logger.LogWarning("Sensor sessions did not finish within {Timeout}", DrainTimeout); }
         status.Track(() => false);
         await broker.StopAsync();
+    }
+
+    /// <summary>
+    /// While this bridge holds the sessions' lease, turns stored readings into sessions; otherwise asks again every
+    /// <see cref="LeaseRetry"/>. A hold lost to another bridge (its writes refused) starts over from storage.
+    /// </summary>
+    private async Task RunSessionsAsync(CancellationToken stop)
+    {
+        var settings = options.Value;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await using var hold = await sessionLease.TryTakeAsync(CancellationToken.None);
+                if (hold is not null)
+                {
+                    var engine = new BridgeEngine(adapters, deadLetters, metrics, TimeSpan.FromSeconds(settings.ReorderWindowSeconds),
+                        TimeSpan.FromSeconds(settings.MaxClockSkewSeconds), TimeSpan.FromMilliseconds(settings.SessionSettleMilliseconds));
+                    var writer = new SessionWriter(engine, CallSink, settings, metrics, clock, loggers.CreateLogger<SessionWriter>());
+                    _logger.LogInformation("Sensor sessions: this bridge makes them");
+                    if (await writer.RunAsync(stop)) return;
+                    _logger.LogWarning("Sensor sessions: another bridge took them over");
+                }
+            }
+            catch (Exception e) when (!stop.IsCancellationRequested)
+            {
+                _logger.LogError(e, "Sensor sessions failed; starting over from storage");
+            }
+            catch (OperationCanceledException) { return; }
+            try { await Task.Delay(LeaseRetry, clock, stop); }
+            catch (OperationCanceledException) { return; }
+        }
     }
 
     private async Task<bool> LoadSensorsAsync(BatchWriter writer, CancellationToken stoppingToken)
@@ -81,6 +123,8 @@ public sealed class SensorBridgeService(
             try
             {
                 await writer.LoadSensorsAsync(stoppingToken);
+                // The sessions' position exists before this bridge stores a reading (its first use takes the newest).
+                await CallSink(s => s.SessionsPositionAsync(stoppingToken));
                 _logger.LogInformation("Sensor bridge knows {Count} sensors", directory.Current.Count);
                 return true;
             }

@@ -28,6 +28,8 @@ public static class SensorBridgeServiceCollectionExtensions
         services.TryAddSingleton(sp => new DeadLetterStore(sp.GetRequiredService<IOptions<SensorBridgeOptions>>().Value.DeadLetterCapacity));
         services.TryAddSingleton<SensorDirectory>();
         services.TryAddSingleton<BridgeStatus>();
+        // A host whose bridges share a store registers its own lease first (TryAdd: that one stays).
+        services.TryAddSingleton<ISessionLease, SoleBridgeLease>();
         services.TryAddSingleton(sp => AdapterRegistry.CreateDefault(sp.GetRequiredService<IOptions<SensorBridgeOptions>>().Value.VendorsFile));
         if (settings.Enabled) services.AddHostedService<SensorBridgeService>();
         return settings;

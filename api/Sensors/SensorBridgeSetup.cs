@@ -13,6 +13,7 @@ public static class SensorBridgeSetup
     {
         // Registered even when SensorBridge:Enabled is false, which leaves only the hosted service out.
         builder.Services.AddScoped<ISensorSink, SensorSink>();
+        builder.Services.AddSingleton<ISessionLease, SensorSessionLease>();
         var bridge = builder.Services.AddSensorBridge(builder.Configuration);
         // Raw readings past retention are purged whether or not this node runs the bridge (another may write them).
         builder.AddSettings<ReadingRetentionOptions>(SensorBridgeOptions.Section);

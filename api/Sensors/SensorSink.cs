@@ -48,9 +48,31 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
             s.LastSeenAt is { } seen ? Utc(seen) : null));
     }
 
-    public async Task WriteAsync(Batch batch, CancellationToken cancellationToken)
+    public async Task<int> WriteAsync(Batch batch, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var stored = await WriteBatchAsync(batch, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return stored;
+    }
+
+    public Task<long> SessionsPositionAsync(CancellationToken cancellationToken) => SensorReadingLog.PositionAsync(db, cancellationToken);
+
+    public Task<IReadOnlyList<StoredReading>> ReadReadingsAsync(long after, int max, CancellationToken cancellationToken) =>
+        SensorReadingLog.ReadAsync(db, after, max, cancellationToken);
+
+    public async Task<bool> WriteSessionsAsync(Batch batch, long from, long to, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // The position first: a writer that lost its lease stops here, before it changes a session.
+        if (!await SensorReadingLog.MoveAsync(db, from, to, cancellationToken)) return false;
+        await WriteBatchAsync(batch, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    private async Task<int> WriteBatchAsync(Batch batch, CancellationToken cancellationToken)
+    {
         if (db.Database.IsSqlite())
         {
             // Readings are appended (rowid and ts index), but a batch also updates rows of sensors, instruments and
@@ -61,6 +83,8 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
             // (SqlitePragmas): its pages change with every batch, and its figures were measured so.
             await db.Database.ExecuteSqlRawAsync("PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16384; PRAGMA mmap_size=0;", cancellationToken);
         }
+        // Readings become visible to the sessions in the order their batches commit, whichever bridge stores them.
+        if (batch.Readings.Count > 0) await SensorReadingLog.LockOrderAsync(db, cancellationToken);
         var units = await UnitsOfAsync(batch, cancellationToken);
         var sessions = await SessionsOfAsync(batch, cancellationToken);
 
@@ -89,7 +113,7 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
         await WriteRollupsAsync(added, newlyClosed, cancellationToken);
         await WriteDeadLettersAsync(batch, cancellationToken);
         await WriteRunStatesAsync(batch.RunStates, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        return added.Count;
     }
 
     /// <summary>
@@ -214,7 +238,8 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
                 + "{Readings} = {table}.{Readings} + excluded.{Readings}",
                 nameof(InstrumentDailyUsage.InstrumentId), nameof(InstrumentDailyUsage.Day),
                 nameof(InstrumentDailyUsage.RunningHours), nameof(InstrumentDailyUsage.Readings));
-            foreach (var ((instrument, day), (hours, count)) in delta) await upsert.RunAsync(cancellationToken, instrument, day, hours, count);
+            // In key order: the ingest and the sessions' writer update rollup rows in one order, so they never deadlock.
+            foreach (var ((instrument, day), (hours, count)) in delta.OrderBy(d => d.Key)) await upsert.RunAsync(cancellationToken, instrument, day, hours, count);
             return;
         }
         var instruments = delta.Keys.Select(k => k.Item1).Distinct().ToList();

@@ -10,8 +10,9 @@ public delegate Task SinkCall(Func<ISensorSink, Task> call);
 
 /// <summary>
 /// Drains the channel the MQTT handlers fill, in batches of up to <c>BatchSize</c> messages or <c>BatchDelay</c>,
-/// runs them through the engine and hands each batch to the sink, retrying until it is stored; only then are
-/// the batch's messages acknowledged. The only thread that touches the engine.
+/// turns them into readings (the engine's <see cref="BridgeEngine.Accept"/>) and hands each batch to the sink, retrying
+/// until it is stored; only then are the batch's messages acknowledged. Sessions are made from the stored readings by
+/// <see cref="SessionWriter"/>. The only thread that touches its engine.
 /// </summary>
 public sealed class BatchWriter(
     ChannelReader<IncomingMessage> reader,
@@ -24,10 +25,6 @@ public sealed class BatchWriter(
     ILogger logger)
 {
     private DateTime _nextReload;
-    private DateTime _nextAdvance;
-    private DateTime _nextRunStates;
-    private readonly Dictionary<string, RunStateUpdate> _heldRunStates = [];
-    private readonly Dictionary<string, RunStateKind?> _storedStates = [];
 
     public async Task LoadSensorsAsync(CancellationToken cancellationToken)
     {
@@ -51,16 +48,7 @@ public sealed class BatchWriter(
             var batch = new BatchBuilder();
             var acks = new List<Func<Task>>();
             var completed = await CollectAsync(batch, acks, abort);
-            // On the way out, readings still inside the reorder window are passed on rather than lost. Otherwise the
-            // windows move at most every tenth of the window (at most 1 s): readings are in the batch already, and
-            // moving 11,000 sensors' windows for every batch of a busy stream costs more than it brings.
-            var now = Now;
-            if (completed || now >= _nextAdvance)
-            {
-                engine.Advance(completed ? now + TimeSpan.FromSeconds(options.ReorderWindowSeconds) : now, batch);
-                _nextAdvance = now + TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, TimeSpan.FromSeconds(options.ReorderWindowSeconds).Ticks / 10));
-            }
-            var built = HoldRunStates(batch.Build(), now, completed);
+            var built = batch.Build();
             await storing;
             // On its own thread: a provider whose async calls complete synchronously (SQLite) would otherwise store
             // the whole batch before the next one is collected.
@@ -77,33 +65,6 @@ public sealed class BatchWriter(
                 await ReloadAsync(abort);
             }
         }
-    }
-
-    /// <summary>
-    /// Run states go to the sink when they change (a sensor's first, or a state other than the one last passed on) and
-    /// otherwise, for last-seen times only, every <c>RunStateIntervalSeconds</c>: a busy sensor does not cost a
-    /// row update per batch. Everything held is passed on with the last batch.
-    /// </summary>
-    private Batch HoldRunStates(Batch batch, DateTime now, bool completed)
-    {
-        if (batch.RunStates.Count == 0 && _heldRunStates.Count == 0) return batch;
-        foreach (var update in batch.RunStates) _heldRunStates[update.SensorId] = update;
-        List<RunStateUpdate> passed;
-        if (completed || now >= _nextRunStates)
-        {
-            passed = [.. _heldRunStates.Values];
-            _nextRunStates = now + TimeSpan.FromSeconds(options.RunStateIntervalSeconds);
-        }
-        else
-        {
-            passed = [.. _heldRunStates.Values.Where(u => !_storedStates.TryGetValue(u.SensorId, out var stored) || stored != u.State)];
-        }
-        foreach (var update in passed)
-        {
-            _heldRunStates.Remove(update.SensorId);
-            _storedStates[update.SensorId] = update.State;
-        }
-        return batch with { RunStates = passed };
     }
 
     private async Task StoreAsync(Batch batch, List<Func<Task>> acks, CancellationToken abort)
@@ -160,7 +121,11 @@ public sealed class BatchWriter(
         {
             try
             {
-                await sink(s => s.WriteAsync(batch, abort));
+                var stored = 0;
+                await sink(async s => stored = await s.WriteAsync(batch, abort));
+                metrics.Readings(stored);
+                // A reading stored already (sent twice, or by a bridge that took over a dead one's messages).
+                metrics.Duplicates(batch.Readings.Count - stored);
                 break;
             }
             catch (Exception e) when (!abort.IsCancellationRequested)
@@ -171,8 +136,6 @@ public sealed class BatchWriter(
             }
         }
         metrics.Batch();
-        foreach (var _ in batch.Opened) metrics.SessionOpened();
-        foreach (var closed in batch.Closed) metrics.SessionClosed(closed.Reason == SessionEndReason.Offline ? "offline" : "stateChange");
     }
 
     private async Task ReloadAsync(CancellationToken abort)

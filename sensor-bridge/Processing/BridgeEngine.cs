@@ -7,10 +7,13 @@ using DxyqOpenData.SensorBridge.Readings;
 namespace DxyqOpenData.SensorBridge.Processing;
 
 /// <summary>
-/// Messages in, batches out: topic to sensor, payload to reading through the sensor's adapter, then dedup (an
-/// accepted reading goes into the batch at once), reorder and sessions per sensor. Single-threaded and pure (the clock comes in as arguments), so tests drive it directly.
+/// The bridge's two halves (docs/sensors.md, "Several bridges"). <see cref="Accept"/>: a message to a reading — topic to
+/// sensor, payload through the sensor's adapter, checks — for storage, on every bridge. <see cref="Offer"/> and
+/// <see cref="Advance"/>: stored readings, in the order they were stored, through dedup and reorder into sessions per
+/// sensor, on the one bridge holding the sessions' lease. Single-threaded and pure (the clock comes in as arguments),
+/// so tests drive it directly.
 /// </summary>
-public sealed class BridgeEngine(AdapterRegistry adapters, DeadLetterStore deadLetters, BridgeMetrics metrics, TimeSpan reorderWindow, TimeSpan maxClockSkew)
+public sealed class BridgeEngine(AdapterRegistry adapters, DeadLetterStore deadLetters, BridgeMetrics metrics, TimeSpan reorderWindow, TimeSpan maxClockSkew, TimeSpan settle = default)
 {
     private IReadOnlyDictionary<string, SensorInfo> _sensors = new Dictionary<string, SensorInfo>();
     private readonly Dictionary<string, SensorStream> _streams = [];
@@ -31,6 +34,9 @@ public sealed class BridgeEngine(AdapterRegistry adapters, DeadLetterStore deadL
             if (sensor.OpenSessionStartedAt is not null) StreamOf(sensor);
         }
     }
+
+    /// <summary>Whether the sensor is in the current list (active).</summary>
+    public bool Knows(string sensorId) => _sensors.ContainsKey(sensorId);
 
     public void Accept(IncomingMessage message, BatchBuilder batch)
     {
@@ -74,26 +80,34 @@ public sealed class BridgeEngine(AdapterRegistry adapters, DeadLetterStore deadL
             return;
         }
 
-        var reading = new NormalizedReading(sensor.Id, sensor.InstrumentId, raw.Timestamp, raw.State, raw.PowerW, raw.Seq);
-        switch (StreamOf(sensor).Offer(reading, message.ReceivedAt))
+        // Stored at once, in arrival order; the sessions see it once it is stored (Offer), in their own order.
+        batch.Add(new NormalizedReading(sensor.Id, sensor.InstrumentId, raw.Timestamp, raw.State, raw.PowerW, raw.Seq));
+    }
+
+    /// <summary>
+    /// A stored reading, <paramref name="storedSeenAt"/> when the sessions' side read it, into its sensor's stream. A
+    /// reading of a sensor no longer active is left out of the sessions.
+    /// </summary>
+    public OfferResult Offer(NormalizedReading reading, DateTime storedSeenAt, BatchBuilder batch)
+    {
+        if (!_sensors.TryGetValue(reading.SensorId, out var sensor)) return OfferResult.UnknownSensor;
+        var result = StreamOf(sensor).Offer(reading, storedSeenAt);
+        switch (result)
         {
-            case OfferResult.Accepted:
-                // Stored now, in arrival order; only the sessions wait for the reorder window (they need the order,
-                // storage does not), so the window adds nothing to a reading's way from publish to the database.
-                batch.Add(reading);
-                metrics.Reading();
-                break;
             case OfferResult.Duplicate:
                 metrics.Duplicate();
                 break;
             case OfferResult.Late:
                 // Too late for the sessions, but a reading all the same (a broker may hand over a message it held across
-                // a restart after newer ones): stored, and dead-lettered to say the sessions did not see it.
-                batch.Add(reading);
-                metrics.Reading();
-                DeadLetter(message, DeadLetterReasons.Late, $"{raw.Timestamp:O} is older than readings already past the reorder window; stored, not in sessions", batch);
+                // a restart after newer ones): it is stored, and dead-lettered to say the sessions did not see it.
+                var letter = new DeadLetter(Topics.Telemetry(reading.SensorId), Describe(reading), DeadLetterReasons.Late,
+                    $"{reading.Timestamp:O} is older than readings already past the reorder window; stored, not in sessions", storedSeenAt);
+                deadLetters.Add(letter);
+                batch.Add(letter);
+                metrics.DeadLetter(DeadLetterReasons.Late);
                 break;
         }
+        return result;
     }
 
     /// <summary>Moves every sensor's reorder window to <paramref name="now"/>: passes readings on, closes silent sessions.</summary>
@@ -105,11 +119,20 @@ public sealed class BridgeEngine(AdapterRegistry adapters, DeadLetterStore deadL
         }
     }
 
+    /// <summary>A late reading's dead letter holds the reading as stored (its payload is in no store), as canonical JSON.</summary>
+    private static byte[] Describe(NormalizedReading r) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new
+    {
+        timestamp = r.Timestamp.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        state = r.State.ToString().ToLowerInvariant(),
+        powerW = r.PowerW,
+        seq = r.Seq,
+    });
+
     private SensorStream StreamOf(SensorInfo sensor)
     {
         if (!_streams.TryGetValue(sensor.Id, out var stream))
         {
-            _streams[sensor.Id] = stream = new SensorStream(sensor, reorderWindow);
+            _streams[sensor.Id] = stream = new SensorStream(sensor, reorderWindow, settle);
         }
         return stream;
     }

@@ -8,6 +8,8 @@ public enum OfferResult
     Duplicate,
     /// <summary>Older than a reading already passed on: it arrived after the reorder window.</summary>
     Late,
+    /// <summary>Its sensor is not (or no longer) active: no sessions.</summary>
+    UnknownSensor,
 }
 
 /// <summary>
@@ -15,13 +17,15 @@ public enum OfferResult
 /// until the watermark (the later of the newest reading and the clock, less the window) passes it, then readings
 /// go on in timestamp order, so any arrival order within the window gives what the ordered stream gives.
 /// Duplicates are by seq, or by timestamp when a reading has none. The window orders the readings for the
-/// sessions only: a reading <see cref="OfferResult.Accepted"/> is passed on to storage by the engine at once.
+/// sessions only. A reading also waits until it was offered at least <paramref name="settle"/> ago (docs/sensors.md,
+/// "Several bridges"): readings come from storage in the order bridges stored them, and a reading another bridge stored
+/// a moment later, older than one already here, still comes before it — whatever their timestamps.
 /// </summary>
-public sealed class SensorStream(SensorInfo sensor, TimeSpan window)
+public sealed class SensorStream(SensorInfo sensor, TimeSpan window, TimeSpan settle = default)
 {
     private const int MaxRememberedKeys = 4096;
 
-    private readonly SortedDictionary<(DateTime Timestamp, long Seq), NormalizedReading> _waiting = [];
+    private readonly SortedDictionary<(DateTime Timestamp, long Seq), (NormalizedReading Reading, DateTime OfferedAt)> _waiting = [];
     private readonly Dictionary<long, DateTime> _seenSeq = [];
     private readonly HashSet<DateTime> _seenTimestamps = [];
     private readonly Queue<(DateTime Timestamp, long? Seq)> _seenOrder = new();
@@ -40,7 +44,7 @@ public sealed class SensorStream(SensorInfo sensor, TimeSpan window)
         if (IsSeen(reading)) return OfferResult.Duplicate;
         if (_lastPassed is { } last && reading.Timestamp < last) return OfferResult.Late;
         Remember(reading);
-        _waiting.Add((reading.Timestamp, reading.Seq ?? -1), reading);
+        _waiting.Add((reading.Timestamp, reading.Seq ?? -1), (reading, receivedAt));
         if (reading.Timestamp > _newest) _newest = reading.Timestamp;
         return OfferResult.Accepted;
     }
@@ -56,8 +60,9 @@ public sealed class SensorStream(SensorInfo sensor, TimeSpan window)
         var watermark = (now > _newest ? now : _newest) - window;
         while (_waiting.Count > 0)
         {
-            var (key, reading) = _waiting.First();
-            if (key.Timestamp > watermark) break;
+            var (key, (reading, offeredAt)) = _waiting.First();
+            // In timestamp order: an older reading still settling holds back the newer ones behind it.
+            if (key.Timestamp > watermark || now - offeredAt < settle) break;
             _waiting.Remove(key);
             _lastPassed = reading.Timestamp;
             Sessions.Feed(reading, batch);

@@ -25,6 +25,7 @@ public sealed class BridgeHost : IAsyncDisposable
         {
             ["SensorBridge:BatchDelayMilliseconds"] = "50",
             ["SensorBridge:ReorderWindowSeconds"] = "0",
+            ["SensorBridge:SessionSettleMilliseconds"] = "100",
         });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();

@@ -8,7 +8,11 @@ using DxyqOpenData.SensorBridge.Readings;
 
 namespace DxyqOpenData.SensorBridge.Tests.Infrastructure;
 
-/// <summary>Drives a <see cref="BridgeEngine"/> by hand, clock included, and keeps every batch it builds.</summary>
+/// <summary>
+/// Drives a <see cref="BridgeEngine"/> by hand, clock included, as the bridge does: a message to a reading
+/// (<see cref="BridgeEngine.Accept"/>), stored at once, then offered to the sessions; keeps every batch it builds.
+/// <see cref="Readings"/> are those stored and not dropped as duplicates by the sessions' side.
+/// </summary>
 public sealed class EngineDriver
 {
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(60);
@@ -26,14 +30,23 @@ public sealed class EngineDriver
     }
 
     public DeadLetterStore DeadLetters { get; }
-    public IReadOnlyList<NormalizedReading> Readings => [.. _batches.SelectMany(b => b.Readings)];
+    private readonly List<NormalizedReading> _readings = [];
+
+    public IReadOnlyList<NormalizedReading> Readings => _readings;
     public IReadOnlyList<SessionOpened> Opened => [.. _batches.SelectMany(b => b.Opened)];
     public IReadOnlyList<SessionClosed> Closed => [.. _batches.SelectMany(b => b.Closed)];
 
     public void Receive(string topic, byte[] payload, DateTime at)
     {
+        var ingest = new BatchBuilder();
+        _engine.Accept(new IncomingMessage(topic, payload, at), ingest);
+        var stored = ingest.Build();
         var batch = new BatchBuilder();
-        _engine.Accept(new IncomingMessage(topic, payload, at), batch);
+        foreach (var letter in stored.DeadLetters) batch.Add(letter);
+        foreach (var reading in stored.Readings)
+        {
+            if (_engine.Offer(reading, at, batch) is OfferResult.Accepted or OfferResult.Late) _readings.Add(reading);
+        }
         _engine.Advance(at, batch);
         _batches.Add(batch.Build());
     }

@@ -19,6 +19,11 @@ public sealed class NodeProcess : IAsyncDisposable
 
     private NodeProcess(Process process) => _process = process;
 
+    private System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
+
+    /// <summary>The last 500 lines the node wrote (warnings and errors at the test's log level), for a failing test to show.</summary>
+    public IReadOnlyList<string> Log => [.. _log];
+
     /// <summary>The node's base address, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public Uri Address { get; private init; } = null!;
 
@@ -26,8 +31,15 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         var port = Ports();
         var process = Process.Start(Info(provider, connectionString, settings, ["--urls", $"http://127.0.0.1:{port}"]))!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        void Keep(string? line)
+        {
+            if (line is null) return;
+            log.Enqueue(line);
+            while (log.Count > 500) log.TryDequeue(out _);
+        }
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -38,7 +50,7 @@ public sealed class NodeProcess : IAsyncDisposable
                 // Ready includes the sensor bridge: sensors loaded and the broker subscription in place.
                 if ((await http.GetAsync($"http://127.0.0.1:{port}/health/ready")).IsSuccessStatusCode)
                 {
-                    return new NodeProcess(process) { Address = new Uri($"http://127.0.0.1:{port}") };
+                    return new NodeProcess(process) { Address = new Uri($"http://127.0.0.1:{port}"), _log = log };
                 }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }

@@ -119,6 +119,42 @@ public abstract class SensorSinkTests(NodeFactory node)
             .SumAsync(u => u.Readings);
     }
 
+    /// <summary>
+    /// The sessions' side (docs/sensors.md, "Several bridges"): stored readings come back after the position in the
+    /// order they were stored, and a writer whose position was moved by another (a lease taken over) stores nothing.
+    /// </summary>
+    [Fact]
+    public async Task Stored_readings_are_read_in_storage_order_and_a_stale_sessions_writer_stores_nothing()
+    {
+        await using var scope = node.Services.CreateAsyncScope();
+        var sink = scope.ServiceProvider.GetRequiredService<ISensorSink>();
+        var sensor = (await sink.LoadSensorsAsync(CancellationToken.None)).Values.Where(s => s.InstrumentId is not null).Skip(6).First();
+        var position = await sink.SessionsPositionAsync(CancellationToken.None);
+        var start = new DateTime(2026, 5, 1, 0, 0, 0, DateTimeKind.Utc);
+        // Two batches, the second older than the first: storage order, not time order, is what comes back.
+        NormalizedReading Reading(int minutes, int seq) => new(sensor.Id, sensor.InstrumentId, start.AddMinutes(minutes), RunStateKind.Running, 10, seq);
+        await sink.WriteAsync(new Batch([Reading(10, 3), Reading(11, 4)], [], [], [], []), CancellationToken.None);
+        await sink.WriteAsync(new Batch([Reading(0, 1), Reading(11, 4), Reading(1, 2)], [], [], [], []), CancellationToken.None);
+
+        var read = (await sink.ReadReadingsAsync(position, 100, CancellationToken.None)).Where(r => r.Reading.SensorId == sensor.Id).ToList();
+        Assert.Equal([3L, 4L, 1L, 2L], read.Select(r => r.Reading.Seq!.Value));
+        Assert.True(read.Zip(read.Skip(1)).All(p => p.First.Position < p.Second.Position));
+        var to = read[^1].Position;
+
+        var opened = new Batch([], [new SessionOpened(sensor.Id, sensor.InstrumentId, start)], [], [], []);
+        Assert.True(await sink.WriteSessionsAsync(opened, position, to, CancellationToken.None));
+        Assert.Equal(to, await sink.SessionsPositionAsync(CancellationToken.None));
+        var stale = new Batch([], [new SessionOpened(sensor.Id, sensor.InstrumentId, start.AddMinutes(1))], [], [], []);
+        Assert.False(await sink.WriteSessionsAsync(stale, position, to, CancellationToken.None));
+        var sessions = await node.RowsAsync($"SELECT started_at FROM usage_sessions WHERE sensor_id = '{sensor.Id}' AND started_at >= {Literal(start)} AND started_at < {Literal(start.AddHours(1))}");
+        Assert.Single(sessions);
+        Assert.Equal(to, await sink.SessionsPositionAsync(CancellationToken.None));
+    }
+
+    private string Literal(DateTime utc) => node.Provider == DatabaseProvider.PostgreSql
+        ? $"TIMESTAMPTZ '{utc:yyyy-MM-dd HH:mm:ss.ffffff}Z'"
+        : $"'{utc:yyyy-MM-dd HH:mm:ss.FFFFFFF}'";
+
     [Fact]
     public void A_session_over_midnight_counts_on_both_days_in_china_standard_time()
     {
