@@ -523,7 +523,6 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                         .HasColumnName("total_rows");
 
                     b.Property<string>("UnitId")
-                        .IsRequired()
                         .HasMaxLength(18)
                         .HasColumnType("character(18)")
                         .HasColumnName("unit_id")
@@ -2267,7 +2266,6 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                         .WithMany()
                         .HasForeignKey("UnitId")
                         .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired()
                         .HasConstraintName("fk_imports_units_unit_id");
                 });
 

@@ -523,7 +523,6 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnName("total_rows");
 
                     b.Property<string>("UnitId")
-                        .IsRequired()
                         .HasMaxLength(18)
                         .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
@@ -2270,7 +2269,6 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .WithMany()
                         .HasForeignKey("UnitId")
                         .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired()
                         .HasConstraintName("fk_imports_units_unit_id");
                 });
 

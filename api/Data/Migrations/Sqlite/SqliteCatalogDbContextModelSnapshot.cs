@@ -518,7 +518,6 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasColumnName("total_rows");
 
                     b.Property<string>("UnitId")
-                        .IsRequired()
                         .HasMaxLength(18)
                         .HasColumnType("TEXT")
                         .HasColumnName("unit_id")
@@ -2257,7 +2256,6 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("UnitId")
                         .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired()
                         .HasConstraintName("fk_imports_units_unit_id");
                 });
 
