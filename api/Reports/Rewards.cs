@@ -12,7 +12,7 @@ namespace DxyqOpenData.Api.Reports;
 /// </summary>
 public static class Rewards
 {
-    private sealed record Row(string UnitId, string UnitName, InstrumentReward Instrument, long[] UnitFen);
+    private sealed record Row(InstrumentReward Instrument, long[] UnitFen);
 
     public static async Task<RewardsReport> RunAsync(CatalogDbContext db, RewardRules rules, int year, DateOnly today, DateTime now,
         CancellationToken cancellationToken)
@@ -28,23 +28,23 @@ public static class Rewards
             ("instrumentCap", Money.ToFen(rules.PerInstrumentCapCny), DbType.Int64),
             ("unitCap", Money.ToFen(rules.PerUnitCapCny), DbType.Int64),
         ], Read, cancellationToken);
-        var units = rows.GroupBy(r => r.UnitId).Select(g =>
+        var units = rows.GroupBy(r => r.Instrument.UnitId).Select(g =>
         {
-            var f = g.First().UnitFen;
-            return new UnitRewards(g.Key, g.First().UnitName, g.Count(), Cny(f[0]), new ExcludedIncome(Cny(f[1]), Cny(f[2]), Cny(f[3])), Cny(f[4]),
-                rules.PerUnitCapCny, Cny(f[4] - f[5]), Cny(f[5]), g.Select(r => r.Instrument).ToList());
+            var (first, f) = (g.First().Instrument, g.First().UnitFen);
+            return new UnitRewards(g.Key, first.UnitName, g.Count(), Cny(f[0]), new ExcludedIncome(Cny(f[1]), Cny(f[2]), Cny(f[3])), Cny(f[4]),
+                Cny(Money.ToFen(rules.PerUnitCapCny)), Cny(f[4] - f[5]), Cny(f[5]));
         }).ToList();
         return new RewardsReport(year, from, to, now, rules, RewardsReport.EligibilityText, RewardsReport.RoundingText,
-            units.Sum(u => u.RewardCny), units.Sum(u => u.CutCny), units);
+            units.Sum(u => u.RewardCny), units.Sum(u => u.CutCny), units, rows.Select(r => r.Instrument).ToList());
     }
 
     private static Row Read(DbDataReader reader)
     {
         long Fen(int i) => reader.IsDBNull(i) ? 0 : Convert.ToInt64(reader.GetValue(i));
-        var instrument = new InstrumentReward(Guid.Parse(reader.GetValue(2).ToString()!), reader.GetString(3), reader.GetString(4),
+        var instrument = new InstrumentReward(reader.GetString(0).Trim(), reader.GetString(1), Guid.Parse(reader.GetValue(2).ToString()!), reader.GetString(3), reader.GetString(4),
             (int)Fen(5), (int)Fen(6), Cny(Fen(7)), new ExcludedIncome(Cny(Fen(8)), Cny(Fen(9)), Cny(Fen(10))), Cny(Fen(11)), Cny(Fen(12)),
             Fen(12) < Fen(11));
-        return new Row(reader.GetString(0).Trim(), reader.GetString(1), instrument, [Fen(13), Fen(14), Fen(15), Fen(16), Fen(17), Fen(18)]);
+        return new Row(instrument, [Fen(13), Fen(14), Fen(15), Fen(16), Fen(17), Fen(18)]);
     }
 
     private static decimal Cny(long fen) => Money.FromFen(fen);

@@ -14,13 +14,14 @@ public static class RewardsApi
         app.MapGet("/api/v1/reports/rewards/{year}", RewardsAsync)
             .RequireAuthorization(Policies.Scope(Scopes.Admin))
             .WithTags("Reports")
+            .WithReportCsv("rewards")
             .Produces<RewardsReport>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithName("GetRewards")
-            .WithSummary("The rewards for instrument-sharing services in a year (rule 10): per instrument min(10% of its eligible service income, 20,000 CNY), per unit capped at 1,000,000 CNY with the cut shown; internal, statutory/mandatory/in-duty and contract-rewarded services left out, their income shown by reason. Share and caps from the rules file. Admin scope.");
+            .WithSummary("The rewards for instrument-sharing services in a year (rule 10): per instrument min(10% of its eligible service income, 20,000 CNY), per unit capped at 1,000,000 CNY with the cut shown; internal, statutory/mandatory/in-duty and contract-rewarded services left out, their income shown by reason. Share and caps from the rules file. JSON, or CSV with format=csv or Accept: text/csv. Admin scope.");
         return app;
     }
 

@@ -35,7 +35,7 @@ public abstract class RewardsTests(DatabaseProvider provider)
             // statutory a08 8,000 + a10 1,000 (contract too, statutory first); contract a09 9,000 + imported i01 2,000.
             // a05 and a12 are 2026's, a06 2024's.
             var a = units[SupervisionNode.UnitA];
-            var lines = a["value"]!.AsArray().Select(i => i!.AsObject()).ToDictionary(i => i["innerId"]!.GetValue<string>());
+            var lines = Instruments(report, SupervisionNode.UnitA);
             var a1 = lines["A-1"];
             Assert.Equal((11, 5), (a1["records"]!.GetValue<int>(), a1["eligibleRecords"]!.GetValue<int>()));
             Assert.Equal(44_456.79m, a1["eligibleIncomeCny"]!.Decimal());
@@ -51,7 +51,7 @@ public abstract class RewardsTests(DatabaseProvider provider)
 
             // Unit C: each instrument min(floor(fee fen / 10), 2,000,000 fen); the sum over 100,000,000 fen is cut to it.
             var c = units[RewardsFixture.UnitC];
-            var cLines = c["value"]!.AsArray().Select(i => i!.AsObject()).ToDictionary(i => i["innerId"]!.GetValue<string>());
+            var cLines = Instruments(report, RewardsFixture.UnitC);
             Assert.Equal(f.CFees.Length, cLines.Count);
             var expected = f.CFees.Select(fen => Math.Min(fen / 10, 2_000_000)).ToArray();
             for (var i = 0; i < f.CFees.Length; i++)
@@ -70,9 +70,23 @@ public abstract class RewardsTests(DatabaseProvider provider)
             // 2026 so far: a05 (50,000: 5,000); a12 has not ended yet.
             var now = await s.Admin.GetJsonAsync("/api/v1/reports/rewards/2026");
             Assert.Equal("2026-04-02", now["to"]!.GetValue<string>());
-            var a2026 = Assert.Single(now["value"]!.AsArray())!["value"]!.AsArray().Single()!;
+            Assert.Single(now["value"]!.AsArray());
+            var a2026 = Assert.Single(now["instruments"]!.AsArray())!;
             Assert.Equal(("A-1", 1, 50_000m, 5_000m), (a2026["innerId"]!.GetValue<string>(), a2026["records"]!.GetValue<int>(),
                 a2026["eligibleIncomeCny"]!.Decimal(), a2026["rewardCny"]!.Decimal()));
+
+            // The CSV: the units, then their instruments, cell for cell the JSON (read by an independent parser).
+            var csv = await ReportCsvAssert.SameAsJsonAsync(s.Admin, "/api/v1/reports/rewards/2025", "rewards");
+            var header = csv[0].ToList();
+            string Of(string[] row, string column) => row[header.IndexOf(column)];
+            Assert.Equal(["单位汇总", "单位汇总"], csv.Skip(1).Take(2).Select(r => r[0]));
+            Assert.Equal(("44445.67", "0.00"), (Of(csv[1], "奖励金额（元）"), Of(csv[1], "封顶核减（元）")));
+            Assert.Equal(("1000000.00", ((before - 100_000_000) / 100m).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)),
+                (Of(csv[2], "奖励金额（元）"), Of(csv[2], "封顶核减（元）")));
+            var a1Row = csv.Single(r => r[0] == "仪器明细" && Of(r, "仪器内部编号") == "A-1");
+            Assert.Equal(("44456.79", "11000.00", "4445.67"), (Of(a1Row, "可计奖服务收入（元）"), Of(a1Row, "不计奖收入：已纳入横向项目奖励（元）"), Of(a1Row, "奖励金额（元）")));
+            Assert.Equal(3 + f.CFees.Length, csv.Count(r => r[0] == "仪器明细"));
+            await ReportCsvAssert.SameAsJsonAsync(s.Admin, "/api/v1/reports/rewards/2026", "rewards", byAccept: true);
 
             // The administrators' edit counts from the next report: 5%, 1,000 per instrument, 1,500 per unit.
             await File.WriteAllTextAsync(rulesFile, """{ "incomeShare": 0.05, "perInstrumentCapCny": 1000, "perUnitCapCny": 1500 }""");
@@ -132,6 +146,10 @@ public abstract class RewardsTests(DatabaseProvider provider)
         await SupervisionNode.Ok(await s.ReaderA.GetAsync("/api/v1/reports/rewards/2025"), HttpStatusCode.Forbidden);
         await SupervisionNode.Ok(await s.Node.CreateClient().GetAsync("/api/v1/reports/rewards/2025"), HttpStatusCode.Unauthorized);
     }
+
+    private static Dictionary<string, JsonObject> Instruments(JsonObject report, string unit) =>
+        report["instruments"]!.AsArray().Select(i => i!.AsObject()).Where(i => i["unitId"]!.GetValue<string>() == unit)
+            .ToDictionary(i => i["innerId"]!.GetValue<string>());
 
     private static (decimal Internal, decimal Statutory, decimal Contract) Excluded(JsonObject line) =>
         (line["excludedIncome"]!["internalCny"]!.Decimal(), line["excludedIncome"]!["statutoryCny"]!.Decimal(),
