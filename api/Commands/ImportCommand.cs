@@ -18,7 +18,7 @@ public static class ImportCommand
 
     private const string Usage = """
         usage: import FILE --kind KIND --server URL --client CLIENT_ID --secret SECRET [--interval MILLISECONDS]
-        kinds: instruments service-offerings service-records datasets sensors
+        kinds: instruments service-offerings service-records datasets sensors units (an admin client)
         """;
 
     public static Task<int> RunAsync(WebApplication app, string[] args) =>
@@ -42,7 +42,7 @@ public static class ImportCommand
             http.BaseAddress = server;
             http.Timeout = TimeSpan.FromMinutes(5);
 
-            var scope = kind == "service-records" ? "records.write" : "catalog.write";
+            var scope = Imports.UnitDocumentWrite.ScopeFor(kind);
             var token = await TokenAsync(http, Required(options, "--client"), Required(options, "--secret"), scope);
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 

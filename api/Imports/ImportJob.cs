@@ -10,10 +10,13 @@ namespace DxyqOpenData.Api.Imports;
 public sealed class ImportJob
 {
     public Guid Id { get; set; }
-    /// <summary>The unit the uploading client is bound to: only that unit sees the import and only its rows change.</summary>
-    public required string UnitId { get; set; }
+    /// <summary>
+    /// The unit the uploading client is bound to: only that unit sees the import and only its rows change. Null for an
+    /// import of the registry of units, which administrators upload and see.
+    /// </summary>
+    public string? UnitId { get; set; }
     public required string ClientId { get; set; }
-    /// <summary>instruments | service-offerings | service-records | datasets | sensors.</summary>
+    /// <summary>instruments | service-offerings | service-records | datasets | sensors | units.</summary>
     public required string Kind { get; set; }
     /// <summary>queued | running | completed | failed.</summary>
     public required string Status { get; set; }

@@ -2,6 +2,8 @@ using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Data.Leases;
+using DxyqOpenData.Api.Data.Reference;
+using DxyqOpenData.Federation;
 using Microsoft.EntityFrameworkCore;
 
 namespace DxyqOpenData.Api.Imports;
@@ -180,7 +182,8 @@ public sealed class ImportProcessor(IServiceProvider services, ImportQueue queue
         await using (var writeScope = services.CreateAsyncScope())
         {
             var writeDb = writeScope.ServiceProvider.GetRequiredService<CatalogDbContext>();
-            refused = await UnitDocumentWrite.WriteAsync(writeDb, job.Kind, job.UnitId, documents, cancellationToken);
+            var nodeProvince = Regions.Default.ForNodeOrNull(writeScope.ServiceProvider.GetRequiredService<FederationOptions>().NodeCode);
+            refused = await UnitDocumentWrite.WriteAsync(writeDb, job.Kind, job.UnitId, nodeProvince, documents, cancellationToken);
         }
         rejected.AddRange(refused.Select(r => new RejectedRow(r.Index, r.Field is null ? null : mapper.HeaderOf(r.Field), r.Reason)));
         var accepted = documents.Count - refused.Select(r => r.Index).Distinct().Count();

@@ -32,7 +32,7 @@ public sealed class ImportUpload
 {
     /// <summary>The file: CSV (UTF-8 with or without BOM, or GB18030) or XLSX, header in row 1.</summary>
     public required IFormFile File { get; set; }
-    /// <summary>instruments | service-offerings | service-records | datasets | sensors.</summary>
+    /// <summary>instruments | service-offerings | service-records | datasets | sensors | units (administrators).</summary>
     public required string Kind { get; set; }
 }
 
@@ -42,7 +42,10 @@ public sealed class ImportUpload
 /// </summary>
 public static class ImportsApi
 {
-    /// <summary>A unit's client with <c>catalog.write</c> or <c>records.write</c>; the kind's own scope is checked per upload.</summary>
+    /// <summary>
+    /// A unit's client with <c>catalog.write</c> or <c>records.write</c>, or an administrator (the registry of units); the
+    /// kind's own scope is checked per upload.
+    /// </summary>
     public const string Policy = "unit-imports";
 
     /// <summary>The upload's endpoint name (its body is described by ImportUploadOperationFilter).</summary>
@@ -58,7 +61,7 @@ public static class ImportsApi
         builder.Services.AddHostedService<ImportProcessor>();
         builder.Services.AddLeases();
         builder.Services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.RequireAuthenticatedUser().RequireAssertion(c =>
-            c.User.UnitId() is not null && (c.User.HasScope(Scopes.CatalogWrite) || c.User.HasScope(Scopes.RecordsWrite))));
+            c.User.HasScope(Scopes.Admin) || (c.User.UnitId() is not null && (c.User.HasScope(Scopes.CatalogWrite) || c.User.HasScope(Scopes.RecordsWrite)))));
         return builder;
     }
 
@@ -92,14 +95,14 @@ public static class ImportsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName(UploadName)
-            .WithSummary("Uploads a fixed-format file (multipart: file, kind) for the client's unit; 202 with the import's id and URL. catalog.write for the catalog kinds, records.write for service-records.");
+            .WithSummary("Uploads a fixed-format file (multipart: file, kind) for the client's unit; 202 with the import's id and URL. catalog.write for the catalog kinds, records.write for service-records, admin for units (the registry, bound to no unit).");
 
         imports.MapGet("/{id:guid}", GetAsync)
             .RequireAuthorization(Policy)
             .Produces<ImportReport>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetImport")
-            .WithSummary("An import of the client's unit: status queued|running|completed|failed, progress, accepted rows and every rejected row (row number, Chinese column, reason). Another unit's import is 404.");
+            .WithSummary("An import of the client's unit (for an administrator: an import of units): status queued|running|completed|failed, progress, accepted rows and every rejected row (row number, Chinese column, reason). Another unit's import is 404.");
         return app;
     }
 
@@ -136,6 +139,11 @@ public static class ImportsApi
         {
             return Problem(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden", $"importing {kind} needs the scope {UnitDocumentWrite.ScopeFor(kind)}");
         }
+        var registry = kind == UnitDocumentWrite.Registry;
+        if (!registry && user.UnitId() is null)
+        {
+            return Problem(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Forbidden", $"importing {kind} is for a unit's client: the rows are bound to the token's unit, and this token has none");
+        }
         if (form.Files.GetFile("file") is not { } file)
         {
             return Invalid(StatusCodes.Status400BadRequest, "the form has no file field 'file'", "file");
@@ -165,7 +173,7 @@ public static class ImportsApi
         var job = new ImportJob
         {
             Id = Guid.NewGuid(),
-            UnitId = user.UnitId()!,
+            UnitId = registry ? null : user.UnitId(),
             ClientId = user.FindFirst("client_id")?.Value ?? user.FindFirst("sub")?.Value ?? "",
             Kind = kind,
             Status = ImportProcessor.Queued,
@@ -185,14 +193,15 @@ public static class ImportsApi
 
     private static async Task<Results<Ok<ImportReport>, ProblemHttpResult>> GetAsync(Guid id, HttpContext context, CatalogDbContext db, CancellationToken cancellationToken)
     {
+        // A unit's client sees its unit's imports; an administrator without a unit, the imports of units.
         var unit = context.User.UnitId();
         var job = await db.Imports.AsNoTracking()
-            .Where(j => j.Id == id && j.UnitId == unit)
+            .Where(j => j.Id == id && (unit == null ? j.UnitId == null : j.UnitId == unit))
             .Select(j => new { j.Id, j.Kind, j.Status, j.FileName, j.Format, j.TotalRows, j.ProcessedRows, j.Accepted, j.Rejected, j.Error, j.CreatedAt, j.CompletedAt })
             .SingleOrDefaultAsync(cancellationToken);
         if (job is null)
         {
-            return Problem(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Not found", $"No import {id} of your unit.");
+            return Problem(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Not found", unit is null ? $"No import {id} of units (an administrator sees the imports of units; a unit's imports are its own)." : $"No import {id} of your unit.");
         }
         var rejected = JsonSerializer.Deserialize<List<RejectedRow>>(job.Rejected, ImportProcessor.Json) ?? [];
         return TypedResults.Ok(new ImportReport(job.Id, job.Kind, job.Status, job.FileName, job.Format, job.TotalRows, job.ProcessedRows,

@@ -25,6 +25,7 @@ internal static partial class RuleMessages
         (SensorOfOtherUnit(), "禁止：传感器 '{1}' 属于其他单位；传感器编号在全平台唯一"),
         (SensorTwice(), "仪器 '{1}' 在本批中两次绑定传感器（另见第 {2} 项）；一台仪器只有一个传感器"),
         (RegionOtherProvince(), "'{1}'（{2}）是{3}的县级区划，不在{4}：仪器位于其单位所在的省"),
+        (UnitOtherProvince(), "'{1}'（{2}）是{3}的县级区划，不在{4}：本节点只登记本省的单位"),
         (RegionNotCounty(), "'{1}'（{2}）是地市或省级代码：请填写县级区划代码（GB/T 2260）"),
         (RegionNoCounty(), "'{1}' 不是 GB/T 2260 行政区划代码：{2}没有代码为 {3} 的区县或地市"),
         (RegionNoProvince(), "'{1}' 不是 GB/T 2260 行政区划代码：没有省级代码 {2}"),
@@ -90,6 +91,9 @@ internal static partial class RuleMessages
 
     [GeneratedRegex(@"^'(.*)' \((.*)\) is a county of (.*), not of (.*): an instrument stands in its unit's province\.$")]
     private static partial Regex RegionOtherProvince();
+
+    [GeneratedRegex(@"^'(.*)' \((.*)\) is a county of (.*), not of (.*): a node registers the units of its own province\.$")]
+    private static partial Regex UnitOtherProvince();
 
     [GeneratedRegex(@"^'(.*)' \((.*)\) is a city or province code: give the county's \(GB/T 2260, county level\)\.$")]
     private static partial Regex RegionNotCounty();

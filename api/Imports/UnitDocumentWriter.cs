@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Data.Reference;
 using DxyqOpenData.Api.Push;
 using DxyqOpenData.Api.Security;
 
@@ -22,15 +23,27 @@ public static class UnitDocumentWrite
     /// <summary>Whether <paramref name="kind"/> has a write path (every push kind).</summary>
     public static bool CanWrite(string kind) => PushWrite.Find(kind) is not null;
 
-    /// <summary>The scope each kind needs: service records <c>records.write</c>, the catalog kinds <c>catalog.write</c>.</summary>
-    public static string ScopeFor(string kind) => kind == "service-records" ? Scopes.RecordsWrite : Scopes.CatalogWrite;
+    /// <summary>
+    /// The scope each kind needs: service records <c>records.write</c>, the catalog kinds <c>catalog.write</c>, the
+    /// registry of units <c>admin</c>.
+    /// </summary>
+    public static string ScopeFor(string kind) => kind switch
+    {
+        "service-records" => Scopes.RecordsWrite,
+        Registry => Scopes.Admin,
+        _ => Scopes.CatalogWrite,
+    };
+
+    /// <summary>The kind that is the node's registry rather than a unit's data: imported by administrators, bound to no unit.</summary>
+    public const string Registry = "units";
 
     /// <summary>
-    /// Checks and upserts <paramref name="items"/> of <paramref name="kind"/> for <paramref name="unitId"/> in one
+    /// Checks and upserts <paramref name="items"/> of <paramref name="kind"/> for <paramref name="unitId"/> (null for
+    /// the registry of units) in one
     /// transaction: the accepted ones are all written or, if the database refuses, none is. Returns the rejected ones,
     /// one entry per failing field, by the caller's index.
     /// </summary>
-    public static async Task<IReadOnlyList<ItemRejection>> WriteAsync(CatalogDbContext db, string kind, string unitId,
+    public static async Task<IReadOnlyList<ItemRejection>> WriteAsync(CatalogDbContext db, string kind, string? unitId, Province? nodeProvince,
         IReadOnlyList<DocumentItem> items, CancellationToken cancellationToken)
     {
         var pushKind = PushWrite.Find(kind) ?? throw new ArgumentException($"no write path for {kind}", nameof(kind));
@@ -39,7 +52,7 @@ public static class UnitDocumentWrite
             return [];
         }
         var elements = items.Select(i => JsonSerializer.SerializeToElement(i.Document)).ToList();
-        var (rejected, _, _) = await PushWrite.CheckAndWriteAsync(db, pushKind, unitId, elements, cancellationToken);
+        var (rejected, _, _) = await PushWrite.CheckAndWriteAsync(db, pushKind, unitId, nodeProvince, elements, cancellationToken);
         return [.. rejected.SelectMany(r => r.Errors.Select(e => new ItemRejection(items[r.Index].Index, FieldOf(e.Path), RuleMessages.Bilingual(e.Message))))];
     }
 

@@ -19,6 +19,8 @@ internal sealed class PushBatch(CatalogDbContext db, string unitId, DateTime now
     public string UnitId { get; } = unitId;
     public DateTime Now { get; } = now;
     public IReadOnlyList<JsonElement> Items { get; } = items;
+    /// <summary>The province this node serves (by <c>Federation:NodeCode</c>): the counties units may be registered in.</summary>
+    public Data.Reference.Province? NodeProvince { get; init; }
     public int Count => Items.Count;
 
     private readonly List<PushItemError>?[] _errors = new List<PushItemError>?[items.Count];

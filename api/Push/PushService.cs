@@ -3,8 +3,10 @@ using System.Diagnostics;
 using System.Text.Json;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Data.Reference;
 using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Security;
+using DxyqOpenData.Federation;
 using DxyqOpenData.Schemas;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,7 +16,7 @@ namespace DxyqOpenData.Api.Push;
 /// The push API's work (docs/push.md): read the body, reserve the Idempotency-Key, check every item (schema, then the
 /// rules a schema cannot say, with one query per table), and write the valid ones in one transaction.
 /// </summary>
-internal sealed class PushService(CatalogDbContext db, PushOptions options, PushHooks hooks, IdempotencyKeys keys, TimeProvider clock, ILogger<PushService> logger)
+internal sealed class PushService(CatalogDbContext db, PushOptions options, PushHooks hooks, IdempotencyKeys keys, TimeProvider clock, FederationOptions federation, ILogger<PushService> logger)
 {
     public const string IdempotencyKeyHeader = IdempotencyKeys.Header;
     public const string ContinueOnError = "odata.continue-on-error";
@@ -75,7 +77,7 @@ internal sealed class PushService(CatalogDbContext db, PushOptions options, Push
         IdempotencyKey? reserved, HttpContext http, PushStages stages, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var batch = new PushBatch(db, unit, clock.GetUtcNow().UtcDateTime, items) { Stages = stages };
+        var batch = new PushBatch(db, unit, clock.GetUtcNow().UtcDateTime, items) { Stages = stages, NodeProvince = Regions.Default.ForNodeOrNull(federation.NodeCode) };
         batch.ReadKeys(kind.KeyProperty);
 
         // The shared schema, item by item (DocumentSchema is thread-safe): the bulk of the CPU work of a push.

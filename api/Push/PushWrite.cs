@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Data.Reference;
 using Microsoft.EntityFrameworkCore;
 
 namespace DxyqOpenData.Api.Push;
@@ -20,13 +21,14 @@ internal static class PushWrite
     /// refused items by their index in <paramref name="items"/>, with JSON Pointers into the item.
     /// </summary>
     public static async Task<(IReadOnlyList<PushRejection> Rejected, int Created, int Updated)> CheckAndWriteAsync(
-        CatalogDbContext db, PushKind kind, string unitId, IReadOnlyList<JsonElement> items, CancellationToken cancellationToken)
+        CatalogDbContext db, PushKind kind, string? unitId, Province? nodeProvince, IReadOnlyList<JsonElement> items, CancellationToken cancellationToken)
     {
         var strategy = db.Database.CreateExecutionStrategy();
         return await strategy.ExecuteAsync(async () =>
         {
             db.ChangeTracker.Clear();
-            var batch = new PushBatch(db, unitId, DateTime.UtcNow, items);
+            // No unit only for the registry of units, whose handler binds nothing to one (as in PushService).
+            var batch = new PushBatch(db, unitId!, DateTime.UtcNow, items) { NodeProvince = nodeProvince };
             batch.ReadKeys(kind.KeyProperty);
             var handler = kind.CreateHandler(batch);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);

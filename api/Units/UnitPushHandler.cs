@@ -11,6 +11,8 @@ namespace DxyqOpenData.Api.Units;
 /// </summary>
 internal sealed class UnitPushHandler(PushBatch batch) : PushHandler<UnitDocument>(batch)
 {
+    private const string UnitsOfTheNode = "a node registers the units of its own province";
+
     private Dictionary<string, Unit> _existing = [];
 
     protected override string KeyPath => "/creditCode";
@@ -24,9 +26,9 @@ internal sealed class UnitPushHandler(PushBatch batch) : PushHandler<UnitDocumen
                 Batch.Fail(i, "/creditCode", $"'{doc.CreditCode}' is not a valid unified social credit code: the check character should be "
                     + $"'{CreditCode.CheckCharacter(doc.CreditCode.AsSpan(0, 17))}'.");
             }
-            if (Regions.Default.County(doc.RegionCode) is null)
+            if (Regions.Default.NotACounty(doc.RegionCode, Batch.NodeProvince, UnitsOfTheNode) is { } error)
             {
-                Batch.Fail(i, "/regionCode", $"'{doc.RegionCode}' is not a county-level region code the node knows (GB/T 2260, Data/Reference/regions.json).");
+                Batch.Fail(i, "/regionCode", error);
             }
         }
         var keys = Valid.Select(v => v.Doc.CreditCode).ToList();

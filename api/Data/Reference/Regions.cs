@@ -60,8 +60,11 @@ public sealed class Regions
 
     /// <summary>The province a node serves, by node code (ZJ, SH, JS, AH).</summary>
     public Province ForNode(string nodeCode) =>
-        Provinces.FirstOrDefault(p => string.Equals(p.NodeCode, nodeCode, StringComparison.OrdinalIgnoreCase))
-        ?? throw new InvalidOperationException($"No regions for node code '{nodeCode}' in regions.json.");
+        ForNodeOrNull(nodeCode) ?? throw new InvalidOperationException($"No regions for node code '{nodeCode}' in regions.json.");
+
+    /// <summary>The province a node serves, or null for a node code that is none of the four (no province to hold to).</summary>
+    public Province? ForNodeOrNull(string nodeCode) =>
+        Provinces.FirstOrDefault(p => string.Equals(p.NodeCode, nodeCode, StringComparison.OrdinalIgnoreCase));
 
     public County? County(string code) => _counties.GetValueOrDefault(code);
 
@@ -76,16 +79,16 @@ public sealed class Regions
         _names.ContainsKey(code) ? _provinces.GetValueOrDefault(code[..2]) : null;
 
     /// <summary>
-    /// Why <paramref name="code"/> is not a county of the list (in <paramref name="within"/>, when given): the item
-    /// error's message; null when it is one.
+    /// Why <paramref name="code"/> is not a county of the list (in <paramref name="within"/>, when given, saying
+    /// <paramref name="what"/> must be there): the item error's message; null when it is one.
     /// </summary>
-    public string? NotACounty(string code, Province? within)
+    public string? NotACounty(string code, Province? within, string what = "an instrument stands in its unit's province")
     {
         if (_counties.ContainsKey(code))
         {
             var province = ProvinceOf(code)!;
             return within is null || province == within ? null
-                : $"'{code}' ({_names[code]}) is a county of {province.Name}, not of {within.Name}: an instrument stands in its unit's province.";
+                : $"'{code}' ({_names[code]}) is a county of {province.Name}, not of {within.Name}: {what}.";
         }
         return _names.TryGetValue(code, out var name)
             ? $"'{code}' ({name}) is a city or province code: give the county's (GB/T 2260, county level)."

@@ -245,109 +245,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("datasets");
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChange", b =>
-                {
-                    b.Property<string>("EntitySet")
-                        .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
-                        .HasColumnName("entity_set");
-
-                    b.Property<Guid>("RowId")
-                        .HasColumnType("uniqueidentifier")
-                        .HasColumnName("row_id");
-
-                    b.Property<long>("Seq")
-                        .HasColumnType("bigint")
-                        .HasColumnName("seq");
-
-                    b.HasKey("EntitySet", "RowId")
-                        .HasName("pk_catalog_changes");
-
-                    b.HasIndex("EntitySet", "Seq")
-                        .IsUnique()
-                        .HasDatabaseName("ix_catalog_changes_entity_set_seq");
-
-                    b.ToTable("catalog_changes", (string)null);
-                });
-
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChangeCounter", b =>
-                {
-                    b.Property<int>("Id")
-                        .HasColumnType("int")
-                        .HasColumnName("id");
-
-                    b.Property<long>("Value")
-                        .HasColumnType("bigint")
-                        .HasColumnName("value");
-
-                    b.HasKey("Id")
-                        .HasName("pk_catalog_change_counter");
-
-                    b.ToTable("catalog_change_counter", (string)null);
-
-                    b.HasData(
-                        new
-                        {
-                            Id = 1,
-                            Value = 0L
-                        });
-                });
-
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.NodeSetting", b =>
-                {
-                    b.Property<string>("Name")
-                        .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
-                        .HasColumnName("name");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("datetime2")
-                        .HasColumnName("created_at");
-
-                    b.Property<string>("Value")
-                        .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("nvarchar(1000)")
-                        .HasColumnName("value");
-
-                    b.HasKey("Name")
-                        .HasName("pk_node_settings");
-
-                    b.ToTable("node_settings", (string)null);
-                });
-
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaCursor", b =>
-                {
-                    b.Property<string>("Node")
-                        .HasMaxLength(8)
-                        .HasColumnType("nvarchar(8)")
-                        .HasColumnName("node");
-
-                    b.Property<string>("EntitySet")
-                        .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
-                        .HasColumnName("entity_set");
-
-                    b.Property<string>("Cursor")
-                        .HasMaxLength(1024)
-                        .HasColumnType("nvarchar(1024)")
-                        .HasColumnName("cursor");
-
-                    b.Property<DateTime?>("HarvestedAt")
-                        .HasColumnType("datetime2")
-                        .HasColumnName("harvested_at");
-
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("datetime2")
-                        .HasColumnName("updated_at");
-
-                    b.HasKey("Node", "EntitySet")
-                        .HasName("pk_replica_cursors");
-
-                    b.ToTable("replica_cursors", (string)null);
-                });
-
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaDataset", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Datasets.ReplicaDataset", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -452,359 +350,106 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("replica_datasets", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaInstrument", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChange", b =>
                 {
-                    b.Property<string>("Node")
-                        .HasMaxLength(8)
-                        .HasColumnType("nvarchar(8)")
-                        .HasColumnName("node");
+                    b.Property<string>("EntitySet")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("entity_set");
 
-                    b.Property<Guid>("Id")
+                    b.Property<Guid>("RowId")
                         .HasColumnType("uniqueidentifier")
-                        .HasColumnName("id");
+                        .HasColumnName("row_id");
 
-                    b.Property<DateOnly>("AcceptanceDate")
-                        .HasColumnType("date")
-                        .HasColumnName("acceptance_date");
-
-                    b.Property<string>("Address")
-                        .HasMaxLength(300)
-                        .HasColumnType("nvarchar(300)")
-                        .HasColumnName("address");
-
-                    b.Property<string>("CategoryCode")
-                        .IsRequired()
-                        .HasMaxLength(6)
-                        .HasColumnType("nchar(6)")
-                        .HasColumnName("category_code")
-                        .IsFixedLength();
-
-                    b.Property<string>("ContactEmail")
-                        .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
-                        .HasColumnName("contact_email");
-
-                    b.Property<string>("ContactName")
-                        .HasMaxLength(100)
-                        .HasColumnType("nvarchar(100)")
-                        .HasColumnName("contact_name");
-
-                    b.Property<string>("ContactPhone")
-                        .HasMaxLength(40)
-                        .HasColumnType("nvarchar(40)")
-                        .HasColumnName("contact_phone");
-
-                    b.Property<string>("CountryOfOrigin")
-                        .HasMaxLength(2)
-                        .HasColumnType("nchar(2)")
-                        .HasColumnName("country_of_origin")
-                        .IsFixedLength();
-
-                    b.Property<string>("CustomsDeclarationNo")
-                        .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
-                        .HasColumnName("customs_declaration_no");
-
-                    b.Property<DateOnly?>("CustomsSupervisionEndsOn")
-                        .HasColumnType("date")
-                        .HasColumnName("customs_supervision_ends_on");
-
-                    b.Property<string>("EnglishName")
-                        .HasMaxLength(300)
-                        .HasColumnType("nvarchar(300)")
-                        .HasColumnName("english_name");
-
-                    b.Property<string>("FeeStandard")
-                        .HasMaxLength(2000)
-                        .HasColumnType("nvarchar(2000)")
-                        .HasColumnName("fee_standard");
-
-                    b.Property<string>("FundingSource")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
-                        .HasColumnName("funding_source");
-
-                    b.Property<string>("HsCode")
-                        .HasMaxLength(10)
-                        .HasColumnType("nvarchar(10)")
-                        .HasColumnName("hs_code");
-
-                    b.Property<DateOnly?>("ImportDate")
-                        .HasColumnType("date")
-                        .HasColumnName("import_date");
-
-                    b.Property<bool>("InSharedFacility")
-                        .HasColumnType("bit")
-                        .HasColumnName("in_shared_facility");
-
-                    b.Property<string>("InnerId")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
-                        .HasColumnName("inner_id");
-
-                    b.Property<string>("InstrumentType")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
-                        .HasColumnName("instrument_type");
-
-                    b.Property<bool>("IsConfidential")
-                        .HasColumnType("bit")
-                        .HasColumnName("is_confidential");
-
-                    b.Property<bool>("IsDomestic")
-                        .HasColumnType("bit")
-                        .HasColumnName("is_domestic");
-
-                    b.Property<DateTime?>("LastSeenAt")
-                        .HasColumnType("datetime2")
-                        .HasColumnName("last_seen_at");
-
-                    b.Property<double?>("Latitude")
-                        .HasColumnType("float")
-                        .HasColumnName("latitude");
-
-                    b.Property<double?>("Longitude")
-                        .HasColumnType("float")
-                        .HasColumnName("longitude");
-
-                    b.Property<string>("MainFunctions")
-                        .HasMaxLength(4000)
-                        .HasColumnType("nvarchar(4000)")
-                        .HasColumnName("main_functions");
-
-                    b.Property<string>("Manufacturer")
-                        .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
-                        .HasColumnName("manufacturer");
-
-                    b.Property<string>("Model")
-                        .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
-                        .HasColumnName("model");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
-                        .HasColumnName("name");
-
-                    b.Property<DateTime?>("OnboardedAt")
-                        .HasColumnType("datetime2")
-                        .HasColumnName("onboarded_at");
-
-                    b.Property<DateOnly>("OnboardingDueDate")
-                        .HasColumnType("date")
-                        .HasColumnName("onboarding_due_date");
-
-                    b.Property<bool>("OnboardingDueProvisional")
-                        .HasColumnType("bit")
-                        .HasColumnName("onboarding_due_provisional");
-
-                    b.Property<int?>("OnboardingLateDays")
-                        .HasColumnType("int")
-                        .HasColumnName("onboarding_late_days");
-
-                    b.Property<long>("PriceCny")
+                    b.Property<long>("Seq")
                         .HasColumnType("bigint")
-                        .HasColumnName("price_fen");
+                        .HasColumnName("seq");
 
-                    b.Property<DateOnly?>("PurchaseDate")
-                        .HasColumnType("date")
-                        .HasColumnName("purchase_date");
+                    b.HasKey("EntitySet", "RowId")
+                        .HasName("pk_catalog_changes");
 
-                    b.Property<double?>("RatedHoursPerYear")
-                        .HasColumnType("float")
-                        .HasColumnName("rated_hours_per_year");
+                    b.HasIndex("EntitySet", "Seq")
+                        .IsUnique()
+                        .HasDatabaseName("ix_catalog_changes_entity_set_seq");
 
-                    b.Property<string>("RegionCode")
-                        .IsRequired()
-                        .HasMaxLength(6)
-                        .HasColumnType("nchar(6)")
-                        .HasColumnName("region_code")
-                        .IsFixedLength();
-
-                    b.Property<string>("RunState")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
-                        .HasColumnName("run_state");
-
-                    b.Property<DateOnly?>("ScrappedOn")
-                        .HasColumnType("date")
-                        .HasColumnName("scrapped_on");
-
-                    b.Property<DateOnly?>("SensorDueDate")
-                        .HasColumnType("date")
-                        .HasColumnName("sensor_due_date");
-
-                    b.Property<bool>("SensorDueProvisional")
-                        .HasColumnType("bit")
-                        .HasColumnName("sensor_due_provisional");
-
-                    b.Property<string>("SensorId")
-                        .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
-                        .HasColumnName("sensor_id");
-
-                    b.Property<DateTime?>("SensorInstalledAt")
-                        .HasColumnType("datetime2")
-                        .HasColumnName("sensor_installed_at");
-
-                    b.Property<string>("ServiceContent")
-                        .HasMaxLength(4000)
-                        .HasColumnType("nvarchar(4000)")
-                        .HasColumnName("service_content");
-
-                    b.Property<DateTime?>("ServiceInfoCompletedAt")
-                        .HasColumnType("datetime2")
-                        .HasColumnName("service_info_completed_at");
-
-                    b.Property<DateOnly?>("ServiceInfoDueDate")
-                        .HasColumnType("date")
-                        .HasColumnName("service_info_due_date");
-
-                    b.Property<string>("ServiceRequirements")
-                        .HasMaxLength(2000)
-                        .HasColumnType("nvarchar(2000)")
-                        .HasColumnName("service_requirements");
-
-                    b.Property<string>("ServiceUrl")
-                        .HasMaxLength(500)
-                        .HasColumnType("nvarchar(500)")
-                        .HasColumnName("service_url");
-
-                    b.Property<string>("ShareMode")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
-                        .HasColumnName("share_mode");
-
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
-                        .HasColumnName("status");
-
-                    b.Property<string>("SubjectAreas")
-                        .HasMaxLength(500)
-                        .HasColumnType("nvarchar(500)")
-                        .HasColumnName("subject_areas");
-
-                    b.Property<string>("TechnicalSpecs")
-                        .HasMaxLength(4000)
-                        .HasColumnType("nvarchar(4000)")
-                        .HasColumnName("technical_specs");
-
-                    b.Property<string>("UnitId")
-                        .IsRequired()
-                        .HasMaxLength(18)
-                        .HasColumnType("nchar(18)")
-                        .HasColumnName("unit_id")
-                        .IsFixedLength();
-
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("datetime2")
-                        .HasColumnName("updated_at");
-
-                    b.HasKey("Node", "Id")
-                        .HasName("pk_replica_instruments");
-
-                    b.HasIndex("Node", "CategoryCode")
-                        .HasDatabaseName("ix_replica_instruments_node_category_code");
-
-                    b.HasIndex("Node", "RegionCode")
-                        .HasDatabaseName("ix_replica_instruments_node_region_code");
-
-                    b.HasIndex("Node", "UpdatedAt")
-                        .HasDatabaseName("ix_replica_instruments_node_updated_at");
-
-                    b.HasIndex("Node", "PriceCny", "Name")
-                        .HasDatabaseName("ix_replica_instruments_node_price_fen_name");
-
-                    b.ToTable("replica_instruments", (string)null);
+                    b.ToTable("catalog_changes", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaServiceOffering", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChangeCounter", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("int")
+                        .HasColumnName("id");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("bigint")
+                        .HasColumnName("value");
+
+                    b.HasKey("Id")
+                        .HasName("pk_catalog_change_counter");
+
+                    b.ToTable("catalog_change_counter", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Value = 0L
+                        });
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.NodeSetting", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)")
+                        .HasColumnName("value");
+
+                    b.HasKey("Name")
+                        .HasName("pk_node_settings");
+
+                    b.ToTable("node_settings", (string)null);
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaCursor", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
                         .HasColumnType("nvarchar(8)")
                         .HasColumnName("node");
 
-                    b.Property<Guid>("Id")
-                        .HasColumnType("uniqueidentifier")
-                        .HasColumnName("id");
-
-                    b.Property<bool>("Bookable")
-                        .HasColumnType("bit")
-                        .HasColumnName("bookable");
-
-                    b.Property<string>("Description")
-                        .HasMaxLength(4000)
-                        .HasColumnType("nvarchar(4000)")
-                        .HasColumnName("description");
-
-                    b.Property<string>("ExternalId")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)")
-                        .HasColumnName("external_id");
-
-                    b.Property<long>("FeeCny")
-                        .HasColumnType("bigint")
-                        .HasColumnName("fee_fen");
-
-                    b.Property<string>("FeeUnit")
-                        .IsRequired()
+                    b.Property<string>("EntitySet")
                         .HasMaxLength(32)
                         .HasColumnType("nvarchar(32)")
-                        .HasColumnName("fee_unit");
+                        .HasColumnName("entity_set");
 
-                    b.Property<Guid>("InstrumentId")
-                        .HasColumnType("uniqueidentifier")
-                        .HasColumnName("instrument_id");
+                    b.Property<string>("Cursor")
+                        .HasMaxLength(1024)
+                        .HasColumnType("nvarchar(1024)")
+                        .HasColumnName("cursor");
 
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("nvarchar(32)")
-                        .HasColumnName("kind");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("nvarchar(200)")
-                        .HasColumnName("name");
-
-                    b.Property<string>("Process")
-                        .HasMaxLength(2000)
-                        .HasColumnType("nvarchar(2000)")
-                        .HasColumnName("process");
-
-                    b.Property<string>("UnitId")
-                        .IsRequired()
-                        .HasMaxLength(18)
-                        .HasColumnType("nchar(18)")
-                        .HasColumnName("unit_id")
-                        .IsFixedLength();
+                    b.Property<DateTime?>("HarvestedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("harvested_at");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
-                    b.HasKey("Node", "Id")
-                        .HasName("pk_replica_service_offerings");
+                    b.HasKey("Node", "EntitySet")
+                        .HasName("pk_replica_cursors");
 
-                    b.HasIndex("Node", "InstrumentId")
-                        .HasDatabaseName("ix_replica_service_offerings_node_instrument_id");
-
-                    b.HasIndex("Node", "UpdatedAt")
-                        .HasDatabaseName("ix_replica_service_offerings_node_updated_at");
-
-                    b.ToTable("replica_service_offerings", (string)null);
+                    b.ToTable("replica_cursors", (string)null);
                 });
 
             modelBuilder.Entity("DxyqOpenData.Api.Imports.ImportJob", b =>
@@ -878,7 +523,6 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnName("total_rows");
 
                     b.Property<string>("UnitId")
-                        .IsRequired()
                         .HasMaxLength(18)
                         .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
@@ -1175,6 +819,281 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasDatabaseName("ix_instruments_price_fen_name_is_confidential");
 
                     b.ToTable("instruments");
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Instruments.ReplicaInstrument", b =>
+                {
+                    b.Property<string>("Node")
+                        .HasMaxLength(8)
+                        .HasColumnType("nvarchar(8)")
+                        .HasColumnName("node");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uniqueidentifier")
+                        .HasColumnName("id");
+
+                    b.Property<DateOnly>("AcceptanceDate")
+                        .HasColumnType("date")
+                        .HasColumnName("acceptance_date");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(300)
+                        .HasColumnType("nvarchar(300)")
+                        .HasColumnName("address");
+
+                    b.Property<string>("CategoryCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("nchar(6)")
+                        .HasColumnName("category_code")
+                        .IsFixedLength();
+
+                    b.Property<string>("ContactEmail")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)")
+                        .HasColumnName("contact_email");
+
+                    b.Property<string>("ContactName")
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)")
+                        .HasColumnName("contact_name");
+
+                    b.Property<string>("ContactPhone")
+                        .HasMaxLength(40)
+                        .HasColumnType("nvarchar(40)")
+                        .HasColumnName("contact_phone");
+
+                    b.Property<string>("CountryOfOrigin")
+                        .HasMaxLength(2)
+                        .HasColumnType("nchar(2)")
+                        .HasColumnName("country_of_origin")
+                        .IsFixedLength();
+
+                    b.Property<string>("CustomsDeclarationNo")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("customs_declaration_no");
+
+                    b.Property<DateOnly?>("CustomsSupervisionEndsOn")
+                        .HasColumnType("date")
+                        .HasColumnName("customs_supervision_ends_on");
+
+                    b.Property<string>("EnglishName")
+                        .HasMaxLength(300)
+                        .HasColumnType("nvarchar(300)")
+                        .HasColumnName("english_name");
+
+                    b.Property<string>("FeeStandard")
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)")
+                        .HasColumnName("fee_standard");
+
+                    b.Property<string>("FundingSource")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("funding_source");
+
+                    b.Property<string>("HsCode")
+                        .HasMaxLength(10)
+                        .HasColumnType("nvarchar(10)")
+                        .HasColumnName("hs_code");
+
+                    b.Property<DateOnly?>("ImportDate")
+                        .HasColumnType("date")
+                        .HasColumnName("import_date");
+
+                    b.Property<bool>("InSharedFacility")
+                        .HasColumnType("bit")
+                        .HasColumnName("in_shared_facility");
+
+                    b.Property<string>("InnerId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)")
+                        .HasColumnName("inner_id");
+
+                    b.Property<string>("InstrumentType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("instrument_type");
+
+                    b.Property<bool>("IsConfidential")
+                        .HasColumnType("bit")
+                        .HasColumnName("is_confidential");
+
+                    b.Property<bool>("IsDomestic")
+                        .HasColumnType("bit")
+                        .HasColumnName("is_domestic");
+
+                    b.Property<DateTime?>("LastSeenAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<double?>("Latitude")
+                        .HasColumnType("float")
+                        .HasColumnName("latitude");
+
+                    b.Property<double?>("Longitude")
+                        .HasColumnType("float")
+                        .HasColumnName("longitude");
+
+                    b.Property<string>("MainFunctions")
+                        .HasMaxLength(4000)
+                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnName("main_functions");
+
+                    b.Property<string>("Manufacturer")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)")
+                        .HasColumnName("manufacturer");
+
+                    b.Property<string>("Model")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)")
+                        .HasColumnName("model");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime?>("OnboardedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("onboarded_at");
+
+                    b.Property<DateOnly>("OnboardingDueDate")
+                        .HasColumnType("date")
+                        .HasColumnName("onboarding_due_date");
+
+                    b.Property<bool>("OnboardingDueProvisional")
+                        .HasColumnType("bit")
+                        .HasColumnName("onboarding_due_provisional");
+
+                    b.Property<int?>("OnboardingLateDays")
+                        .HasColumnType("int")
+                        .HasColumnName("onboarding_late_days");
+
+                    b.Property<long>("PriceCny")
+                        .HasColumnType("bigint")
+                        .HasColumnName("price_fen");
+
+                    b.Property<DateOnly?>("PurchaseDate")
+                        .HasColumnType("date")
+                        .HasColumnName("purchase_date");
+
+                    b.Property<double?>("RatedHoursPerYear")
+                        .HasColumnType("float")
+                        .HasColumnName("rated_hours_per_year");
+
+                    b.Property<string>("RegionCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("nchar(6)")
+                        .HasColumnName("region_code")
+                        .IsFixedLength();
+
+                    b.Property<string>("RunState")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("run_state");
+
+                    b.Property<DateOnly?>("ScrappedOn")
+                        .HasColumnType("date")
+                        .HasColumnName("scrapped_on");
+
+                    b.Property<DateOnly?>("SensorDueDate")
+                        .HasColumnType("date")
+                        .HasColumnName("sensor_due_date");
+
+                    b.Property<bool>("SensorDueProvisional")
+                        .HasColumnType("bit")
+                        .HasColumnName("sensor_due_provisional");
+
+                    b.Property<string>("SensorId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)")
+                        .HasColumnName("sensor_id");
+
+                    b.Property<DateTime?>("SensorInstalledAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("sensor_installed_at");
+
+                    b.Property<string>("ServiceContent")
+                        .HasMaxLength(4000)
+                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnName("service_content");
+
+                    b.Property<DateTime?>("ServiceInfoCompletedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("service_info_completed_at");
+
+                    b.Property<DateOnly?>("ServiceInfoDueDate")
+                        .HasColumnType("date")
+                        .HasColumnName("service_info_due_date");
+
+                    b.Property<string>("ServiceRequirements")
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)")
+                        .HasColumnName("service_requirements");
+
+                    b.Property<string>("ServiceUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("nvarchar(500)")
+                        .HasColumnName("service_url");
+
+                    b.Property<string>("ShareMode")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("share_mode");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("SubjectAreas")
+                        .HasMaxLength(500)
+                        .HasColumnType("nvarchar(500)")
+                        .HasColumnName("subject_areas");
+
+                    b.Property<string>("TechnicalSpecs")
+                        .HasMaxLength(4000)
+                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnName("technical_specs");
+
+                    b.Property<string>("UnitId")
+                        .IsRequired()
+                        .HasMaxLength(18)
+                        .HasColumnType("nchar(18)")
+                        .HasColumnName("unit_id")
+                        .IsFixedLength();
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Node", "Id")
+                        .HasName("pk_replica_instruments");
+
+                    b.HasIndex("Node", "CategoryCode")
+                        .HasDatabaseName("ix_replica_instruments_node_category_code");
+
+                    b.HasIndex("Node", "RegionCode")
+                        .HasDatabaseName("ix_replica_instruments_node_region_code");
+
+                    b.HasIndex("Node", "UpdatedAt")
+                        .HasDatabaseName("ix_replica_instruments_node_updated_at");
+
+                    b.HasIndex("Node", "PriceCny", "Name")
+                        .HasDatabaseName("ix_replica_instruments_node_price_fen_name");
+
+                    b.ToTable("replica_instruments", (string)null);
                 });
 
             modelBuilder.Entity("DxyqOpenData.Api.Push.IdempotencyKey", b =>
@@ -1484,6 +1403,86 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.ToTable("sensor_readings");
                 });
 
+            modelBuilder.Entity("DxyqOpenData.Api.ServiceOfferings.ReplicaServiceOffering", b =>
+                {
+                    b.Property<string>("Node")
+                        .HasMaxLength(8)
+                        .HasColumnType("nvarchar(8)")
+                        .HasColumnName("node");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uniqueidentifier")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("Bookable")
+                        .HasColumnType("bit")
+                        .HasColumnName("bookable");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(4000)
+                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnName("description");
+
+                    b.Property<string>("ExternalId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)")
+                        .HasColumnName("external_id");
+
+                    b.Property<long>("FeeCny")
+                        .HasColumnType("bigint")
+                        .HasColumnName("fee_fen");
+
+                    b.Property<string>("FeeUnit")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("fee_unit");
+
+                    b.Property<Guid>("InstrumentId")
+                        .HasColumnType("uniqueidentifier")
+                        .HasColumnName("instrument_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Process")
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)")
+                        .HasColumnName("process");
+
+                    b.Property<string>("UnitId")
+                        .IsRequired()
+                        .HasMaxLength(18)
+                        .HasColumnType("nchar(18)")
+                        .HasColumnName("unit_id")
+                        .IsFixedLength();
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Node", "Id")
+                        .HasName("pk_replica_service_offerings");
+
+                    b.HasIndex("Node", "InstrumentId")
+                        .HasDatabaseName("ix_replica_service_offerings_node_instrument_id");
+
+                    b.HasIndex("Node", "UpdatedAt")
+                        .HasDatabaseName("ix_replica_service_offerings_node_updated_at");
+
+                    b.ToTable("replica_service_offerings", (string)null);
+                });
+
             modelBuilder.Entity("DxyqOpenData.Api.ServiceOfferings.ServiceOffering", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1648,6 +1647,10 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.Property<int?>("Rating")
                         .HasColumnType("int")
                         .HasColumnName("rating");
+
+                    b.Property<bool>("RewardedAsContract")
+                        .HasColumnType("bit")
+                        .HasColumnName("rewarded_as_contract");
 
                     b.Property<int?>("Samples")
                         .HasColumnType("int")
@@ -2266,7 +2269,6 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .WithMany()
                         .HasForeignKey("UnitId")
                         .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired()
                         .HasConstraintName("fk_imports_units_unit_id");
                 });
 

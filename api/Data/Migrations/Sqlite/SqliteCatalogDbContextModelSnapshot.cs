@@ -240,109 +240,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("datasets");
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChange", b =>
-                {
-                    b.Property<string>("EntitySet")
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("entity_set");
-
-                    b.Property<Guid>("RowId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("row_id");
-
-                    b.Property<long>("Seq")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("seq");
-
-                    b.HasKey("EntitySet", "RowId")
-                        .HasName("pk_catalog_changes");
-
-                    b.HasIndex("EntitySet", "Seq")
-                        .IsUnique()
-                        .HasDatabaseName("ix_catalog_changes_entity_set_seq");
-
-                    b.ToTable("catalog_changes", (string)null);
-                });
-
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChangeCounter", b =>
-                {
-                    b.Property<int>("Id")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("id");
-
-                    b.Property<long>("Value")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("value");
-
-                    b.HasKey("Id")
-                        .HasName("pk_catalog_change_counter");
-
-                    b.ToTable("catalog_change_counter", (string)null);
-
-                    b.HasData(
-                        new
-                        {
-                            Id = 1,
-                            Value = 0L
-                        });
-                });
-
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.NodeSetting", b =>
-                {
-                    b.Property<string>("Name")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("name");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("created_at");
-
-                    b.Property<string>("Value")
-                        .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("value");
-
-                    b.HasKey("Name")
-                        .HasName("pk_node_settings");
-
-                    b.ToTable("node_settings", (string)null);
-                });
-
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaCursor", b =>
-                {
-                    b.Property<string>("Node")
-                        .HasMaxLength(8)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("node");
-
-                    b.Property<string>("EntitySet")
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("entity_set");
-
-                    b.Property<string>("Cursor")
-                        .HasMaxLength(1024)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("cursor");
-
-                    b.Property<DateTime?>("HarvestedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("harvested_at");
-
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("updated_at");
-
-                    b.HasKey("Node", "EntitySet")
-                        .HasName("pk_replica_cursors");
-
-                    b.ToTable("replica_cursors", (string)null);
-                });
-
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaDataset", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Datasets.ReplicaDataset", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
@@ -447,359 +345,106 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("replica_datasets", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaInstrument", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChange", b =>
                 {
-                    b.Property<string>("Node")
-                        .HasMaxLength(8)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("node");
-
-                    b.Property<Guid>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
-
-                    b.Property<DateOnly>("AcceptanceDate")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("acceptance_date");
-
-                    b.Property<string>("Address")
-                        .HasMaxLength(300)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("address");
-
-                    b.Property<string>("CategoryCode")
-                        .IsRequired()
-                        .HasMaxLength(6)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("category_code")
-                        .IsFixedLength();
-
-                    b.Property<string>("ContactEmail")
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("contact_email");
-
-                    b.Property<string>("ContactName")
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("contact_name");
-
-                    b.Property<string>("ContactPhone")
-                        .HasMaxLength(40)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("contact_phone");
-
-                    b.Property<string>("CountryOfOrigin")
-                        .HasMaxLength(2)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("country_of_origin")
-                        .IsFixedLength();
-
-                    b.Property<string>("CustomsDeclarationNo")
+                    b.Property<string>("EntitySet")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT")
-                        .HasColumnName("customs_declaration_no");
+                        .HasColumnName("entity_set");
 
-                    b.Property<DateOnly?>("CustomsSupervisionEndsOn")
+                    b.Property<Guid>("RowId")
                         .HasColumnType("TEXT")
-                        .HasColumnName("customs_supervision_ends_on");
+                        .HasColumnName("row_id");
 
-                    b.Property<string>("EnglishName")
-                        .HasMaxLength(300)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("english_name");
-
-                    b.Property<string>("FeeStandard")
-                        .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("fee_standard");
-
-                    b.Property<string>("FundingSource")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("funding_source");
-
-                    b.Property<string>("HsCode")
-                        .HasMaxLength(10)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("hs_code");
-
-                    b.Property<DateOnly?>("ImportDate")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("import_date");
-
-                    b.Property<bool>("InSharedFacility")
+                    b.Property<long>("Seq")
                         .HasColumnType("INTEGER")
-                        .HasColumnName("in_shared_facility");
+                        .HasColumnName("seq");
 
-                    b.Property<string>("InnerId")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("inner_id");
+                    b.HasKey("EntitySet", "RowId")
+                        .HasName("pk_catalog_changes");
 
-                    b.Property<string>("InstrumentType")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("instrument_type");
+                    b.HasIndex("EntitySet", "Seq")
+                        .IsUnique()
+                        .HasDatabaseName("ix_catalog_changes_entity_set_seq");
 
-                    b.Property<bool>("IsConfidential")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("is_confidential");
-
-                    b.Property<bool>("IsDomestic")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("is_domestic");
-
-                    b.Property<DateTime?>("LastSeenAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("last_seen_at");
-
-                    b.Property<double?>("Latitude")
-                        .HasColumnType("REAL")
-                        .HasColumnName("latitude");
-
-                    b.Property<double?>("Longitude")
-                        .HasColumnType("REAL")
-                        .HasColumnName("longitude");
-
-                    b.Property<string>("MainFunctions")
-                        .HasMaxLength(4000)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("main_functions");
-
-                    b.Property<string>("Manufacturer")
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("manufacturer");
-
-                    b.Property<string>("Model")
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("model");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("name");
-
-                    b.Property<DateTime?>("OnboardedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("onboarded_at");
-
-                    b.Property<DateOnly>("OnboardingDueDate")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("onboarding_due_date");
-
-                    b.Property<bool>("OnboardingDueProvisional")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("onboarding_due_provisional");
-
-                    b.Property<int?>("OnboardingLateDays")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("onboarding_late_days");
-
-                    b.Property<long>("PriceCny")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("price_fen");
-
-                    b.Property<DateOnly?>("PurchaseDate")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("purchase_date");
-
-                    b.Property<double?>("RatedHoursPerYear")
-                        .HasColumnType("REAL")
-                        .HasColumnName("rated_hours_per_year");
-
-                    b.Property<string>("RegionCode")
-                        .IsRequired()
-                        .HasMaxLength(6)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("region_code")
-                        .IsFixedLength();
-
-                    b.Property<string>("RunState")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("run_state");
-
-                    b.Property<DateOnly?>("ScrappedOn")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("scrapped_on");
-
-                    b.Property<DateOnly?>("SensorDueDate")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("sensor_due_date");
-
-                    b.Property<bool>("SensorDueProvisional")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("sensor_due_provisional");
-
-                    b.Property<string>("SensorId")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("sensor_id");
-
-                    b.Property<DateTime?>("SensorInstalledAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("sensor_installed_at");
-
-                    b.Property<string>("ServiceContent")
-                        .HasMaxLength(4000)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("service_content");
-
-                    b.Property<DateTime?>("ServiceInfoCompletedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("service_info_completed_at");
-
-                    b.Property<DateOnly?>("ServiceInfoDueDate")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("service_info_due_date");
-
-                    b.Property<string>("ServiceRequirements")
-                        .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("service_requirements");
-
-                    b.Property<string>("ServiceUrl")
-                        .HasMaxLength(500)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("service_url");
-
-                    b.Property<string>("ShareMode")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("share_mode");
-
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("status");
-
-                    b.Property<string>("SubjectAreas")
-                        .HasMaxLength(500)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("subject_areas");
-
-                    b.Property<string>("TechnicalSpecs")
-                        .HasMaxLength(4000)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("technical_specs");
-
-                    b.Property<string>("UnitId")
-                        .IsRequired()
-                        .HasMaxLength(18)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("unit_id")
-                        .IsFixedLength();
-
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("updated_at");
-
-                    b.HasKey("Node", "Id")
-                        .HasName("pk_replica_instruments");
-
-                    b.HasIndex("Node", "CategoryCode")
-                        .HasDatabaseName("ix_replica_instruments_node_category_code");
-
-                    b.HasIndex("Node", "RegionCode")
-                        .HasDatabaseName("ix_replica_instruments_node_region_code");
-
-                    b.HasIndex("Node", "UpdatedAt")
-                        .HasDatabaseName("ix_replica_instruments_node_updated_at");
-
-                    b.HasIndex("Node", "PriceCny", "Name")
-                        .HasDatabaseName("ix_replica_instruments_node_price_fen_name");
-
-                    b.ToTable("replica_instruments", (string)null);
+                    b.ToTable("catalog_changes", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaServiceOffering", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChangeCounter", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("value");
+
+                    b.HasKey("Id")
+                        .HasName("pk_catalog_change_counter");
+
+                    b.ToTable("catalog_change_counter", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            Value = 0L
+                        });
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.NodeSetting", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("value");
+
+                    b.HasKey("Name")
+                        .HasName("pk_node_settings");
+
+                    b.ToTable("node_settings", (string)null);
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaCursor", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
                         .HasColumnType("TEXT")
                         .HasColumnName("node");
 
-                    b.Property<Guid>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
-
-                    b.Property<bool>("Bookable")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("bookable");
-
-                    b.Property<string>("Description")
-                        .HasMaxLength(4000)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("description");
-
-                    b.Property<string>("ExternalId")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("external_id");
-
-                    b.Property<long>("FeeCny")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("fee_fen");
-
-                    b.Property<string>("FeeUnit")
-                        .IsRequired()
+                    b.Property<string>("EntitySet")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT")
-                        .HasColumnName("fee_unit");
+                        .HasColumnName("entity_set");
 
-                    b.Property<Guid>("InstrumentId")
+                    b.Property<string>("Cursor")
+                        .HasMaxLength(1024)
                         .HasColumnType("TEXT")
-                        .HasColumnName("instrument_id");
+                        .HasColumnName("cursor");
 
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(32)
+                    b.Property<DateTime?>("HarvestedAt")
                         .HasColumnType("TEXT")
-                        .HasColumnName("kind");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("name");
-
-                    b.Property<string>("Process")
-                        .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("process");
-
-                    b.Property<string>("UnitId")
-                        .IsRequired()
-                        .HasMaxLength(18)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("unit_id")
-                        .IsFixedLength();
+                        .HasColumnName("harvested_at");
 
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("updated_at");
 
-                    b.HasKey("Node", "Id")
-                        .HasName("pk_replica_service_offerings");
+                    b.HasKey("Node", "EntitySet")
+                        .HasName("pk_replica_cursors");
 
-                    b.HasIndex("Node", "InstrumentId")
-                        .HasDatabaseName("ix_replica_service_offerings_node_instrument_id");
-
-                    b.HasIndex("Node", "UpdatedAt")
-                        .HasDatabaseName("ix_replica_service_offerings_node_updated_at");
-
-                    b.ToTable("replica_service_offerings", (string)null);
+                    b.ToTable("replica_cursors", (string)null);
                 });
 
             modelBuilder.Entity("DxyqOpenData.Api.Imports.ImportJob", b =>
@@ -873,7 +518,6 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasColumnName("total_rows");
 
                     b.Property<string>("UnitId")
-                        .IsRequired()
                         .HasMaxLength(18)
                         .HasColumnType("TEXT")
                         .HasColumnName("unit_id")
@@ -1170,6 +814,281 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_instruments_price_fen_name_is_confidential");
 
                     b.ToTable("instruments");
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Instruments.ReplicaInstrument", b =>
+                {
+                    b.Property<string>("Node")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<DateOnly>("AcceptanceDate")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("acceptance_date");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("address");
+
+                    b.Property<string>("CategoryCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("category_code")
+                        .IsFixedLength();
+
+                    b.Property<string>("ContactEmail")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("contact_email");
+
+                    b.Property<string>("ContactName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("contact_name");
+
+                    b.Property<string>("ContactPhone")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("contact_phone");
+
+                    b.Property<string>("CountryOfOrigin")
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("country_of_origin")
+                        .IsFixedLength();
+
+                    b.Property<string>("CustomsDeclarationNo")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("customs_declaration_no");
+
+                    b.Property<DateOnly?>("CustomsSupervisionEndsOn")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("customs_supervision_ends_on");
+
+                    b.Property<string>("EnglishName")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("english_name");
+
+                    b.Property<string>("FeeStandard")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("fee_standard");
+
+                    b.Property<string>("FundingSource")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("funding_source");
+
+                    b.Property<string>("HsCode")
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("hs_code");
+
+                    b.Property<DateOnly?>("ImportDate")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("import_date");
+
+                    b.Property<bool>("InSharedFacility")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("in_shared_facility");
+
+                    b.Property<string>("InnerId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("inner_id");
+
+                    b.Property<string>("InstrumentType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("instrument_type");
+
+                    b.Property<bool>("IsConfidential")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_confidential");
+
+                    b.Property<bool>("IsDomestic")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_domestic");
+
+                    b.Property<DateTime?>("LastSeenAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<double?>("Latitude")
+                        .HasColumnType("REAL")
+                        .HasColumnName("latitude");
+
+                    b.Property<double?>("Longitude")
+                        .HasColumnType("REAL")
+                        .HasColumnName("longitude");
+
+                    b.Property<string>("MainFunctions")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("main_functions");
+
+                    b.Property<string>("Manufacturer")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("manufacturer");
+
+                    b.Property<string>("Model")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime?>("OnboardedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("onboarded_at");
+
+                    b.Property<DateOnly>("OnboardingDueDate")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("onboarding_due_date");
+
+                    b.Property<bool>("OnboardingDueProvisional")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("onboarding_due_provisional");
+
+                    b.Property<int?>("OnboardingLateDays")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("onboarding_late_days");
+
+                    b.Property<long>("PriceCny")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("price_fen");
+
+                    b.Property<DateOnly?>("PurchaseDate")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("purchase_date");
+
+                    b.Property<double?>("RatedHoursPerYear")
+                        .HasColumnType("REAL")
+                        .HasColumnName("rated_hours_per_year");
+
+                    b.Property<string>("RegionCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("region_code")
+                        .IsFixedLength();
+
+                    b.Property<string>("RunState")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_state");
+
+                    b.Property<DateOnly?>("ScrappedOn")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("scrapped_on");
+
+                    b.Property<DateOnly?>("SensorDueDate")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sensor_due_date");
+
+                    b.Property<bool>("SensorDueProvisional")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sensor_due_provisional");
+
+                    b.Property<string>("SensorId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sensor_id");
+
+                    b.Property<DateTime?>("SensorInstalledAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sensor_installed_at");
+
+                    b.Property<string>("ServiceContent")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service_content");
+
+                    b.Property<DateTime?>("ServiceInfoCompletedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service_info_completed_at");
+
+                    b.Property<DateOnly?>("ServiceInfoDueDate")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service_info_due_date");
+
+                    b.Property<string>("ServiceRequirements")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service_requirements");
+
+                    b.Property<string>("ServiceUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service_url");
+
+                    b.Property<string>("ShareMode")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("share_mode");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("SubjectAreas")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject_areas");
+
+                    b.Property<string>("TechnicalSpecs")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("technical_specs");
+
+                    b.Property<string>("UnitId")
+                        .IsRequired()
+                        .HasMaxLength(18)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("unit_id")
+                        .IsFixedLength();
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Node", "Id")
+                        .HasName("pk_replica_instruments");
+
+                    b.HasIndex("Node", "CategoryCode")
+                        .HasDatabaseName("ix_replica_instruments_node_category_code");
+
+                    b.HasIndex("Node", "RegionCode")
+                        .HasDatabaseName("ix_replica_instruments_node_region_code");
+
+                    b.HasIndex("Node", "UpdatedAt")
+                        .HasDatabaseName("ix_replica_instruments_node_updated_at");
+
+                    b.HasIndex("Node", "PriceCny", "Name")
+                        .HasDatabaseName("ix_replica_instruments_node_price_fen_name");
+
+                    b.ToTable("replica_instruments", (string)null);
                 });
 
             modelBuilder.Entity("DxyqOpenData.Api.Push.IdempotencyKey", b =>
@@ -1475,6 +1394,86 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("sensor_readings");
                 });
 
+            modelBuilder.Entity("DxyqOpenData.Api.ServiceOfferings.ReplicaServiceOffering", b =>
+                {
+                    b.Property<string>("Node")
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("node");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("Bookable")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("bookable");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<string>("ExternalId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("external_id");
+
+                    b.Property<long>("FeeCny")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("fee_fen");
+
+                    b.Property<string>("FeeUnit")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("fee_unit");
+
+                    b.Property<Guid>("InstrumentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("instrument_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Process")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("process");
+
+                    b.Property<string>("UnitId")
+                        .IsRequired()
+                        .HasMaxLength(18)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("unit_id")
+                        .IsFixedLength();
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Node", "Id")
+                        .HasName("pk_replica_service_offerings");
+
+                    b.HasIndex("Node", "InstrumentId")
+                        .HasDatabaseName("ix_replica_service_offerings_node_instrument_id");
+
+                    b.HasIndex("Node", "UpdatedAt")
+                        .HasDatabaseName("ix_replica_service_offerings_node_updated_at");
+
+                    b.ToTable("replica_service_offerings", (string)null);
+                });
+
             modelBuilder.Entity("DxyqOpenData.Api.ServiceOfferings.ServiceOffering", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1639,6 +1638,10 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.Property<int?>("Rating")
                         .HasColumnType("INTEGER")
                         .HasColumnName("rating");
+
+                    b.Property<bool>("RewardedAsContract")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rewarded_as_contract");
 
                     b.Property<int?>("Samples")
                         .HasColumnType("INTEGER")
@@ -2253,7 +2256,6 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("UnitId")
                         .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired()
                         .HasConstraintName("fk_imports_units_unit_id");
                 });
 
