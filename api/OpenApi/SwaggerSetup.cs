@@ -81,6 +81,7 @@ public static class SwaggerSetup
             o.OperationFilter<AuthorizationOperationFilter>();
             o.OperationFilter<Push.PushOperationFilter>();
             o.OperationFilter<Imports.ImportUploadOperationFilter>();
+            o.OperationFilter<Reports.ReportCsvOperationFilter>();
             o.DocumentFilter<ODataDocumentFilter>();
             o.DocumentFilter<TagDescriptionsDocumentFilter>();
             o.DocumentFilter<StableOrderDocumentFilter>();

@@ -17,22 +17,24 @@ public static class ProvinceReportsApi
         app.MapGet("/api/v1/reports/purchase-review", PurchaseReviewAsync)
             .RequireAuthorization(Policies.Scope(Scopes.Admin))
             .WithTags("Reports")
+            .WithReportCsv("purchaseReview", "html")
             .Produces<PurchaseReviewReport>(StatusCodes.Status200OK, "application/json", "text/html")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName("GetPurchaseReview")
-            .WithSummary("The online evaluation report for a planned purchase of 500,000 CNY or more (rule 3): same-class (category) instruments of the unit, its city and the province with usage and sharing rates over the last 12 months, the idle ones and their alerts, rule 15 from last year's evaluation, and a conclusion. Below 500,000 CNY: 422. JSON, or a printable A4 page with format=html or Accept: text/html. Admin scope.");
+            .WithSummary("The online evaluation report for a planned purchase of 500,000 CNY or more (rule 3): same-class (category) instruments of the unit, its city and the province with usage and sharing rates over the last 12 months, the idle ones and their alerts, rule 15 from last year's evaluation, and a conclusion. Below 500,000 CNY: 422. JSON, a printable A4 page with format=html or Accept: text/html, or CSV with format=csv or Accept: text/csv. Admin scope.");
         app.MapGet("/api/v1/reports/evaluation/{year}", EvaluationAsync)
             .RequireAuthorization(Policies.Scope(Scopes.Admin))
             .WithTags("Reports")
+            .WithReportCsv("evaluation")
             .Produces<EvaluationReport>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithName("GetEvaluation")
-            .WithSummary("The yearly evaluation of units (rule 15): indicators, a score with the weights of the rules file, rank, at most 15% excellent (ties at the cut left out), good/pass/poor bands, the sharing-insurance subsidy of provincial universities and institutes (rule 13), and a poor unit's classes not to be bought again. Admin scope.");
+            .WithSummary("The yearly evaluation of units (rule 15): indicators, a score with the weights of the rules file, rank, at most 15% excellent (ties at the cut left out), good/pass/poor bands, the sharing-insurance subsidy of provincial universities and institutes (rule 13), and a poor unit's classes not to be bought again. JSON, or CSV with format=csv or Accept: text/csv. Admin scope.");
         return app;
     }
 
@@ -60,10 +62,6 @@ public static class ProvinceReportsApi
         {
             errors["priceCny"] = ["priceCny is required: the planned price in CNY, more than 0, at most 2 decimal places."];
         }
-        if (format is not (null or "json" or "html"))
-        {
-            errors["format"] = ["format must be json or html."];
-        }
         if (errors.Count > 0)
         {
             return Invalid(errors);
@@ -83,7 +81,8 @@ public static class ProvinceReportsApi
         var province = Regions.Default.Provinces.First(p => p.Cities.Contains(city!));
         var report = await PurchaseReview.RunAsync(db, rules!, category!, owner!.Id, owner.Name, county!, city!, province, price,
             options.DefaultRatedHoursPerYear, clock.GetUtcNow().UtcDateTime, cancellationToken);
-        var wantsHtml = format == "html" || (format is null && http.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase));
+        // format is checked by WithReportCsv; csv is written there from the JSON report.
+        var wantsHtml = string.Equals(format, "html", StringComparison.OrdinalIgnoreCase) || (format is null && http.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase));
         return wantsHtml ? TypedResults.Content(PurchaseReviewPage.Render(report), "text/html; charset=utf-8") : TypedResults.Ok(report);
     }
 
@@ -104,24 +103,11 @@ public static class ProvinceReportsApi
     }
 
     /// <summary>The rules file as it is now; a broken file is the operator's to fix: 503 naming what is wrong.</summary>
-    private static bool TryRules(IConfiguration configuration, out EvaluationRules? rules, out ProblemHttpResult? problem)
-    {
-        try
-        {
-            rules = EvaluationRules.Load(configuration["Reports:EvaluationRulesFile"] ?? EvaluationRules.DefaultPath);
-            problem = null;
-            return true;
-        }
-        catch (InvalidDataException e)
-        {
-            rules = null;
-            problem = TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, type: ProblemTypes.ServerError,
-                title: "The evaluation rules file is wrong", detail: e.Message);
-            return false;
-        }
-    }
+    private static bool TryRules(IConfiguration configuration, out EvaluationRules? rules, out ProblemHttpResult? problem) =>
+        RulesFile.TryLoad(() => EvaluationRules.Load(configuration["Reports:EvaluationRulesFile"] ?? EvaluationRules.DefaultPath),
+            "The evaluation rules file is wrong", out rules, out problem);
 
-    private static ProblemHttpResult Invalid(Dictionary<string, string[]> errors) =>
+    internal static ProblemHttpResult Invalid(Dictionary<string, string[]> errors) =>
         TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, type: ProblemTypes.Validation, title: "Invalid report request",
             detail: string.Join(" ", errors.SelectMany(x => x.Value)), extensions: new Dictionary<string, object?> { ["errors"] = errors });
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Data.Reference;
@@ -18,7 +17,9 @@ public static class ReportsApi
     public sealed record UtilizationItem(string Key, string? Name, int Instruments, double EffectiveHours, double ExternalHours, double RatedHours,
         double? UsageRate, double? SharingRate);
 
-    public sealed record Utilization(DateOnly From, DateOnly To, string GroupBy, string? UnitId, IReadOnlyList<UtilizationItem> Value);
+    /// <summary>The report: its period and grouping, the rules it used, when it was computed, and the groups.</summary>
+    public sealed record Utilization(DateOnly From, DateOnly To, string GroupBy, string? UnitId, IReadOnlyList<string> Rules, DateTime ComputedAt,
+        IReadOnlyList<UtilizationItem> Value);
 
     /// <summary>The longest period one report covers.</summary>
     public const int MaxDays = 3_660;
@@ -37,19 +38,21 @@ public static class ReportsApi
         app.MapGet("/api/v1/reports/utilization", UtilizationAsync)
             .RequireAuthorization(Policies.UnitRecords)
             .WithTags("Supervision")
-            .Produces<Utilization>(StatusCodes.Status200OK, "application/json", "text/csv")
+            .WithReportCsv("utilization")
+            .Produces<Utilization>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithName("GetUtilizationReport")
             .WithSummary("Usage rate (effective ÷ rated hours) and sharing rate (hours for users outside the unit ÷ effective hours) over from..to (Beijing dates, both included), groupBy instrument|unit|region (county)|city|category, computed in the database. JSON, or CSV with format=csv or Accept: text/csv. Administrators: every unit (unitId narrows); a unit's client (records.read): its own.");
         app.MapProvinceReports();
+        app.MapRewardsReport();
         return app;
     }
 
-    private static async Task<Results<Ok<Utilization>, FileContentHttpResult, ProblemHttpResult>> UtilizationAsync(
+    private static async Task<Results<Ok<Utilization>, ProblemHttpResult>> UtilizationAsync(
         HttpContext http, CatalogDbContext db, SupervisionOptions options, TimeProvider clock, string? from, string? to, string? groupBy,
-        string? unitId, string? format, CancellationToken cancellationToken)
+        string? unitId, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var start = Date(from, "from", errors);
@@ -63,10 +66,6 @@ public static class ReportsApi
         {
             errors["groupBy"] = [$"groupBy must be one of {string.Join(", ", Groupings.Keys)}."];
         }
-        if (format is not (null or "json" or "csv"))
-        {
-            errors["format"] = ["format must be json or csv."];
-        }
         var own = http.User.HasScope(Scopes.Admin) ? null : http.User.UnitId();
         if (own is not null && unitId is not null && unitId != own)
         {
@@ -78,19 +77,16 @@ public static class ReportsApi
                 detail: string.Join(" ", errors.SelectMany(x => x.Value)), extensions: new Dictionary<string, object?> { ["errors"] = errors });
         }
         var unit = own ?? unitId;
+        var now = clock.GetUtcNow().UtcDateTime;
         var rows = await UtilizationReport.RunAsync(db, grouping, start!.Value, end!.Value, unit, options.DefaultRatedHoursPerYear,
-            clock.GetUtcNow().UtcDateTime, cancellationToken);
+            now, cancellationToken);
         var names = await NamesAsync(db, grouping, rows, cancellationToken);
         var items = rows.Select(r =>
         {
             var key = grouping == UtilizationGrouping.Instrument ? Guid.Parse(r.Key).ToString() : r.Key;
             return new UtilizationItem(key, names.GetValueOrDefault(key), r.Instruments, r.EffectiveHours, r.ExternalHours, r.RatedHours, r.UsageRate, r.SharingRate);
         }).ToList();
-        var report = new Utilization(start.Value, end.Value, groupName, unit, items);
-        var wantsCsv = format == "csv" || (format is null && http.Request.Headers.Accept.ToString().Contains("text/csv", StringComparison.OrdinalIgnoreCase));
-        return wantsCsv
-            ? TypedResults.File(Csv(report), "text/csv; charset=utf-8", $"utilization-{groupName}-{start:yyyyMMdd}-{end:yyyyMMdd}.csv")
-            : TypedResults.Ok(report);
+        return TypedResults.Ok(new Utilization(start.Value, end.Value, groupName, unit, RulesUsed(options.DefaultRatedHoursPerYear), now, items));
     }
 
     private static DateOnly? Date(string? value, string name, Dictionary<string, string[]> errors)
@@ -129,17 +125,11 @@ public static class ReportsApi
         }
     }
 
-    private static byte[] Csv(Utilization report)
-    {
-        static string Field(string? value) => value is null ? "" : value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"")}\"" : value;
-        static string Number(double? value) => value?.ToString("0.####", CultureInfo.InvariantCulture) ?? "";
-        var csv = new StringBuilder("key,name,instruments,effectiveHours,externalHours,ratedHours,usageRate,sharingRate\r\n");
-        foreach (var r in report.Value)
-        {
-            csv.Append(Field(r.Key)).Append(',').Append(Field(r.Name)).Append(',').Append(r.Instruments.ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(Number(r.EffectiveHours)).Append(',').Append(Number(r.ExternalHours)).Append(',').Append(Number(r.RatedHours)).Append(',')
-                .Append(Number(r.UsageRate)).Append(',').Append(Number(r.SharingRate)).Append("\r\n");
-        }
-        return Encoding.UTF8.GetBytes(csv.ToString());
-    }
+    private static IReadOnlyList<string> RulesUsed(double defaultRatedHours) =>
+    [
+        "usage rate = effective hours ÷ rated hours; sharing rate = hours for users outside the unit ÷ effective hours (docs/supervision.md)",
+        "effective hours: sensor runs where the instrument has a sensor, else service records; cut by the period pro rata",
+        string.Create(CultureInfo.InvariantCulture,
+            $"rated hours: the instrument's yearly figure, else {defaultRatedHours} h a year, pro rata by the Beijing days onboarded and not scrapped"),
+    ];
 }

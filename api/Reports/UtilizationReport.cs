@@ -1,9 +1,6 @@
 using System.Data;
-using System.Data.Common;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Supervision;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace DxyqOpenData.Api.Reports;
 
@@ -26,58 +23,22 @@ public static class UtilizationReport
     public static async Task<List<UtilizationRow>> RunAsync(CatalogDbContext db, UtilizationGrouping grouping, DateOnly from, DateOnly to,
         string? unitId, double defaultRatedHours, DateTime now, CancellationToken cancellationToken, string? categoryCode = null)
     {
-        var sql = Sql(SqlDialect.For(db), grouping);
-        var connection = db.Database.GetDbConnection();
-        var opened = connection.State != ConnectionState.Open;
-        if (opened)
-        {
-            await connection.OpenAsync(cancellationToken);
-        }
-        try
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            // Instants untyped: each provider binds a UTC DateTime as its columns hold it (SQLite text, PostgreSQL timestamptz).
-            Add(command, "from", BeijingTime.StartOf(from), null);
-            Add(command, "to", BeijingTime.StartOf(to.AddDays(1)), null);
-            Add(command, "now", DateTime.SpecifyKind(now, DateTimeKind.Utc), null);
-            Add(command, "unit", (object?)unitId ?? DBNull.Value, DbType.String);
-            Add(command, "category", (object?)categoryCode ?? DBNull.Value, DbType.String);
-            Add(command, "rated", defaultRatedHours, DbType.Double);
-            var rows = new List<UtilizationRow>();
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                rows.Add(new UtilizationRow(reader.GetString(0).Trim(), Convert.ToInt32(reader.GetValue(1)),
-                    Round(reader.GetValue(2)), Round(reader.GetValue(3)), Round(reader.GetValue(4)),
-                    reader.IsDBNull(5) ? null : Math.Round(Convert.ToDouble(reader.GetValue(5)), 4),
-                    reader.IsDBNull(6) ? null : Math.Round(Convert.ToDouble(reader.GetValue(6)), 4)));
-            }
-            return rows;
-        }
-        finally
-        {
-            if (opened)
-            {
-                await connection.CloseAsync();
-            }
-        }
+        // Instants untyped: each provider binds a UTC DateTime as its columns hold it (SQLite text, PostgreSQL timestamptz).
+        return await ReportQuery.RunAsync(db, Sql(SqlDialect.For(db), grouping),
+        [
+            ("from", BeijingTime.StartOf(from), null),
+            ("to", BeijingTime.StartOf(to.AddDays(1)), null),
+            ("now", DateTime.SpecifyKind(now, DateTimeKind.Utc), null),
+            ("unit", unitId, DbType.String),
+            ("category", categoryCode, DbType.String),
+            ("rated", defaultRatedHours, DbType.Double),
+        ], reader => new UtilizationRow(reader.GetString(0).Trim(), Convert.ToInt32(reader.GetValue(1)),
+            Round(reader.GetValue(2)), Round(reader.GetValue(3)), Round(reader.GetValue(4)),
+            reader.IsDBNull(5) ? null : Math.Round(Convert.ToDouble(reader.GetValue(5)), 4),
+            reader.IsDBNull(6) ? null : Math.Round(Convert.ToDouble(reader.GetValue(6)), 4)), cancellationToken);
     }
 
     private static double Round(object value) => value is DBNull ? 0 : Math.Round(Convert.ToDouble(value), 2);
-
-    private static void Add(DbCommand command, string name, object value, DbType? type)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "@" + name;
-        parameter.Value = value;
-        if (type is { } t)
-        {
-            parameter.DbType = t;
-        }
-        command.Parameters.Add(parameter);
-    }
 
     /// <summary>The statement; its only inputs are parameters (the grouping picks one of the fixed key expressions).</summary>
     internal static string Sql(SqlDialect d, UtilizationGrouping grouping)

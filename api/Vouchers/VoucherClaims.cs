@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Instruments;
 using DxyqOpenData.Api.ServiceRecords;
 using Microsoft.EntityFrameworkCore;

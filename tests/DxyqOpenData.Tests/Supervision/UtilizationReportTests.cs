@@ -131,12 +131,11 @@ public abstract class UtilizationReportTests(DatabaseProvider provider)
         Assert.Single(onlyB["value"]!.AsArray());
         await SupervisionNode.Ok(await s.Node.CreateClient().GetAsync("/api/v1/reports/utilization?from=2026-03-01&to=2026-03-31"), HttpStatusCode.Unauthorized);
 
-        var csv = await s.Admin.GetAsync("/api/v1/reports/utilization?from=2026-03-01&to=2026-03-31&groupBy=region&format=csv");
-        Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
-        var lines = (await csv.Content.ReadAsStringAsync()).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("key,name,instruments,effectiveHours,externalHours,ratedHours,usageRate,sharingRate", lines[0]);
-        // Hours to 2 places; 3 ÷ 131.5068 = 0.0228; 3 ÷ 3 = 1.
-        Assert.Equal("330127,淳安县,1,3,3,131.51,0.0228,1", lines[2]);
+        var csv = await Reports.ReportCsvAssert.SameAsJsonAsync(s.Admin, "/api/v1/reports/utilization?from=2026-03-01&to=2026-03-31&groupBy=region", "utilization");
+        Assert.Equal(["分组键", "名称", "仪器数", "有效机时（小时）", "对外服务机时（小时）", "额定机时（小时）", "使用率", "共享率"], csv[0][..8]);
+        // Hours to 2 places; 3 ÷ 131.5068 = 0.0228; 3 ÷ 3 = 1. The period closes each row.
+        Assert.Equal(["330127", "淳安县", "1", "3", "3", "131.51", "0.0228", "1"], csv[2][..8]);
+        Assert.Equal(["2026-03-01", "2026-03-31"], csv[2][^4..^2]);
 
         foreach (var (query, field) in new[]
         {
