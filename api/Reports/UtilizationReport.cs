@@ -1,14 +1,10 @@
-using System.Data;
-using System.Data.Common;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Supervision;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace DxyqOpenData.Api.Reports;
 
 /// <summary>How the utilization report groups instruments.</summary>
-public enum UtilizationGrouping { Instrument, Unit, Region, City, Category, Province }
+public enum UtilizationGrouping { Instrument, Unit, Region, City, Category, Province, Origin }
 
 /// <summary>One group's figures over the period.</summary>
 public sealed record UtilizationRow(string Key, int Instruments, double EffectiveHours, double ExternalHours, double RatedHours,
@@ -26,57 +22,15 @@ public static class UtilizationReport
     public static async Task<List<UtilizationRow>> RunAsync(CatalogDbContext db, UtilizationGrouping grouping, DateOnly from, DateOnly to,
         string? unitId, double defaultRatedHours, DateTime now, CancellationToken cancellationToken, string? categoryCode = null)
     {
-        var sql = Sql(SqlDialect.For(db), grouping);
-        var connection = db.Database.GetDbConnection();
-        var opened = connection.State != ConnectionState.Open;
-        if (opened)
+        var parameters = new Dictionary<string, object?>
         {
-            await connection.OpenAsync(cancellationToken);
-        }
-        try
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            // Instants untyped: each provider binds a UTC DateTime as its columns hold it (SQLite text, PostgreSQL timestamptz).
-            Add(command, "from", BeijingTime.StartOf(from), null);
-            Add(command, "to", BeijingTime.StartOf(to.AddDays(1)), null);
-            Add(command, "now", DateTime.SpecifyKind(now, DateTimeKind.Utc), null);
-            Add(command, "unit", (object?)unitId ?? DBNull.Value, DbType.String);
-            Add(command, "category", (object?)categoryCode ?? DBNull.Value, DbType.String);
-            Add(command, "rated", defaultRatedHours, DbType.Double);
-            var rows = new List<UtilizationRow>();
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                rows.Add(new UtilizationRow(reader.GetString(0).Trim(), Convert.ToInt32(reader.GetValue(1)),
-                    Round(reader.GetValue(2)), Round(reader.GetValue(3)), Round(reader.GetValue(4)),
-                    reader.IsDBNull(5) ? null : Math.Round(Convert.ToDouble(reader.GetValue(5)), 4),
-                    reader.IsDBNull(6) ? null : Math.Round(Convert.ToDouble(reader.GetValue(6)), 4)));
-            }
-            return rows;
-        }
-        finally
-        {
-            if (opened)
-            {
-                await connection.CloseAsync();
-            }
-        }
-    }
-
-    private static double Round(object value) => value is DBNull ? 0 : Math.Round(Convert.ToDouble(value), 2);
-
-    private static void Add(DbCommand command, string name, object value, DbType? type)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = "@" + name;
-        parameter.Value = value;
-        if (type is { } t)
-        {
-            parameter.DbType = t;
-        }
-        command.Parameters.Add(parameter);
+            ["from"] = BeijingTime.StartOf(from), ["to"] = BeijingTime.StartOf(to.AddDays(1)), ["now"] = DateTime.SpecifyKind(now, DateTimeKind.Utc),
+            ["unit"] = unitId, ["category"] = categoryCode, ["rated"] = defaultRatedHours,
+        };
+        return await ReportQuery.ReadAsync(db, Sql(SqlDialect.For(db), grouping), parameters, reader => new UtilizationRow(reader.GetString(0).Trim(),
+            (int)ReportQuery.Long(reader, 1), ReportQuery.Hours(reader, 2), ReportQuery.Hours(reader, 3), ReportQuery.Hours(reader, 4),
+            reader.IsDBNull(5) ? null : Math.Round(Convert.ToDouble(reader.GetValue(5)), 4),
+            reader.IsDBNull(6) ? null : Math.Round(Convert.ToDouble(reader.GetValue(6)), 4)), cancellationToken);
     }
 
     /// <summary>The statement; its only inputs are parameters (the grouping picks one of the fixed key expressions).</summary>
@@ -93,6 +47,8 @@ public static class UtilizationReport
             UtilizationGrouping.City => $"{d.Substring}(i.region_code, 1, 4) {d.Concat} '00'",
             UtilizationGrouping.Category => "i.category_code",
             UtilizationGrouping.Province => $"{d.Substring}(i.region_code, 1, 2) {d.Concat} '0000'",
+            // Domestic (rule 14) as the push derives it from countryOfOrigin: 'CN'.
+            UtilizationGrouping.Origin => $"CASE WHEN i.is_domestic = {d.True} THEN 'domestic' ELSE 'imported' END",
             _ => throw new ArgumentOutOfRangeException(nameof(grouping)),
         };
         return $"""
