@@ -18,7 +18,7 @@ internal sealed record InstrumentVocabulary(
 internal sealed record UnitVocabulary(
     IReadOnlyDictionary<string, IReadOnlyList<string>> Known, IReadOnlyDictionary<string, IReadOnlyList<string>> Patterns,
     IReadOnlyList<string> Fields, IReadOnlyList<string> Industries, IReadOnlyList<string> BrandParts,
-    IReadOnlyList<string> SharedFacilityNames, IReadOnlyDictionary<string, double> UnitTypeShare,
+    IReadOnlyList<string> SharedFacilityNames, IReadOnlyDictionary<string, double> ProvinceOwnedShare, IReadOnlyDictionary<string, double> UnitTypeShare,
     IReadOnlyDictionary<string, double> CityWeights, IReadOnlyList<string> Roads, IReadOnlyList<string> Buildings);
 
 internal sealed record PeopleVocabulary(
@@ -36,7 +36,8 @@ internal sealed record DatasetVocabulary(
 
 internal sealed record RecordVocabulary(
     IReadOnlyList<string> Contents, IReadOnlyList<string> Feedback, IReadOnlyList<string> ExternalOrganisationPatterns,
-    double ExternalOrganisationsPerUnit, double MountainCountyUserShare, double VoucherShareOfEnterpriseRecords);
+    double ExternalOrganisationsPerUnit, double MountainCountyUserShare, double VoucherShareOfEnterpriseRecords,
+    double ContractRewardedShareOfExternalRecords);
 
 /// <summary>Every word the demo generator uses, from <c>Demo/Vocabulary/*.json</c>.</summary>
 internal sealed record DemoVocabulary(

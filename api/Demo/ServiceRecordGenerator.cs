@@ -30,12 +30,15 @@ internal sealed class ServiceRecordGenerator(DemoWorld world, IReadOnlyList<Inst
             var random = world.Random(8, plan.Index);
             // The flow's evidence (booking, payment, rating times) has its own stream: adding it left the records as they were.
             var evidence = world.Random(12, plan.Index);
+            // So is the contract-project flag (rewards, rule 10).
+            var contract = world.Random(13, plan.Index);
             var count = Math.Max(1, random.StochasticRound(target * plan.Weight * (window.End - window.Start).TotalDays / totalWeight));
             for (var k = 0; k < count; k++)
             {
                 // The first record ends when the instrument last ran, so records alone tell how long it has been idle.
                 var record = Record(random, plan, window, k, endsAtWindowEnd: k == 0);
                 AddEvidence(evidence, record);
+                record.RewardedAsContract = record.IsExternal && contract.Chance(Vocabulary.ContractRewardedShareOfExternalRecords);
                 yield return record;
             }
         }

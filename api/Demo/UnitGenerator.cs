@@ -21,6 +21,8 @@ internal sealed class UnitGenerator(DemoWorld world)
     public List<UnitPlan> Generate()
     {
         var random = world.Random(1);
+        // 省属 has its own stream: adding it left the units as they were.
+        var owned = world.Random(14);
         var count = world.Count(300, minimum: 4);
         var known = Vocabulary.Known.GetValueOrDefault(world.NodeCode) ?? [];
         var countyPicker = new WeightedPicker(_counties.Select(c =>
@@ -36,11 +38,13 @@ internal sealed class UnitGenerator(DemoWorld world)
             {
                 var parts = known[nextKnown++].Split('|');
                 units.Add(Create(random, parts[0], Enum.Parse<UnitType>(parts[1], true), parts[2], known: true));
+                units[^1].Unit.ProvinceOwned = ProvinceOwned(owned, units[^1].Unit.Type);
                 continue;
             }
             var type = types[typePicker.Pick(random)];
             var county = _counties[countyPicker.Pick(random)];
             units.Add(Create(random, UniqueName(random, type, county.Code), type, county.Code, known: false));
+            units[^1].Unit.ProvinceOwned = ProvinceOwned(owned, type);
         }
         return units;
     }
@@ -88,6 +92,10 @@ internal sealed class UnitGenerator(DemoWorld world)
         var baseWeight = type switch { UnitType.University => 6.0, UnitType.Institute => 3.0, UnitType.Hospital => 2.0, _ => 0.6 };
         return new UnitPlan(unit, baseWeight * random.LogNormal(1, 0.8) * (known ? 3 : 1), domain);
     }
+
+    /// <summary>省属 (owned by the node's province): the demo's share per type from units.json.</summary>
+    private bool ProvinceOwned(DemoRandom random, UnitType type) =>
+        random.Chance(Vocabulary.ProvinceOwnedShare.GetValueOrDefault(type.ToString().ToLowerInvariant()));
 
     private string UniqueName(DemoRandom random, UnitType type, string countyCode)
     {

@@ -1,3 +1,4 @@
+using System.Data;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Data.Reference;
 using DxyqOpenData.Api.ServiceRecords;
@@ -21,17 +22,15 @@ public static class Counties
         var to = new DateOnly(year, 12, 31) < today ? new DateOnly(year, 12, 31) : today;
         var (previousFrom, previousTo) = (from.AddYears(-1), to.AddYears(-1));
         var counties = Regions.Default.MountainCounties.OrderBy(c => c.Code, StringComparer.Ordinal).ToList();
-        var parameters = new Dictionary<string, object?>
-        {
-            ["from"] = BeijingTime.StartOf(from), ["to"] = BeijingTime.StartOf(to.AddDays(1)),
-            ["prevFrom"] = BeijingTime.StartOf(previousFrom), ["prevTo"] = BeijingTime.StartOf(previousTo.AddDays(1)),
-            ["voucher"] = WireNames<PaymentMethod>.ToWire(PaymentMethod.Voucher),
-        };
-        for (var i = 0; i < counties.Count; i++)
-        {
-            parameters[$"c{i}"] = counties[i].Code;
-        }
-        var sums = await ReportQuery.ReadAsync(db, Sql(counties.Count), parameters, r => new Sums(r.GetString(0).Trim(), r.GetString(1).Trim(),
+        // Instants untyped: each provider binds a UTC DateTime as its columns hold it (SQLite text, PostgreSQL timestamptz).
+        List<(string, object?, DbType?)> parameters =
+        [
+            ("from", BeijingTime.StartOf(from), null), ("to", BeijingTime.StartOf(to.AddDays(1)), null),
+            ("prevFrom", BeijingTime.StartOf(previousFrom), null), ("prevTo", BeijingTime.StartOf(previousTo.AddDays(1)), null),
+            ("voucher", WireNames<PaymentMethod>.ToWire(PaymentMethod.Voucher), DbType.String),
+            .. counties.Select((c, i) => ($"c{i}", (object?)c.Code, (DbType?)DbType.String)),
+        ];
+        var sums = await ReportQuery.RunAsync(db, Sql(counties.Count), parameters, r => new Sums(r.GetString(0).Trim(), r.GetString(1).Trim(),
             Figures(r, 2), Figures(r, 7)), cancellationToken);
 
         var ids = sums.Select(s => s.UnitId).Distinct().ToList();

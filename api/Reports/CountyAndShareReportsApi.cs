@@ -1,5 +1,4 @@
 using System.Globalization;
-using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Security;
 using DxyqOpenData.Api.Supervision;
@@ -55,26 +54,17 @@ public static class CountyAndShareReportsApi
         {
             return BadYear(year, today);
         }
-        double target;
-        try
+        if (!RulesFile.TryLoad(() => Shares.Load(RulesFile.PathOf(configuration, "Reports:SharesRulesFile", Shares.FileName)),
+                "The shares rules file is wrong", out var rules, out var broken))
         {
-            target = Shares.LoadTarget(configuration["Reports:SharesRulesFile"] ?? Shares.DefaultPath);
+            return broken!;
         }
-        catch (InvalidDataException e)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, type: ProblemTypes.ServerError,
-                title: "The shares rules file is wrong", detail: e.Message);
-        }
-        return TypedResults.Ok(await Shares.RunAsync(db, target, y, today, options.DefaultRatedHoursPerYear, now, cancellationToken));
+        return TypedResults.Ok(await Shares.RunAsync(db, rules!.SharedFacilityTarget, y, today, options.DefaultRatedHoursPerYear, now, cancellationToken));
     }
 
     private static int? Year(string year, DateOnly today) =>
         int.TryParse(year, NumberStyles.None, CultureInfo.InvariantCulture, out var y) && y >= 2000 && y <= today.Year ? y : null;
 
-    private static ProblemHttpResult BadYear(string year, DateOnly today)
-    {
-        var errors = new Dictionary<string, string[]> { ["year"] = [$"year '{year}' must be a year from 2000 to {today.Year}."] };
-        return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, type: ProblemTypes.Validation, title: "Invalid report request",
-            detail: errors["year"][0], extensions: new Dictionary<string, object?> { ["errors"] = errors });
-    }
+    private static ProblemHttpResult BadYear(string year, DateOnly today) =>
+        ProvinceReportsApi.Invalid(new() { ["year"] = [$"year '{year}' must be a year from 2000 to {today.Year}."] });
 }

@@ -40,7 +40,7 @@ public static class Evaluation
         {
             var unit = units.GetValueOrDefault(x.Fact.UnitId);
             var band = excellent.Contains(x.Fact.UnitId) ? Excellent : x.Score >= rules.Bands.Good ? Good : x.Score >= rules.Bands.Pass ? Pass : Poor;
-            var provincial = IsProvincialUniversityOrInstitute(x.Fact.UnitId, unit?.Type);
+            var provincial = IsProvincialUniversityOrInstitute(unit);
             var subsidy = !provincial ? (double?)null : band == Excellent ? rules.InsuranceSubsidy.Excellent : band == Good ? rules.InsuranceSubsidy.Good : 0;
             var classes = band == Poor
                 ? await EvaluationFacts.PoorlySharedGeneralClassesAsync(db, x.Fact.UnitId, from, to, rules.PoorlySharedClassRate, defaultRatedHours, now, cancellationToken)
@@ -89,12 +89,11 @@ public static class Evaluation
     private static double Share(double part, double whole) => whole <= 0 ? 0 : Math.Round(part / whole, 4);
 
     /// <summary>
-    /// 省属: a public institution (事业单位, credit code "12…") registered by the province (characters 3–8 "330000"),
-    /// and a university or an institute. Rule 13 subsidises only these.
+    /// 省属 (the unit's registered <c>provinceOwned</c>, docs/reports.md) and a university or an institute: rule 13
+    /// subsidises only these.
     /// </summary>
-    internal static bool IsProvincialUniversityOrInstitute(string creditCode, UnitType? type) =>
-        type is UnitType.University or UnitType.Institute && creditCode.Length == 18 && creditCode.StartsWith("12", StringComparison.Ordinal)
-        && creditCode.AsSpan(2, 6).SequenceEqual("330000");
+    internal static bool IsProvincialUniversityOrInstitute(Unit? unit) =>
+        unit is { ProvinceOwned: true, Type: UnitType.University or UnitType.Institute };
 
     private static string Wire(UnitType type) => WireNames<UnitType>.ToWire(type);
 }

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace DxyqOpenData.Api.Reports;
 
 /// <summary>
@@ -23,25 +20,10 @@ public sealed record EvaluationRules(
         "countyService", "voucherServices", "rating", "alertsAnswered",
     ];
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip };
-
     public static string DefaultPath => Path.Combine(AppContext.BaseDirectory, "Data", "Reference", "evaluation.json");
 
     /// <summary>Reads and checks the file; a file that is unreadable or breaks a rule throws naming what is wrong.</summary>
-    public static EvaluationRules Load(string path)
-    {
-        EvaluationRules? rules;
-        try
-        {
-            rules = JsonSerializer.Deserialize<EvaluationRules>(File.ReadAllText(path), Json);
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidDataException($"The evaluation rules file {path} cannot be read: {e.Message}", e);
-        }
-        var problems = rules is null ? ["it is empty"] : rules.Problems().ToList();
-        return problems.Count == 0 ? rules! : throw new InvalidDataException($"The evaluation rules file {path} is wrong: {string.Join("; ", problems)}.");
-    }
+    public static EvaluationRules Load(string path) => RulesFile.Load<EvaluationRules>(path, "evaluation rules", r => r.Problems());
 
     private IEnumerable<string> Problems()
     {

@@ -104,24 +104,11 @@ public static class ProvinceReportsApi
     }
 
     /// <summary>The rules file as it is now; a broken file is the operator's to fix: 503 naming what is wrong.</summary>
-    private static bool TryRules(IConfiguration configuration, out EvaluationRules? rules, out ProblemHttpResult? problem)
-    {
-        try
-        {
-            rules = EvaluationRules.Load(configuration["Reports:EvaluationRulesFile"] ?? EvaluationRules.DefaultPath);
-            problem = null;
-            return true;
-        }
-        catch (InvalidDataException e)
-        {
-            rules = null;
-            problem = TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, type: ProblemTypes.ServerError,
-                title: "The evaluation rules file is wrong", detail: e.Message);
-            return false;
-        }
-    }
+    private static bool TryRules(IConfiguration configuration, out EvaluationRules? rules, out ProblemHttpResult? problem) =>
+        RulesFile.TryLoad(() => EvaluationRules.Load(configuration["Reports:EvaluationRulesFile"] ?? EvaluationRules.DefaultPath),
+            "The evaluation rules file is wrong", out rules, out problem);
 
-    private static ProblemHttpResult Invalid(Dictionary<string, string[]> errors) =>
+    internal static ProblemHttpResult Invalid(Dictionary<string, string[]> errors) =>
         TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, type: ProblemTypes.Validation, title: "Invalid report request",
             detail: string.Join(" ", errors.SelectMany(x => x.Value)), extensions: new Dictionary<string, object?> { ["errors"] = errors });
 }

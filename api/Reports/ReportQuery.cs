@@ -7,12 +7,12 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace DxyqOpenData.Api.Reports;
 
 /// <summary>
-/// Runs one report statement on the context's connection (and transaction) and reads its rows. Instants are bound
-/// untyped: each provider binds a UTC DateTime as its columns hold it (SQLite text, PostgreSQL timestamptz).
+/// Runs one report statement on the context's connection (inside its transaction, if any) and reads its rows. The
+/// statement's only inputs are the parameters given.
 /// </summary>
 internal static class ReportQuery
 {
-    public static async Task<List<T>> ReadAsync<T>(CatalogDbContext db, string sql, IReadOnlyDictionary<string, object?> parameters,
+    public static async Task<List<T>> RunAsync<T>(CatalogDbContext db, string sql, IEnumerable<(string Name, object? Value, DbType? Type)> parameters,
         Func<DbDataReader, T> read, CancellationToken cancellationToken)
     {
         var connection = db.Database.GetDbConnection();
@@ -26,16 +26,14 @@ internal static class ReportQuery
             await using var command = connection.CreateCommand();
             command.CommandText = sql;
             command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            foreach (var (name, value) in parameters)
+            foreach (var (name, value, type) in parameters)
             {
                 var parameter = command.CreateParameter();
                 parameter.ParameterName = "@" + name;
                 parameter.Value = value ?? DBNull.Value;
-                switch (value)
+                if (type is { } t)
                 {
-                    case null or string: parameter.DbType = DbType.String; break;
-                    case double: parameter.DbType = DbType.Double; break;
-                    case long: parameter.DbType = DbType.Int64; break;
+                    parameter.DbType = t;
                 }
                 command.Parameters.Add(parameter);
             }

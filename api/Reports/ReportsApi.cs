@@ -46,6 +46,7 @@ public static class ReportsApi
             .WithName("GetUtilizationReport")
             .WithSummary("Usage rate (effective ÷ rated hours) and sharing rate (hours for users outside the unit ÷ effective hours) over from..to (Beijing dates, both included), groupBy instrument|unit|region (county)|city|category, computed in the database. JSON, or CSV with format=csv or Accept: text/csv. Administrators: every unit (unitId narrows); a unit's client (records.read): its own.");
         app.MapProvinceReports();
+        app.MapRewardsReport();
         return app;
     }
 

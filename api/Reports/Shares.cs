@@ -1,5 +1,5 @@
+using System.Data;
 using System.Globalization;
-using System.Text.Json;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Instruments;
 using Microsoft.EntityFrameworkCore;
@@ -13,25 +13,13 @@ namespace DxyqOpenData.Api.Reports;
 /// </summary>
 public static class Shares
 {
-    public static string DefaultPath => Path.Combine(AppContext.BaseDirectory, "Data", "Reference", "shares.json");
+    public const string FileName = "shares.json";
 
-    /// <summary>The shared-facility target of the rules file; a file that is unreadable or out of (0, 1] throws naming it.</summary>
-    public static double LoadTarget(string path)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(File.ReadAllText(path));
-            if (document.RootElement.TryGetProperty("sharedFacilityTarget", out var t) && t.TryGetDouble(out var target) && target is > 0 and <= 1)
-            {
-                return target;
-            }
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidDataException($"The shares rules file {path} cannot be read: {e.Message}", e);
-        }
-        throw new InvalidDataException($"The shares rules file {path} is wrong: sharedFacilityTarget must be a number more than 0 and at most 1.");
-    }
+    /// <summary>The shares rules file (shares.json): the shared-facility target, more than 0 and at most 1.</summary>
+    public sealed record Rules(double SharedFacilityTarget);
+
+    public static Rules Load(string path) => RulesFile.Load<Rules>(path, "shares rules",
+        r => r.SharedFacilityTarget is > 0 and <= 1 ? [] : ["sharedFacilityTarget must be more than 0 and at most 1"]);
 
     public static async Task<SharesReport> RunAsync(CatalogDbContext db, double target, int year, DateOnly today, double defaultRatedHours, DateTime now,
         CancellationToken cancellationToken)
@@ -40,8 +28,9 @@ public static class Shares
         var to = new DateOnly(year, 12, 31) < today ? new DateOnly(year, 12, 31) : today;
         var (previousFrom, previousTo) = (from.AddYears(-1), to.AddYears(-1));
         var d = SqlDialect.For(db);
-        var parameters = new Dictionary<string, object?> { ["from"] = from, ["to"] = to, ["prevFrom"] = previousFrom, ["prevTo"] = previousTo };
-        var bought = (await ReportQuery.ReadAsync(db, PurchasesSql(d), parameters,
+        // Dates bound as DateOnly: each provider binds it as its date columns hold it (SQLite text yyyy-MM-dd, PostgreSQL date).
+        List<(string, object?, DbType?)> parameters = [("from", from, null), ("to", to, null), ("prevFrom", previousFrom, null), ("prevTo", previousTo, null)];
+        var bought = (await ReportQuery.RunAsync(db, PurchasesSql(d), parameters,
             r => Enumerable.Range(0, 8).Select(i => ReportQuery.Long(r, i)).ToArray(), cancellationToken)).Single();
 
         var hours = await UtilizationReport.RunAsync(db, UtilizationGrouping.Origin, from, to, null, defaultRatedHours, now, cancellationToken);
@@ -54,8 +43,8 @@ public static class Shares
             Share("machineHours", Domestic(hours), hours.Sum(r => r.EffectiveHours), Domestic(previousHours), previousHours.Sum(r => r.EffectiveHours)),
         };
 
-        parameters["general"] = WireNames<InstrumentType>.ToWire(InstrumentType.General);
-        var facility = await ReportQuery.ReadAsync(db, FacilitySql(d), parameters,
+        parameters.Add(("general", WireNames<InstrumentType>.ToWire(InstrumentType.General), DbType.String));
+        var facility = await ReportQuery.RunAsync(db, FacilitySql(d), parameters,
             r => (UnitId: r.GetString(0).Trim(), Bought: (int)ReportQuery.Long(r, 1), Shared: (int)ReportQuery.Long(r, 2)), cancellationToken);
         var ids = facility.Select(f => f.UnitId).ToList();
         var names = await db.Units.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id.Trim(), u => u.Name, cancellationToken);

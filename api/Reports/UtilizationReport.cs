@@ -1,3 +1,4 @@
+using System.Data;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Supervision;
 
@@ -22,16 +23,22 @@ public static class UtilizationReport
     public static async Task<List<UtilizationRow>> RunAsync(CatalogDbContext db, UtilizationGrouping grouping, DateOnly from, DateOnly to,
         string? unitId, double defaultRatedHours, DateTime now, CancellationToken cancellationToken, string? categoryCode = null)
     {
-        var parameters = new Dictionary<string, object?>
-        {
-            ["from"] = BeijingTime.StartOf(from), ["to"] = BeijingTime.StartOf(to.AddDays(1)), ["now"] = DateTime.SpecifyKind(now, DateTimeKind.Utc),
-            ["unit"] = unitId, ["category"] = categoryCode, ["rated"] = defaultRatedHours,
-        };
-        return await ReportQuery.ReadAsync(db, Sql(SqlDialect.For(db), grouping), parameters, reader => new UtilizationRow(reader.GetString(0).Trim(),
-            (int)ReportQuery.Long(reader, 1), ReportQuery.Hours(reader, 2), ReportQuery.Hours(reader, 3), ReportQuery.Hours(reader, 4),
+        // Instants untyped: each provider binds a UTC DateTime as its columns hold it (SQLite text, PostgreSQL timestamptz).
+        return await ReportQuery.RunAsync(db, Sql(SqlDialect.For(db), grouping),
+        [
+            ("from", BeijingTime.StartOf(from), null),
+            ("to", BeijingTime.StartOf(to.AddDays(1)), null),
+            ("now", DateTime.SpecifyKind(now, DateTimeKind.Utc), null),
+            ("unit", unitId, DbType.String),
+            ("category", categoryCode, DbType.String),
+            ("rated", defaultRatedHours, DbType.Double),
+        ], reader => new UtilizationRow(reader.GetString(0).Trim(), Convert.ToInt32(reader.GetValue(1)),
+            Round(reader.GetValue(2)), Round(reader.GetValue(3)), Round(reader.GetValue(4)),
             reader.IsDBNull(5) ? null : Math.Round(Convert.ToDouble(reader.GetValue(5)), 4),
             reader.IsDBNull(6) ? null : Math.Round(Convert.ToDouble(reader.GetValue(6)), 4)), cancellationToken);
     }
+
+    private static double Round(object value) => value is DBNull ? 0 : Math.Round(Convert.ToDouble(value), 2);
 
     /// <summary>The statement; its only inputs are parameters (the grouping picks one of the fixed key expressions).</summary>
     internal static string Sql(SqlDialect d, UtilizationGrouping grouping)

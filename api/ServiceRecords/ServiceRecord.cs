@@ -27,6 +27,8 @@ public sealed class ServiceRecord
     public bool IsExternal { get; set; }
     /// <summary>Statutory, mandatory or in-duty work: excluded from rewards (rule 10).</summary>
     public bool IsStatutory { get; set; }
+    /// <summary>Already rewarded as a contract project (已纳入横向项目奖励): excluded from rewards (rule 10).</summary>
+    public bool RewardedAsContract { get; set; }
     public decimal FeeCny { get; set; }
     public PaymentMethod PaymentMethod { get; set; }
     public string? VoucherNo { get; set; }

@@ -8,7 +8,7 @@ internal sealed record ServiceRecordDocument(
     string? UserCreditCode, string? UserRegionCode, bool IsExternal, bool? IsStatutory, decimal FeeCny, string PaymentMethod,
     string? VoucherNo, decimal? VoucherAmountCny, bool? BookedOnPlatform, int? Rating, string? Feedback,
     bool? VoucherSplit, DateTimeOffset? BookedAt, string? BookingRef, DateTimeOffset? PaidAt, decimal? PaidAmountCny, string? PaymentRef,
-    DateTimeOffset? RatedAt) : IPushDocument
+    DateTimeOffset? RatedAt, bool? RewardedAsContract) : IPushDocument
 {
     public string Key => ExternalId;
 }

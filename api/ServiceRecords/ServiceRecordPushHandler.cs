@@ -215,6 +215,7 @@ internal sealed class ServiceRecordPushHandler(PushBatch batch) : PushHandler<Se
         row.UserRegionCode = doc.UserRegionCode;
         row.IsExternal = doc.IsExternal;
         row.IsStatutory = doc.IsStatutory ?? false;
+        row.RewardedAsContract = doc.RewardedAsContract ?? false;
         row.FeeCny = doc.FeeCny;
         row.PaymentMethod = Wire<PaymentMethod>(doc.PaymentMethod);
         row.VoucherNo = doc.VoucherNo;

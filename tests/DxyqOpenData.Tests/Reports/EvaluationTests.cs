@@ -54,14 +54,15 @@ public abstract class EvaluationTests(DatabaseProvider provider)
         Assert.Equal((2, 3, 0, 0), (a["rank"]!.GetValue<int>(), a["instruments"]!.GetValue<int>(), a["lateOnboardings"]!.GetValue<int>(), a["withSensor"]!.GetValue<int>()));
         Assert.Equal(15.71, a["score"]!.GetValue<double>(), 2);
         Assert.Equal("poor", a["band"]!.GetValue<string>());
-        Assert.True(a["provincial"]!.GetValue<bool>()); // 12 330000 …: registered by the province
+        Assert.True(a["provincial"]!.GetValue<bool>()); // registered with provinceOwned: true
         Assert.Equal(0, a["insuranceSubsidyRate"]!.GetValue<double>());
         // Its general classes in 2025: 030122 shared 0 of 4 h; 020301 unused (no rate).
         Assert.Equal(["020301", "030122"], a["notToBeBoughtAgain"]!.AsArray().Select(c => c!.GetValue<string>()));
 
         var c = units[2];
         Assert.Equal((3, 15.0, "poor"), (c["rank"]!.GetValue<int>(), c["score"]!.GetValue<double>(), c["band"]!.GetValue<string>()));
-        Assert.False(c["provincial"]!.GetValue<bool>()); // registered in 鄞州区
+        Assert.False(c["provincial"]!.GetValue<bool>()); // an institute registered without provinceOwned
+        Assert.Null(c["insuranceSubsidyRate"]);
         Assert.Equal(["030122"], c["notToBeBoughtAgain"]!.AsArray().Select(x => x!.GetValue<string>()));
     }
 
@@ -140,8 +141,9 @@ public abstract class EvaluationTests(DatabaseProvider provider)
 
     /// <summary>
     /// Replaces the evaluated units by one per entry, each with 4 instruments onboarded on time in 2025 of which the entry's
-    /// number have complete service information. Unit u is a university when u is even (else an enterprise), registered
-    /// by the province (12 330000 …) unless u is a multiple of 3.
+    /// number have complete service information. Unit u is a university when u is even (else an enterprise), and
+    /// provincially owned (provinceOwned) unless u is a multiple of 3. The credit codes say the opposite (registered by the
+    /// province, 12 330000 …, exactly when u is a multiple of 3): the subsidy follows the registered field, not the code.
     /// </summary>
     private static async Task<List<string>> UnitsAsync(SupervisionNode s, int run, int[] complete)
     {
@@ -152,9 +154,13 @@ public abstract class EvaluationTests(DatabaseProvider provider)
         var onboarded = ReviewFixture.Beijing(2025, 3, 3, 10).UtcDateTime;
         for (var u = 0; u < complete.Length; u++)
         {
-            var id = CreditCode.Create("12", u % 3 != 0 ? "330000" : "330100", $"{run:D4}{u:D4}");
+            var id = CreditCode.Create("12", u % 3 == 0 ? "330000" : "330100", $"{run:D4}{u:D4}");
             ids.Add(id);
-            db.Units.Add(new Unit { Id = id, Name = $"单位{run}-{u}", Type = u % 2 == 0 ? UnitType.University : UnitType.Enterprise, RegionCode = "330106", CityCode = "330100", UpdatedAt = onboarded });
+            db.Units.Add(new Unit
+            {
+                Id = id, Name = $"单位{run}-{u}", Type = u % 2 == 0 ? UnitType.University : UnitType.Enterprise, RegionCode = "330106", CityCode = "330100",
+                ProvinceOwned = u % 3 != 0, UpdatedAt = onboarded,
+            });
             for (var i = 0; i < 4; i++)
             {
                 db.Instruments.Add(new Instrument

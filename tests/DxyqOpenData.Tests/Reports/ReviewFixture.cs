@@ -15,7 +15,7 @@ namespace DxyqOpenData.Tests.Reports;
 /// instrument rated 100 h a year and onboarded 1 April 2025, so over the review's period (2 April 2025 – 1 April 2026,
 /// 365 days) each is rated exactly 100 h:
 /// <list type="bullet">
-/// <item>unit A (浙江大学, 西湖区, Hangzhou): A-1 4 h internal on 10 June 2025 and 7 h internal on 20 March 2026;
+/// <item>unit A (浙江大学, 西湖区, Hangzhou, registered as provincially owned): A-1 4 h internal on 10 June 2025 and 7 h internal on 20 March 2026;
 /// A-2 never used (idle since onboarding); A-3 another class (020301), 20 h, never counted.</item>
 /// <item>unit B (淳安, Hangzhou): B-1 6 h external on 1 September 2025 and 2 h external on 25 March 2026.</item>
 /// <item>unit C (鄞州区, Ningbo): C-1 9 h external on 30 March 2026.</item>
@@ -36,6 +36,11 @@ internal static class ReviewFixture
             db.Units.Add(new Unit { Id = UnitC, Name = "宁波某研究院", Type = UnitType.Institute, RegionCode = "330212", CityCode = "330200", UpdatedAt = DateTime.UtcNow });
             await db.SaveChangesAsync();
         }
+        // Unit A is registered again by an administrator as 省属 (provinceOwned): the evaluation's insurance subsidy reads it.
+        await s.PushAsync(s.Admin, "units", new JsonObject
+        {
+            ["creditCode"] = SupervisionNode.UnitA, ["name"] = "浙江大学", ["type"] = "university", ["regionCode"] = "330106", ["provinceOwned"] = true,
+        });
         var writerC = s.Node.WithToken(await s.Node.CreateClient().TokenAsync(await s.Node.AddClientAsync("catalog.write,records.write", UnitC)));
         await s.PushAsync(s.WriterA, "instruments", Instrument("A-1", "330106"), Instrument("A-2", "330106"), Instrument("A-3", "330106", "020301"));
         await s.PushAsync(s.WriterB, "instruments", Instrument("B-1", "330127"));

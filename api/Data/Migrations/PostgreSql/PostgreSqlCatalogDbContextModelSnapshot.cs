@@ -1649,6 +1649,10 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                         .HasColumnType("integer")
                         .HasColumnName("rating");
 
+                    b.Property<bool>("RewardedAsContract")
+                        .HasColumnType("boolean")
+                        .HasColumnName("rewarded_as_contract");
+
                     b.Property<int?>("Samples")
                         .HasColumnType("integer")
                         .HasColumnName("samples");

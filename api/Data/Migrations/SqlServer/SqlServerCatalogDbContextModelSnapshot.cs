@@ -1648,6 +1648,10 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnType("int")
                         .HasColumnName("rating");
 
+                    b.Property<bool>("RewardedAsContract")
+                        .HasColumnType("bit")
+                        .HasColumnName("rewarded_as_contract");
+
                     b.Property<int?>("Samples")
                         .HasColumnType("int")
                         .HasColumnName("samples");

@@ -1639,6 +1639,10 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("rating");
 
+                    b.Property<bool>("RewardedAsContract")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rewarded_as_contract");
+
                     b.Property<int?>("Samples")
                         .HasColumnType("INTEGER")
                         .HasColumnName("samples");

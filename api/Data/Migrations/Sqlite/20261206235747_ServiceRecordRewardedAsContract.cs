@@ -1,0 +1,29 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace DxyqOpenData.Api.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class ServiceRecordRewardedAsContract : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<bool>(
+                name: "rewarded_as_contract",
+                table: "service_records",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: false);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "rewarded_as_contract",
+                table: "service_records");
+        }
+    }
+}
