@@ -10,7 +10,8 @@ namespace DxyqOpenData.Tests.Reports;
 /// GET /api/v1/reports/counties/{year} over HTTP with real tokens: service records pushed through the push API with
 /// users in 淳安县 (330127) and 龙泉市 (331181), two of the 26 mountain counties, in 西湖区 (not one) and nowhere; the
 /// figures per county and unit, per county and in total, for 2025 against 2024 and for the current year against the
-/// same dates a year before, worked out by hand below; the Beijing new year as the boundary; CSV equal to JSON.
+/// same dates a year before, worked out by hand below; the Beijing new year as the boundary; generated records summed by
+/// the test itself; CSV equal to JSON.
 /// </summary>
 public abstract class CountiesReportTests(DatabaseProvider provider)
 {
@@ -120,6 +121,53 @@ public abstract class CountiesReportTests(DatabaseProvider provider)
         // 1 ÷ 3; 1.5 ÷ 9; 550.50 ÷ 1,100 = 0.50045; 1 ÷ 1; 550.25 ÷ 400 = 1.375625.
         Assert.Equal([0.3333, 0.1667, 0.5005, 1, 1.3756], Growth(report["total"]!["growth"]));
 
+        await ReportCsvAssert.SameAsJsonAsync(s.Admin, "/api/v1/reports/counties/2025", "counties");
+    }
+
+    [Fact]
+    public async Task Generated_records_summed_per_county_and_unit_as_the_test_sums_them()
+    {
+        await using var s = await SupervisionNode.StartAsync(provider, ReviewFixture.Beijing(2026, 3, 1, 10));
+        await s.PushAsync(s.WriterA, "instruments", SupervisionNode.Instrument("A-1", "2022-01-10"));
+        await s.PushAsync(s.WriterB, "instruments", SupervisionNode.Instrument("B-1", "2022-01-10"));
+        var random = new Random(26);
+        // Three mountain counties, one that is not, and none; days from 2023 to 2025; quarter hours; fees and vouchers in fen.
+        string?[] regions = ["330127", "331181", "330825", "330106", null];
+        var generated = Enumerable.Range(0, 60).Select(n =>
+        {
+            var day = new DateOnly(2023, 1, 1).AddDays(random.Next(3 * 365));
+            var fee = random.Next(100, 500_000) / 100m;
+            var voucher = random.Next(3) == 0;
+            return (Unit: random.Next(2) == 0 ? "A" : "B", Region: regions[random.Next(regions.Length)], Day: day, Hours: random.Next(1, 33) / 4.0,
+                Fee: fee, Voucher: voucher ? $"V-{n}" : null, Amount: voucher ? Math.Round(fee * random.Next(1, 101) / 100m, 2) : 0m, Id: $"G{n}");
+        }).ToList();
+        foreach (var unit in new[] { "A", "B" })
+        {
+            await s.PushAsync(unit == "A" ? s.WriterA : s.WriterB, "service-records", generated.Where(g => g.Unit == unit).Select(g =>
+                Record(g.Id, $"{unit}-1", g.Region, $"{g.Day:yyyy-MM-dd}T09:00:00+08:00", $"{g.Day:yyyy-MM-dd}T{9 + (int)Math.Ceiling(g.Hours):00}:00:00+08:00",
+                    g.Hours, g.Fee, g.Voucher, g.Amount)).ToArray());
+        }
+
+        var report = await s.Admin.GetJsonAsync("/api/v1/reports/counties/2025");
+        string[] mountain = ["330127", "331181", "330825"];
+        var expected = generated.Where(g => g.Region is not null && mountain.Contains(g.Region) && g.Day.Year is 2024 or 2025)
+            .GroupBy(g => (County: g.Region!, UnitId: g.Unit == "A" ? SupervisionNode.UnitA : SupervisionNode.UnitB))
+            .OrderBy(g => g.Key.County, StringComparer.Ordinal).ThenBy(g => g.Key.UnitId, StringComparer.Ordinal).ToList();
+        var lines = report["value"]!.AsArray();
+        Assert.Equal(expected.Select(e => (e.Key.County, e.Key.UnitId)), lines.Select(l => (l!["countyCode"]!.GetValue<string>(), l["unitId"]!.GetValue<string>())));
+        void Check(JsonNode? figures, IEnumerable<(string Unit, string? Region, DateOnly Day, double Hours, decimal Fee, string? Voucher, decimal Amount, string Id)> of, string where)
+        {
+            var list = of.ToList();
+            Figures(figures, list.Count, list.Sum(g => g.Hours), list.Sum(g => g.Fee), list.Count(g => g.Voucher is not null), list.Sum(g => g.Amount), where);
+        }
+        foreach (var (e, line) in expected.Zip(lines))
+        {
+            Check(line!["current"], e.Where(g => g.Day.Year == 2025), $"{e.Key} 2025");
+            Check(line["previous"], e.Where(g => g.Day.Year == 2024), $"{e.Key} 2024");
+        }
+        var all = expected.SelectMany(e => e).ToList();
+        Check(report["total"]!["current"], all.Where(g => g.Day.Year == 2025), "total 2025");
+        Check(report["total"]!["previous"], all.Where(g => g.Day.Year == 2024), "total 2024");
         await ReportCsvAssert.SameAsJsonAsync(s.Admin, "/api/v1/reports/counties/2025", "counties");
     }
 
