@@ -35,6 +35,7 @@ public static class ProvinceReportsApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithName("GetEvaluation")
             .WithSummary("The yearly evaluation of units (rule 15): indicators, a score with the weights of the rules file, rank, at most 15% excellent (ties at the cut left out), good/pass/poor bands, the sharing-insurance subsidy of provincial universities and institutes (rule 13), and a poor unit's classes not to be bought again. JSON, or CSV with format=csv or Accept: text/csv. Admin scope.");
+        app.MapCountyAndShareReports();
         return app;
     }
 

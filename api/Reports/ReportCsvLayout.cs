@@ -3,7 +3,7 @@ using DxyqOpenData.Api.Operations;
 
 namespace DxyqOpenData.Api.Reports;
 
-/// <summary>One array of a report's JSON answer that gives CSV rows, and its columns (JSON path → Chinese header).</summary>
+/// <summary>One array of a report's JSON answer (or one object, a single row) that gives CSV rows, and its columns (JSON path → Chinese header).</summary>
 public sealed record ReportCsvSet(string Path, string? Label, IReadOnlyList<KeyValuePair<string, string>> Columns);
 
 /// <summary>
@@ -43,11 +43,14 @@ public sealed record ReportCsvLayout(string Name, string File, IReadOnlyList<Rep
         var shared = Report.Select(c => Value(report, c.Key)).ToList();
         foreach (var set in Sets)
         {
-            if (Value(report, set.Path) is not { ValueKind: JsonValueKind.Array } items)
+            // An array gives a row per item, an object (a total) one row.
+            var items = Value(report, set.Path) switch
             {
-                continue;
-            }
-            foreach (var item in items.EnumerateArray())
+                { ValueKind: JsonValueKind.Array } array => array.EnumerateArray().ToList(),
+                { ValueKind: JsonValueKind.Object } one => [one],
+                _ => [],
+            };
+            foreach (var item in items)
             {
                 var row = new string[header.Count];
                 Array.Fill(row, "");

@@ -53,4 +53,10 @@ internal static class ReportQuery
             }
         }
     }
+
+    /// <summary>A whole number the provider may hand back as long, int or decimal (a SUM); 0 for NULL.</summary>
+    public static long Long(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? 0 : Convert.ToInt64(reader.GetValue(ordinal));
+
+    /// <summary>A number rounded to 2 places; 0 for NULL.</summary>
+    public static double Hours(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? 0 : Math.Round(Convert.ToDouble(reader.GetValue(ordinal)), 2);
 }

@@ -5,7 +5,7 @@ using DxyqOpenData.Api.Supervision;
 namespace DxyqOpenData.Api.Reports;
 
 /// <summary>How the utilization report groups instruments.</summary>
-public enum UtilizationGrouping { Instrument, Unit, Region, City, Category, Province }
+public enum UtilizationGrouping { Instrument, Unit, Region, City, Category, Province, Origin }
 
 /// <summary>One group's figures over the period.</summary>
 public sealed record UtilizationRow(string Key, int Instruments, double EffectiveHours, double ExternalHours, double RatedHours,
@@ -54,6 +54,8 @@ public static class UtilizationReport
             UtilizationGrouping.City => $"{d.Substring}(i.region_code, 1, 4) {d.Concat} '00'",
             UtilizationGrouping.Category => "i.category_code",
             UtilizationGrouping.Province => $"{d.Substring}(i.region_code, 1, 2) {d.Concat} '0000'",
+            // Domestic (rule 14) as the push derives it from countryOfOrigin: 'CN'.
+            UtilizationGrouping.Origin => $"CASE WHEN i.is_domestic = {d.True} THEN 'domestic' ELSE 'imported' END",
             _ => throw new ArgumentOutOfRangeException(nameof(grouping)),
         };
         return $"""

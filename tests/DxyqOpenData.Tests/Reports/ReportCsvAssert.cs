@@ -74,7 +74,13 @@ public static class ReportCsvAssert
         foreach (var set in sets)
         {
             var columns = Columns(set["columns"]!);
-            foreach (var item in At(report, set["path"]!.GetValue<string>())?.AsArray() ?? [])
+            var rowsOfSet = At(report, set["path"]!.GetValue<string>()) switch
+            {
+                JsonArray array => array.ToList(),
+                JsonObject one => [one],
+                _ => [],
+            };
+            foreach (var item in rowsOfSet)
             {
                 Assert.True(line < rows.Count, $"the CSV has fewer rows than the JSON ({set["path"]})");
                 var row = rows[line++];
