@@ -34,7 +34,7 @@ public sealed class Harvester(
         {
             try
             {
-                await HarvestAllAsync(stoppingToken);
+                await HarvestTurnAsync(stoppingToken);
                 await Task.Delay(harvest.Interval, time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -48,6 +48,23 @@ public sealed class Harvester(
             }
         }
     }
+
+    /// <summary>
+    /// The background turn: every peer whose turn this node gets (90% of the interval, so the next tick of any node
+    /// finds it free) is harvested, in parallel; the others are another node's this time.
+    /// </summary>
+    private async Task HarvestTurnAsync(CancellationToken cancellation) =>
+        await Task.WhenAll(options.Peers.Select(async peer =>
+        {
+            if (await leases.TryTakeTurnAsync(peer.Code, harvest.Interval * 0.9, cancellation))
+            {
+                await HarvestAsync(peer, cancellation);
+            }
+            else
+            {
+                logger.LogDebug("Harvest of {Peer}: another node has this turn", peer.Code);
+            }
+        }));
 
     /// <summary>Harvests every peer (in parallel) until each is caught up or fails; returns each peer's outcome.</summary>
     public async Task<IReadOnlyList<(string Node, HarvestView View)>> HarvestAllAsync(CancellationToken cancellation)

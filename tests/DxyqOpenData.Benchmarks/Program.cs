@@ -17,6 +17,7 @@ internal static class BenchmarkMain
         ["vouchers"] = Vouchers.VouchersBenchmark.RunAsync,
         ["supervision"] = Supervision.SupervisionBenchmark.RunAsync,
         ["reports"] = Reports.ReportsBenchmark.RunAsync,
+        ["cluster"] = Cluster.ClusterBenchmark.RunAsync,
     };
 
     public static async Task<int> Main(string[] args)

@@ -20,6 +20,11 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>The sweep's interval on these nodes: short, so a test sees several turns.</summary>
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>The harvest's interval on these nodes, and the peer they harvest (WireMock: a token and empty feed pages).</summary>
+    public static readonly TimeSpan HarvestInterval = TimeSpan.FromSeconds(5);
+    public const string Peer = "SH";
+    public Federation.FakePeers Peers { get; } = new();
+
     public string ConnectionString { get; private set; } = "";
     public Uri Url => new(_addresses["DXYQ_CLUSTER_URL"]);
     public Uri Node(int i) => new(_addresses[$"DXYQ_NODE{i}_URL"]);
@@ -27,13 +32,18 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ConnectionString = TestPostgres.CreateDatabase("dxyq_cluster");
+        Peers.Token(Peer);
+        Peers.Feed(Peer, "*", """{"changes":[],"cursor":"c1","more":false}""");
         // A crashed push holds its Idempotency-Key for this long: short here, so the clients' retries get through.
         string output;
         try
         {
             output = await ScriptAsync("start", "--nodes", "2", "--postgres", ConnectionString, "--app", AppContext.BaseDirectory,
                 "--set", "Demo__Scale=0.02", "--set", "Push__IdempotencyKeyReservationTimeout=00:00:10",
-                "--set", $"Supervision__Sweep__Interval={SweepInterval:c}");
+                "--set", $"Supervision__Sweep__Interval={SweepInterval:c}",
+                "--set", $"Federation__Peers__0__Code={Peer}", "--set", $"Federation__Peers__0__BaseUrl={Peers.BaseUrl(Peer)}",
+                "--set", "Federation__Peers__0__ClientId=zj", "--set", "Federation__Peers__0__ClientSecret=secret",
+                "--set", $"Federation__Harvest__Interval={HarvestInterval:c}");
         }
         catch
         {
@@ -46,7 +56,15 @@ public sealed class ClusterFixture : IAsyncLifetime
             .ToDictionary(p => p[0], p => p[1].Trim());
     }
 
-    public async Task DisposeAsync() => await ScriptAsync("stop");
+    public async Task DisposeAsync()
+    {
+        await ScriptAsync("stop");
+        Peers.Dispose();
+    }
+
+    /// <summary>The process id of node <paramref name="node"/> (scripts/cluster's pid file), or null when it is not running.</summary>
+    public int? NodePid(int node) =>
+        File.Exists(Path.Combine(_directory, $"node{node}.pid")) ? int.Parse(File.ReadAllText(Path.Combine(_directory, $"node{node}.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture) : null;
 
     /// <summary>Runs <c>scripts/cluster ACTION … --dir</c> and returns its standard output; a non-zero exit fails the test with its output.</summary>
     public async Task<string> ScriptAsync(params string[] args)

@@ -209,4 +209,43 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
         Assert.True(Count(2, after, DateTimeOffset.UtcNow) >= 2, "node 2 takes the turns once node 1 is gone");
         await cluster.ScriptAsync("restart", "1");
     }
+
+    [Fact]
+    public async Task A_peer_is_harvested_once_per_interval_across_both_nodes_and_by_the_survivor_when_its_holder_dies()
+    {
+        var interval = ClusterFixture.HarvestInterval;
+        var window = TimeSpan.FromSeconds(30);
+        var feed = $"/{ClusterFixture.Peer}/federation/changes/";
+        List<(DateTime At, string Path)> Requests() => [.. cluster.Peers.Server.LogEntries
+            .Where(e => e.RequestMessage.Path.StartsWith(feed, StringComparison.Ordinal))
+            .Select(e => (e.RequestMessage.DateTime, e.RequestMessage.Path))];
+        async Task<int> HolderAsync()
+        {
+            var holder = (string)(await cluster.QueryAsync($"SELECT holder FROM leases WHERE name = 'harvest-turn:{ClusterFixture.Peer}'"))
+                .Select(r => r[0]).SingleOrDefault()!;
+            return new[] { 1, 2 }.Single(i => holder?.Split('/')[1] == cluster.NodePid(i)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        // A harvest asks the peer's feed once per set (each answers one empty, final page): count turns as requests / sets.
+        for (var i = 0; i < 120 && Requests().Count == 0; i++) await Task.Delay(500);
+        var sets = Requests().Select(r => r.Path).Distinct().Count();
+        Assert.True(sets >= 3, $"the harvest asks every public set's feed; seen: {string.Join(", ", Requests().Select(r => r.Path).Distinct())}");
+        var from = DateTime.UtcNow;
+        await Task.Delay(window);
+        var turns = Requests().Count(r => r.At >= from && r.At < DateTime.UtcNow) / (double)sets;
+        output.WriteLine($"harvest turns in {window.TotalSeconds} s with two nodes: {turns} ({sets} sets)");
+        // Each node ticks every interval: without the turn lease both would harvest each tick (~12 turns here).
+        Assert.InRange(turns, 1, (int)(window / (interval * 0.9)) + 1);
+
+        // Kill the node that has the turns: the other takes them over once the turn runs out.
+        var holder = await HolderAsync();
+        await cluster.ScriptAsync("kill", holder.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var after = DateTime.UtcNow;
+        await Task.Delay(window);
+        var survivorTurns = Requests().Count(r => r.At >= after) / (double)sets;
+        output.WriteLine($"harvest turns in {window.TotalSeconds} s after node {holder} (the holder) died: {survivorTurns}");
+        Assert.True(survivorTurns >= 2, $"the surviving node takes the harvest over ({survivorTurns} turns)");
+        Assert.Equal(3 - holder, await HolderAsync());
+        await cluster.ScriptAsync("restart", holder.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
 }
