@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace DxyqOpenData.Federation;
 
@@ -31,7 +32,10 @@ public static class FederationSetup
         services.AddSingleton(sp => new PeerTokenCache(sp.GetService<TimeProvider>() ?? TimeProvider.System));
 
         services.AddHttpClient();
-        var harvest = HarvestOptions.From(configuration);
+        // The harvest's section as everywhere else; its value is also read now, for the peers' client timeouts below.
+        var harvestSection = configuration.GetSection("Federation:Harvest");
+        services.AddOptions<HarvestOptions>().Bind(harvestSection).ValidateDataAnnotations().ValidateOnStart();
+        var harvest = harvestSection.Get<HarvestOptions>() ?? new HarvestOptions();
         foreach (var peer in options.Peers)
         {
             services.AddHttpClient(HarvestClient(peer.Code), c => c.Timeout = harvest.Timeout);
@@ -39,7 +43,7 @@ public static class FederationSetup
             services.AddHttpClient(PeerClient(peer.Code), c => c.Timeout = Timeout.InfiniteTimeSpan);
         }
 
-        services.AddSingleton(harvest);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<HarvestOptions>>().Value);
         services.TryAddSingleton<IHarvestLeases, IHarvestLeases.Unshared>();
         services.AddSingleton<Harvester>();
         services.AddHostedService(sp => sp.GetRequiredService<Harvester>());

@@ -44,6 +44,9 @@ public sealed class SettingsTests
         new("Auth:AccessTokenLifetime", r => Duration(r, zeroIsWrong: true)),
         new("SensorBridge:BatchSize", r => Int(r, 1, 1_000_000)),
         new("SensorBridge:ReadingRetentionDays", r => Int(r, 0, 36_500)),
+        new("Federation:Harvest:PageSize", r => Int(r, 1, 1000)),
+        new("Federation:Harvest:Interval", r => Duration(r, zeroIsWrong: true)),
+        new("Federation:Harvest:Timeout", r => Duration(r, zeroIsWrong: true)),
     ];
 
     [Fact]
