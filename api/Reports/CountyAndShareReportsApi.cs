@@ -1,4 +1,3 @@
-using System.Globalization;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Security;
 using DxyqOpenData.Api.Supervision;
@@ -40,9 +39,9 @@ public static class CountyAndShareReportsApi
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var today = BeijingTime.DateOf(now);
-        return Year(year, today) is { } y
+        return ProvinceReportsApi.TryYear(year, today, out var y, out var badYear)
             ? TypedResults.Ok(await Counties.RunAsync(db, y, today, now, cancellationToken))
-            : BadYear(year, today);
+            : badYear!;
     }
 
     private static async Task<Results<Ok<SharesReport>, ProblemHttpResult>> SharesAsync(CatalogDbContext db, SupervisionOptions options,
@@ -50,9 +49,9 @@ public static class CountyAndShareReportsApi
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var today = BeijingTime.DateOf(now);
-        if (Year(year, today) is not { } y)
+        if (!ProvinceReportsApi.TryYear(year, today, out var y, out var badYear))
         {
-            return BadYear(year, today);
+            return badYear!;
         }
         if (!RulesFile.TryLoad(() => Shares.Load(RulesFile.PathOf(configuration, "Reports:SharesRulesFile", Shares.FileName)),
                 "The shares rules file is wrong", out var rules, out var broken))
@@ -61,10 +60,4 @@ public static class CountyAndShareReportsApi
         }
         return TypedResults.Ok(await Shares.RunAsync(db, rules!.SharedFacilityTarget, y, today, options.DefaultRatedHoursPerYear, now, cancellationToken));
     }
-
-    private static int? Year(string year, DateOnly today) =>
-        int.TryParse(year, NumberStyles.None, CultureInfo.InvariantCulture, out var y) && y >= 2000 && y <= today.Year ? y : null;
-
-    private static ProblemHttpResult BadYear(string year, DateOnly today) =>
-        ProvinceReportsApi.Invalid(new() { ["year"] = [$"year '{year}' must be a year from 2000 to {today.Year}."] });
 }

@@ -92,9 +92,9 @@ public static class ProvinceReportsApi
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var today = BeijingTime.DateOf(now);
-        if (!int.TryParse(year, NumberStyles.None, CultureInfo.InvariantCulture, out var y) || y < 2000 || y > today.Year)
+        if (!TryYear(year, today, out var y, out var badYear))
         {
-            return Invalid(new() { ["year"] = [$"year '{year}' must be a year from 2000 to {today.Year}."] });
+            return badYear!;
         }
         if (!TryRules(configuration, out var rules, out var broken))
         {
@@ -107,6 +107,18 @@ public static class ProvinceReportsApi
     private static bool TryRules(IConfiguration configuration, out EvaluationRules? rules, out ProblemHttpResult? problem) =>
         RulesFile.TryLoad(() => EvaluationRules.Load(configuration["Reports:EvaluationRulesFile"] ?? EvaluationRules.DefaultPath),
             "The evaluation rules file is wrong", out rules, out problem);
+
+    /// <summary>The <c>{year}</c> of a yearly report: 2000 up to this Beijing year; otherwise a 400 naming <c>year</c>.</summary>
+    internal static bool TryYear(string year, DateOnly today, out int value, out ProblemHttpResult? problem)
+    {
+        if (int.TryParse(year, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= 2000 && value <= today.Year)
+        {
+            problem = null;
+            return true;
+        }
+        problem = Invalid(new() { ["year"] = [$"year '{year}' must be a year from 2000 to {today.Year}."] });
+        return false;
+    }
 
     internal static ProblemHttpResult Invalid(Dictionary<string, string[]> errors) =>
         TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, type: ProblemTypes.Validation, title: "Invalid report request",

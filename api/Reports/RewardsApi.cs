@@ -1,4 +1,3 @@
-using System.Globalization;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Security;
 using DxyqOpenData.Api.Supervision;
@@ -30,9 +29,9 @@ public static class RewardsApi
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var today = BeijingTime.DateOf(now);
-        if (!int.TryParse(year, NumberStyles.None, CultureInfo.InvariantCulture, out var y) || y < 2000 || y > today.Year)
+        if (!ProvinceReportsApi.TryYear(year, today, out var y, out var badYear))
         {
-            return ProvinceReportsApi.Invalid(new() { ["year"] = [$"year '{year}' must be a year from 2000 to {today.Year}."] });
+            return badYear!;
         }
         if (!RulesFile.TryLoad(() => RewardRules.Load(RulesFile.PathOf(configuration, "Reports:RewardRulesFile", RewardRules.FileName)),
                 "The reward rules file is wrong", out var rules, out var broken))
