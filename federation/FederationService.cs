@@ -24,7 +24,7 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
         Func<string, string> nextLink, CancellationToken cancellation, string? mode = null)
     {
         var entitySet = schema.Sets[set];
-        var query = FederatedQuery.Parse(set, queryOptions, entitySet, options.LinkKey, mode);
+        var query = FederatedQuery.Parse(set, queryOptions, entitySet, options.LinkKeyBytes, mode);
         var replica = query.Mode == FederatedQuery.ReplicaMode;
         var orders = query.Orders(entitySet);
         var (_, added) = query.SelectItems(entitySet);
@@ -152,7 +152,7 @@ public sealed class FederationService(FederationOptions options, FederatedSchema
                 Top = remaining,
                 Positions = nodes.Where(n => n.Active).ToDictionary(n => n.Code, n => n.Position),
             };
-            result["@odata.nextLink"] = nextLink(NextLinks.Seal(state, options.LinkKey));
+            result["@odata.nextLink"] = nextLink(NextLinks.Seal(state, options.LinkKeyBytes));
         }
         return result;
     }

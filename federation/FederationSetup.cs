@@ -1,8 +1,6 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace DxyqOpenData.Federation;
 
@@ -17,39 +15,35 @@ public static class FederationSetup
     public static string HarvestClient(string code) => $"federation:harvest:{code}";
 
     /// <summary>
-    /// The federation's services: options, peer health, token cache, one HttpClient per peer and one resilience
-    /// pipeline per peer around each whole exchange (<see cref="PeerPipeline"/>). This node's own part is asked through
-    /// <see cref="ILocalCatalog"/>, which the host registers (scoped), so this library knows nothing of the host.
+    /// The federation's services: peer health, token cache, one HttpClient per peer and one resilience pipeline per
+    /// peer around each whole exchange (<see cref="PeerPipeline"/>). This node's own part is asked through
+    /// <see cref="ILocalCatalog"/>, which the host registers (scoped), so this library knows nothing of the host. The host
+    /// also registers the validated <see cref="FederationOptions"/> and <see cref="HarvestOptions"/> (its settings);
+    /// <paramref name="federation"/> and <paramref name="harvest"/> are their values bound now, for the peers' clients.
     /// </summary>
-    public static IServiceCollection AddFederation(this IServiceCollection services, IConfiguration configuration,
+    public static IServiceCollection AddFederation(this IServiceCollection services, FederationOptions federation, HarvestOptions harvest,
         Func<FederatedSchema> schema)
     {
-        var options = FederationOptions.From(configuration);
-        var health = new PeerHealthRegistry(options);
-        services.AddSingleton(options);
-        services.AddSingleton(health);
+        services.AddSingleton(sp => new PeerHealthRegistry(sp.GetRequiredService<FederationOptions>()));
         services.AddSingleton(_ => schema());
         services.AddSingleton(sp => new PeerTokenCache(sp.GetService<TimeProvider>() ?? TimeProvider.System));
 
         services.AddHttpClient();
-        // The harvest's section as everywhere else; its value is also read now, for the peers' client timeouts below.
-        var harvestSection = configuration.GetSection("Federation:Harvest");
-        services.AddOptions<HarvestOptions>().Bind(harvestSection).ValidateDataAnnotations().ValidateOnStart();
-        var harvest = harvestSection.Get<HarvestOptions>() ?? new HarvestOptions();
-        foreach (var peer in options.Peers)
+        foreach (var peer in federation.Peers)
         {
             services.AddHttpClient(HarvestClient(peer.Code), c => c.Timeout = harvest.Timeout);
             // No resilience handler: the exchange's pipeline (PeerPipeline) is around the body's reading too.
             services.AddHttpClient(PeerClient(peer.Code), c => c.Timeout = Timeout.InfiniteTimeSpan);
         }
 
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<HarvestOptions>>().Value);
         services.TryAddSingleton<IHarvestLeases, IHarvestLeases.Unshared>();
         services.AddSingleton<Harvester>();
         services.AddHostedService(sp => sp.GetRequiredService<Harvester>());
 
         services.AddSingleton(sp =>
         {
+            var options = sp.GetRequiredService<FederationOptions>();
+            var health = sp.GetRequiredService<PeerHealthRegistry>();
             var factory = sp.GetRequiredService<IHttpClientFactory>();
             var tokens = sp.GetRequiredService<PeerTokenCache>();
             var clock = sp.GetService<TimeProvider>() ?? TimeProvider.System;

@@ -3,9 +3,8 @@ using System.ComponentModel.DataAnnotations;
 namespace DxyqOpenData.Federation;
 
 /// <summary>
-/// <c>Federation:Harvest:*</c>; see docs/federation.md. Bound and checked like every other section
-/// (<c>AddOptions().Bind().ValidateDataAnnotations().ValidateOnStart()</c>, in <see cref="FederationSetup"/>): a wrong
-/// value stops the node with a message naming the setting.
+/// <c>Federation:Harvest:*</c>; see docs/federation.md. The host binds and checks it like every other section (options
+/// pattern, data annotations, at start): a wrong value stops the node with a message naming the setting.
 /// </summary>
 public sealed class HarvestOptions
 {

@@ -16,7 +16,7 @@ public sealed class ChangeFeed(CatalogDbContext db, FeedRows rows, FederationOpt
 {
     public async Task WriteAsync(string set, string? since, int max, Stream output, CancellationToken cancellation)
     {
-        var after = string.IsNullOrEmpty(since) ? 0 : FeedCursor.Open(since, options.NodeCode, set, options.LinkKey);
+        var after = string.IsNullOrEmpty(since) ? 0 : FeedCursor.Open(since, options.NodeCode, set, options.LinkKeyBytes);
         await using var writer = new Utf8JsonWriter(output, Operations.JsonText.Writer);
         writer.WriteStartObject();
         writer.WriteString("node", options.NodeCode);
@@ -30,7 +30,7 @@ public sealed class ChangeFeed(CatalogDbContext db, FeedRows rows, FederationOpt
             _ => throw new ArgumentOutOfRangeException(nameof(set)),
         };
         writer.WriteEndArray();
-        writer.WriteString("cursor", FeedCursor.Seal(options.NodeCode, set, last, options.LinkKey));
+        writer.WriteString("cursor", FeedCursor.Seal(options.NodeCode, set, last, options.LinkKeyBytes));
         writer.WriteBoolean("more", count == max && await db.CatalogChanges.AnyAsync(c => c.EntitySet == set && c.Seq > last, cancellation));
         writer.WriteEndObject();
         await writer.FlushAsync(cancellation);

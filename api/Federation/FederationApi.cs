@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json.Serialization;
 using DxyqOpenData.Api.Catalog;
 using DxyqOpenData.Api.Data.Leases;
+using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Security;
 using DxyqOpenData.Federation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,7 +28,9 @@ public static class FederationApi
         builder.Services.AddLeases();
         builder.Services.AddSingleton<IHarvestLeases, HarvestLeases>();
         builder.Services.AddScoped<ILocalCatalog, LocalCatalog>();
-        builder.Services.AddFederation(builder.Configuration, Schema);
+        var federation = builder.AddSettings<FederationOptions>("Federation", o => o.Complete(builder.Configuration));
+        var harvest = builder.AddSettings<HarvestOptions>("Federation:Harvest");
+        builder.Services.AddFederation(federation, harvest, Schema);
         return builder;
     }
 

@@ -46,6 +46,6 @@ public static class FederationLinkKey
             db.ChangeTracker.Clear();
             stored = await db.NodeSettings.AsNoTracking().SingleAsync(s => s.Name == SettingName, cancellation);
         }
-        options.LinkKey = Convert.FromBase64String(stored.Value);
+        options.LinkKeyBytes = Convert.FromBase64String(stored.Value);
     }
 }

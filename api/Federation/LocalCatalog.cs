@@ -38,7 +38,7 @@ namespace DxyqOpenData.Api.Federation;
 /// merges the parts exactly as it merges live answers (same order, positions, nextLinks).
 /// </summary>
 public sealed class LocalCatalog(CatalogDbContext db, IServiceProvider services, FederationOptions federation, ReplicaMemo replicaMemo,
-    FederatedSchema schema, IConfiguration configuration, TimeProvider? time = null) : ILocalCatalog
+    FederatedSchema schema, TimeProvider? time = null) : ILocalCatalog
 {
     public async Task<IReadOnlyList<CatalogPart>> QueryAsync(string set, IReadOnlyDictionary<string, string> options, UnionRequest request,
         CancellationToken cancellation)
@@ -93,7 +93,7 @@ public sealed class LocalCatalog(CatalogDbContext db, IServiceProvider services,
         }
         var now = (time ?? TimeProvider.System).GetUtcNow();
         // A filter on now() answers differently as time passes, even over a replica that does not change.
-        var memoize = configuration.GetValue("Federation:ReplicaMemo", true)
+        var memoize = federation.ReplicaMemo
             && query.RawFilter?.Contains("now(", StringComparison.OrdinalIgnoreCase) != true;
 
         // A peer's set counts as harvested once a harvest read its feed to the end; else it is no part of the answer.

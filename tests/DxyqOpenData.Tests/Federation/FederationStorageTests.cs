@@ -3,14 +3,13 @@ using System.Text.Json.Nodes;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Tests.Infrastructure;
 using DxyqOpenData.Tests.Security;
-using Npgsql;
 
 namespace DxyqOpenData.Tests.Federation;
 
 /// <summary>
 /// What the federation keeps in the database, per provider: the nextLink key (generated once, so links and feed cursors
-/// survive a restart and work on another instance), OData's null ordering (nulls first ascending, on PostgreSQL too),
-/// and the change counter's commit-order guarantee.
+/// survive a restart and work on another instance) and OData's null ordering (nulls first ascending, on PostgreSQL
+/// too). The change feed's commit order under concurrent writers: <see cref="ChangeFeedCommitOrderTests"/>.
 /// </summary>
 public abstract class FederationStorageTests(DatabaseProvider provider)
 {
@@ -88,41 +87,4 @@ public abstract class FederationStorageTests(DatabaseProvider provider)
 
 public sealed class SqliteFederationStorageTests() : FederationStorageTests(DatabaseProvider.Sqlite);
 
-public sealed class PostgreSqlFederationStorageTests() : FederationStorageTests(DatabaseProvider.PostgreSql)
-{
-    /// <summary>
-    /// Two writers at once: the second blocks on the counter row until the first commits, so it gets the higher numbers
-    /// and a reader never sees a later number before an earlier one is committed.
-    /// </summary>
-    [Fact]
-    public async Task A_second_writer_waits_for_the_first_and_gets_higher_change_numbers()
-    {
-        using var node = new NodeFactory(DatabaseProvider.PostgreSql);
-        node.CreateClient();
-        var ids = (await node.RowsAsync("SELECT id FROM datasets ORDER BY id LIMIT 2")).Select(r => (Guid)r[0]!).ToList();
-        await using var a = new NpgsqlConnection(node.ConnectionString);
-        await using var b = new NpgsqlConnection(node.ConnectionString);
-        await a.OpenAsync();
-        await b.OpenAsync();
-        await using var ta = await a.BeginTransactionAsync();
-        await using var tb = await b.BeginTransactionAsync();
-        await Execute(a, ta, $"UPDATE datasets SET title = title || ' A' WHERE id = '{ids[0]}'");
-        var second = Execute(b, tb, $"UPDATE datasets SET title = title || ' B' WHERE id = '{ids[1]}'");
-        await Task.Delay(500);
-        Assert.False(second.IsCompleted, "the second writer did not wait for the first");
-        // A reader meanwhile sees neither change.
-        var before = await node.ScalarAsync<long>("SELECT MAX(seq) FROM catalog_changes");
-        await ta.CommitAsync();
-        await second;
-        await tb.CommitAsync();
-        var seqA = await node.ScalarAsync<long>($"SELECT seq FROM catalog_changes WHERE row_id = '{ids[0]}'");
-        var seqB = await node.ScalarAsync<long>($"SELECT seq FROM catalog_changes WHERE row_id = '{ids[1]}'");
-        Assert.True(before < seqA && seqA < seqB, $"{before} < {seqA} < {seqB}");
-    }
-
-    private static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        await command.ExecuteNonQueryAsync();
-    }
-}
+public sealed class PostgreSqlFederationStorageTests() : FederationStorageTests(DatabaseProvider.PostgreSql);

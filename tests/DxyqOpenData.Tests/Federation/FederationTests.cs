@@ -161,7 +161,7 @@ public sealed class FederationTests
         var tampered = payload[..5] + changed + payload[6..] + token[token.IndexOf('.')..];
         var foreignKey = System.Text.Encoding.UTF8.GetBytes("someone else's key");
         var foreign = DxyqOpenData.Federation.NextLinks.Seal(
-            DxyqOpenData.Federation.NextLinks.Open(token, OptionsOf(node).LinkKey) with { Positions = new() { ["ZJ"] = 0 } }, foreignKey);
+            DxyqOpenData.Federation.NextLinks.Open(token, OptionsOf(node).LinkKeyBytes) with { Positions = new() { ["ZJ"] = 0 } }, foreignKey);
         foreach (var bad in new[]
         {
             $"/federation/odata/Instruments?$skiptoken={Uri.EscapeDataString(tampered)}",

@@ -12,7 +12,10 @@ namespace DxyqOpenData.Tests.Operations;
 /// </summary>
 public sealed class SettingsTests
 {
-    private sealed record Setting(string Name, Func<Random, string> Wrong);
+    /// <summary>A setting, a generator of wrong values for it, and the right values it needs beside it.</summary>
+    private sealed record Setting(string Name, Func<Random, string> Wrong, Dictionary<string, string?>? With = null);
+
+    private static readonly Dictionary<string, string?> APeer = new() { ["Federation:Peers:0:Code"] = "SH", ["Federation:Peers:0:BaseUrl"] = "https://sh.example.org/" };
 
     private static string Int(Random r, int min, int max) => r.Next(4) switch
     {
@@ -47,6 +50,15 @@ public sealed class SettingsTests
         new("Federation:Harvest:PageSize", r => Int(r, 1, 1000)),
         new("Federation:Harvest:Interval", r => Duration(r, zeroIsWrong: true)),
         new("Federation:Harvest:Timeout", r => Duration(r, zeroIsWrong: true)),
+        new("Federation:BreakDuration", r => Duration(r, zeroIsWrong: true)),
+        new("Federation:CircuitMinimumThroughput", r => Int(r, 2, 1_000_000)),
+        new("Federation:CircuitFailureRatio", r => r.Next(3) switch { 0 => "0", 1 => $"1.{r.Next(1, 9)}", _ => "half" }),
+        new("Federation:MaxResponseBytes", r => Int(r, 1024, int.MaxValue)),
+        new("Federation:LocalTimeout", r => Duration(r, zeroIsWrong: true)),
+        new("Federation:Peers:0:BaseUrl", r => r.Next(3) switch { 0 => $"/relative/{r.Next(100)}", 1 => $"ftp://sh.example.org/{r.Next(100)}", _ => "" }, APeer),
+        new("Federation:Peers:0:Code", r => r.Next(2) == 0 ? "zj" : " ", APeer),
+        new("Federation:Peers:1:Code", r => r.Next(2) == 0 ? "SH" : "sh", new(APeer) { ["Federation:Peers:1:BaseUrl"] = "https://js.example.org/" }),
+        new("Federation:Peers:0:Timeout", r => Duration(r, zeroIsWrong: true), APeer),
     ];
 
     [Fact]
@@ -58,7 +70,7 @@ public sealed class SettingsTests
             for (var i = 0; i < 2; i++)
             {
                 var value = setting.Wrong(random);
-                using var node = new NodeFactory(DatabaseProvider.Sqlite, new Dictionary<string, string?> { [setting.Name] = value });
+                using var node = new NodeFactory(DatabaseProvider.Sqlite, new Dictionary<string, string?>(setting.With ?? []) { [setting.Name] = value });
                 var failure = Record.Exception(() => node.CreateClient());
                 Assert.True(failure is not null, $"{setting.Name}={value}: the node started");
                 var messages = string.Join(" | ", Chain(failure));
@@ -74,8 +86,17 @@ public sealed class SettingsTests
         {
             ["Push:MaxItems"] = "20000", ["Auth:Issuer"] = "https://dxyq.example.org/", ["Supervision:Sweep:Interval"] = "00:05:00",
             ["SensorBridge:ReadingRetentionDays"] = "0", ["Imports:FileRetentionDays"] = "0",
+            ["Node:Code"] = "zj", ["Federation:Peers:0:Code"] = "sh", ["Federation:Peers:0:BaseUrl"] = "https://sh.example.org/dxyq",
+            ["Federation:Peers:1:Code"] = "JS", ["Federation:Peers:1:BaseUrl"] = "https://js.example.org/", ["Federation:Peers:1:TokenUrl"] = "https://login.js.example.org/token",
+            ["Federation:Harvest:Enabled"] = "false",
         });
         Assert.NotNull(node.CreateClient());
+        // Completed as bound: codes upper-cased, a root's final slash added, token URLs resolved against the root.
+        var federation = (DxyqOpenData.Federation.FederationOptions)node.Services.GetService(typeof(DxyqOpenData.Federation.FederationOptions))!;
+        Assert.Equal("ZJ", federation.NodeCode);
+        Assert.Equal(
+            [("SH", "https://sh.example.org/dxyq/", "https://sh.example.org/dxyq/connect/token"), ("JS", "https://js.example.org/", "https://login.js.example.org/token")],
+            federation.Peers.Select(p => (p.Code, p.BaseUrl.ToString(), p.TokenUrl!.ToString())));
     }
 
     private static IEnumerable<string> Chain(Exception e)

@@ -811,6 +811,10 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                     b.HasIndex("UpdatedAt")
                         .HasDatabaseName("ix_instruments_updated_at");
 
+                    b.HasIndex("OnboardingDueProvisional", "SensorDueProvisional")
+                        .HasDatabaseName("ix_instruments_provisional_deadlines")
+                        .HasFilter("onboarding_due_provisional OR sensor_due_provisional");
+
                     b.HasIndex("UnitId", "InnerId")
                         .IsUnique()
                         .HasDatabaseName("ix_instruments_unit_id_inner_id");

@@ -811,6 +811,9 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     b.HasIndex("UpdatedAt")
                         .HasDatabaseName("ix_instruments_updated_at");
 
+                    b.HasIndex("OnboardingDueProvisional", "SensorDueProvisional")
+                        .HasDatabaseName("ix_instruments_provisional_deadlines");
+
                     b.HasIndex("UnitId", "InnerId")
                         .IsUnique()
                         .HasDatabaseName("ix_instruments_unit_id_inner_id");
