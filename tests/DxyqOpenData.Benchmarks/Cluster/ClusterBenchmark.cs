@@ -6,6 +6,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Npgsql;
 
 namespace DxyqOpenData.Benchmarks.Cluster;
 
@@ -18,7 +19,7 @@ namespace DxyqOpenData.Benchmarks.Cluster;
 /// </summary>
 public static class ClusterBenchmark
 {
-    private sealed record Options(int Seconds, int Rounds, int Concurrency, int Batch, double Scale);
+    private sealed record Options(int Seconds, int Rounds, int Concurrency, int Batch, double Scale, IReadOnlyList<string> Sets);
 
     private sealed record Phase(string Workload, string Mode, long Items, long Requests, TimeSpan Wall, double P50,
         IReadOnlyDictionary<string, TimeSpan> Cpu, int Failures);
@@ -29,13 +30,15 @@ public static class ClusterBenchmark
         var repo = RepoRoot();
         var dir = Path.Combine(Path.GetTempPath(), $"dxyq-bench-cluster-{Environment.ProcessId}");
         Console.WriteLine($"# {options.Rounds} rounds × (push, queries) × (1 node, 2 nodes), {options.Seconds} s each, {options.Concurrency} clients; " +
-            $"push batches of {options.Batch} instruments; demo scale {options.Scale}");
+            $"push batches of {options.Batch} instruments; demo scale {options.Scale}" +
+            (options.Sets.Count == 0 ? "" : $"; node settings {string.Join(" ", options.Sets)}"));
         var started = false;
         Process? single = null;
         try
         {
-            var output = await ScriptAsync(repo, "start", "--nodes", "2", "--app", AppContext.BaseDirectory, "--dir", dir,
-                "--set", $"Demo__Scale={options.Scale.ToString(CultureInfo.InvariantCulture)}", "--set", "SensorBridge__Enabled=false");
+            var output = await ScriptAsync(repo, ["start", "--nodes", "2", "--app", AppContext.BaseDirectory, "--dir", dir,
+                "--set", $"Demo__Scale={options.Scale.ToString(CultureInfo.InvariantCulture)}", "--set", "SensorBridge__Enabled=false",
+                .. options.Sets.SelectMany(s => new[] { "--set", s })]);
             started = true;
             var env = output.Split('\n').Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1].Trim());
             var two = new Uri(env["DXYQ_CLUSTER_URL"]);
@@ -50,11 +53,12 @@ public static class ClusterBenchmark
             var queries = QueryShapes();
             var region = unit["regionCode"]!.GetValue<string>();
 
-            // Warm both paths (JIT, pools, plans) before anything is timed.
+            // Warm both paths (JIT, pools, plans) before anything is timed; the pushes start from the demo data.
             await PushPhaseAsync(http, one, token, "warm1", region, options with { Seconds = 3 }, dir);
             await PushPhaseAsync(http, two, token, "warm2", region, options with { Seconds = 3 }, dir);
             await QueryPhaseAsync(http, one, queries, options with { Seconds = 3 }, dir);
             await QueryPhaseAsync(http, two, queries, options with { Seconds = 3 }, dir);
+            await ResetAsync(env["DXYQ_CLUSTER_POSTGRES"]);
 
             // The queries first, on the demo data as loaded (the pushes grow the instruments table); each round
             // alternates which side goes first, so a drift in the machine's load does not favour one.
@@ -72,6 +76,7 @@ public static class ClusterBenchmark
                 foreach (var (mode, url) in Order(round))
                 {
                     phases.Add((await PushPhaseAsync(http, url, token, $"r{round}{mode[0]}", region, options, dir)) with { Mode = mode });
+                    await ResetAsync(env["DXYQ_CLUSTER_POSTGRES"]);
                 }
             }
             return Print(phases) ? 0 : 1;
@@ -160,6 +165,22 @@ public static class ClusterBenchmark
             using var response = await http.SendAsync(request);
             return response.StatusCode == HttpStatusCode.OK ? options.Batch : -1;
         });
+    }
+
+    /// <summary>
+    /// Untimed, between push phases: the benchmark's instruments are deleted and the tables vacuumed, so every phase
+    /// starts from the same database. Otherwise each phase would push onto the previous ones' rows (hundreds of
+    /// thousands: many times a province's register) and pay for their vacuum, whichever mode it measures.
+    /// </summary>
+    private static async Task ResetAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        foreach (var sql in new[] { $"DELETE FROM instruments WHERE inner_id LIKE 'CB{Environment.ProcessId % 1000:000}%'", "VACUUM ANALYZE instruments", "VACUUM ANALYZE catalog_changes" })
+        {
+            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 600 };
+            await command.ExecuteNonQueryAsync();
+        }
     }
 
     private static Task<Phase> QueryPhaseAsync(HttpClient http, Uri url, IReadOnlyList<string> queries, Options options, string dir) =>
@@ -354,7 +375,7 @@ public static class ClusterBenchmark
 
     private static Options Parse(string[] args)
     {
-        var options = new Options(Seconds: 20, Rounds: 3, Concurrency: 8, Batch: 100, Scale: 0.2);
+        var options = new Options(Seconds: 20, Rounds: 3, Concurrency: 8, Batch: 100, Scale: 0.2, Sets: []);
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             var value = args[i + 1];
@@ -365,7 +386,8 @@ public static class ClusterBenchmark
                 "--concurrency" => options with { Concurrency = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--batch" => options with { Batch = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--scale" => options with { Scale = double.Parse(value, CultureInfo.InvariantCulture) },
-                _ => throw new ArgumentException($"unknown option {args[i]}: --seconds --rounds --concurrency --batch --scale"),
+                "--set" => options with { Sets = [.. options.Sets, value] },
+                _ => throw new ArgumentException($"unknown option {args[i]}: --seconds --rounds --concurrency --batch --scale --set"),
             };
         }
         return options;
