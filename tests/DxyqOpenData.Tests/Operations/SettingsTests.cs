@@ -44,6 +44,7 @@ public sealed class SettingsTests
         new("Auth:AccessTokenLifetime", r => Duration(r, zeroIsWrong: true)),
         new("SensorBridge:BatchSize", r => Int(r, 1, 1_000_000)),
         new("SensorBridge:ReadingRetentionDays", r => Int(r, 0, 36_500)),
+        new("SensorBridge:ReadingRetentionInterval", r => Duration(r, zeroIsWrong: true)),
         new("Federation:Harvest:PageSize", r => Int(r, 1, 1000)),
         new("Federation:Harvest:Interval", r => Duration(r, zeroIsWrong: true)),
         new("Federation:Harvest:Timeout", r => Duration(r, zeroIsWrong: true)),
@@ -74,6 +75,7 @@ public sealed class SettingsTests
         {
             ["Push:MaxItems"] = "20000", ["Auth:Issuer"] = "https://dxyq.example.org/", ["Supervision:Sweep:Interval"] = "00:05:00",
             ["SensorBridge:ReadingRetentionDays"] = "0", ["Imports:FileRetentionDays"] = "0",
+            ["SensorBridge:ReadingRetentionInterval"] = "00:10:00",
         });
         Assert.NotNull(node.CreateClient());
     }
