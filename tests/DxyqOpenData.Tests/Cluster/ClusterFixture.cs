@@ -47,6 +47,8 @@ public sealed class ClusterFixture : IAsyncLifetime
                 "--set", $"Federation__Peers__0__Code={Peer}", "--set", $"Federation__Peers__0__BaseUrl={Peers.BaseUrl(Peer)}",
                 "--set", "Federation__Peers__0__ClientId=zj", "--set", "Federation__Peers__0__ClientSecret=secret",
                 "--set", $"Federation__Harvest__Interval={HarvestInterval:c}",
+                // A node killed mid-harvest holds the peer's harvest lease for twice this: short, so the survivor's turns come.
+                "--set", "Federation__Harvest__Timeout=00:00:05",
                 "--set", $"SensorBridge__ReadingRetentionInterval={PurgeInterval:c}");
         }
         catch
