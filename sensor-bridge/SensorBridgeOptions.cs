@@ -45,8 +45,8 @@ public sealed class SensorBridgeOptions : IValidatableObject
     [Range(1, 60000, ErrorMessage = "SensorBridge:BatchDelayMilliseconds must be from {1} to {2}.")]
     public int BatchDelayMilliseconds { get; set; } = 250;
     /// <summary>
-    /// A sensor's (and its instrument's) last-seen time is passed to the sink at most this often; a change of run state
-    /// goes at once. 0: with every batch.
+    /// How often the sessions' side stores what it made — sessions, run states, last-seen times — with its position
+    /// (docs/sensors.md, "Several bridges"); a busy sensor costs a row update this often, not per batch. 0: every read.
     /// </summary>
     [Range(0, 86400, ErrorMessage = "SensorBridge:RunStateIntervalSeconds must be from {1} to {2}.")]
     public int RunStateIntervalSeconds { get; set; } = 5;

@@ -37,7 +37,9 @@ public static class CatalogEdmModel
         builder.EntitySet<ServiceOffering>("ServiceOfferings");
         builder.EntitySet<ServiceRecord>("ServiceRecords");
         builder.EntitySet<Dataset>("Datasets");
-        builder.EntitySet<Sensor>("Sensors").EntityType.Ignore(s => s.SecretHash);
+        var sensors = builder.EntitySet<Sensor>("Sensors").EntityType;
+        sensors.Ignore(s => s.SecretHash);
+        sensors.Ignore(s => s.SessionsThrough);
         builder.EntitySet<UsageSession>("UsageSessions");
         builder.EntitySet<Alert>("Alerts");
         // Types deriving from a set's type (the replica rows) only share its columns: not part of the model.

@@ -19,6 +19,8 @@ public sealed class Sensor
     public int HeartbeatSeconds { get; set; }
     public SensorStatus Status { get; set; }
     public DateTime? LastSeenAt { get; set; }
+    /// <summary>The newest of its readings already in the stored sessions (docs/sensors.md, "Several bridges"); internal.</summary>
+    public DateTime? SessionsThrough { get; set; }
     public DateTime UpdatedAt { get; set; }
     /// <summary>Hash of the device's MQTT secret; never leaves the node.</summary>
     public string? SecretHash { get; set; }

@@ -38,14 +38,15 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
         var openBySensor = open.GroupBy(s => s.SensorId!).ToDictionary(g => g.Key, g => g.Max(s => s.StartedAt));
         var sensors = await db.Sensors.AsNoTracking()
             .Where(s => s.Status == SensorStatus.Active)
-            .Select(s => new { s.Id, s.InstrumentId, s.Format, s.HeartbeatSeconds, s.SecretHash, s.LastSeenAt })
+            .Select(s => new { s.Id, s.InstrumentId, s.Format, s.HeartbeatSeconds, s.SecretHash, s.LastSeenAt, s.SessionsThrough })
             .ToListAsync(cancellationToken);
         return sensors.ToDictionary(s => s.Id, s => new SensorInfo(
             s.Id, s.InstrumentId?.ToString(), s.Format,
             TimeSpan.FromSeconds(s.HeartbeatSeconds > 0 ? s.HeartbeatSeconds : DefaultHeartbeatSeconds),
             s.SecretHash,
             openBySensor.TryGetValue(s.Id, out var since) ? Utc(since) : null,
-            s.LastSeenAt is { } seen ? Utc(seen) : null));
+            s.LastSeenAt is { } seen ? Utc(seen) : null,
+            s.SessionsThrough is { } through ? Utc(through) : null));
     }
 
     public async Task<int> WriteAsync(Batch batch, CancellationToken cancellationToken)
@@ -124,9 +125,10 @@ internal sealed class SensorSink(CatalogDbContext db, IOptions<SensorBridgeOptio
     {
         if (updates.Count == 0) return;
         await using (var sensors = new RowStatement(db, typeof(Sensor),
-            "UPDATE {table} SET {LastSeenAt} = @p0 WHERE {Id} = @p1", nameof(Sensor.LastSeenAt), nameof(Sensor.Id)))
+            "UPDATE {table} SET {LastSeenAt} = @p0, {SessionsThrough} = COALESCE(@p1, {SessionsThrough}) WHERE {Id} = @p2",
+            nameof(Sensor.LastSeenAt), nameof(Sensor.SessionsThrough), nameof(Sensor.Id)))
         {
-            foreach (var update in updates) await sensors.RunAsync(cancellationToken, update.LastSeenAt, update.SensorId);
+            foreach (var update in updates) await sensors.RunAsync(cancellationToken, update.LastSeenAt, update.SessionsThrough, update.SensorId);
         }
         var latest = new Dictionary<Guid, RunStateUpdate>();
         foreach (var update in updates)

@@ -7,8 +7,11 @@ namespace DxyqOpenData.SensorBridge.Pipeline;
 /// <summary>
 /// The sessions' side, run by the one bridge holding the sessions' lease: reads the stored readings in the order they
 /// were stored (whichever bridge stored them), runs them through the engine's dedup, reorder window and sessionizer, and
-/// stores sessions, run states and late readings' dead letters together with its position in the stored readings
-/// (docs/sensors.md, "Several bridges"). The only thread that touches its engine.
+/// every <c>RunStateIntervalSeconds</c> stores what came of them — sessions, every sensor's run state and newest reading
+/// taken in, <c>late</c> dead letters — together with its position: the position of the oldest reading still waiting in
+/// a window, less one (docs/sensors.md, "Several bridges"). So a bridge that takes over from one that died reads again
+/// what that one held, skips what its stored sessions already have, and loses nothing. The only thread that touches its
+/// engine.
 /// </summary>
 public sealed class SessionWriter(
     BridgeEngine engine,
@@ -20,10 +23,8 @@ public sealed class SessionWriter(
 {
     private DateTime _nextReload;
     private DateTime _nextAdvance;
-    private DateTime _nextRunStates;
+    private DateTime _nextWrite;
     private DateTime _nextUnknownReload;
-    private readonly Dictionary<string, RunStateUpdate> _heldRunStates = [];
-    private readonly Dictionary<string, RunStateKind?> _storedStates = [];
 
     /// <summary>
     /// Runs until <paramref name="stop"/>, then passes on what waits in the windows and returns true; returns false as
@@ -31,26 +32,27 @@ public sealed class SessionWriter(
     /// </summary>
     public async Task<bool> RunAsync(CancellationToken stop)
     {
-        long position = 0;
-        await sink(async s => position = await s.SessionsPositionAsync(stop));
+        long stored = 0;
+        await sink(async s => stored = await s.SessionsPositionAsync(stop));
+        var read = stored;
         await ReloadAsync(stop);
         var window = TimeSpan.FromSeconds(options.ReorderWindowSeconds);
         var settle = TimeSpan.FromMilliseconds(options.SessionSettleMilliseconds);
+        var batch = new BatchBuilder();
         while (true)
         {
             var stopping = stop.IsCancellationRequested;
-            IReadOnlyList<StoredReading> stored = [];
-            await sink(async s => stored = await s.ReadReadingsAsync(position, options.BatchSize, CancellationToken.None));
+            IReadOnlyList<StoredReading> readings = [];
+            await sink(async s => readings = await s.ReadReadingsAsync(read, options.BatchSize, CancellationToken.None));
             // A sensor registered since the last reload: its bridge knew it (the readings are stored), so reload now.
-            if (stored.Any(r => !engine.Knows(r.Reading.SensorId)) && Now >= _nextUnknownReload)
+            if (readings.Any(r => !engine.Knows(r.Reading.SensorId)) && Now >= _nextUnknownReload)
             {
                 await ReloadAsync(stop);
                 _nextUnknownReload = Now + TimeSpan.FromSeconds(1);
             }
             var now = Now;
-            var batch = new BatchBuilder();
-            foreach (var reading in stored) engine.Offer(reading.Reading, now, batch);
-            var to = stored.Count > 0 ? stored[^1].Position : position;
+            foreach (var reading in readings) engine.Offer(reading.Reading, now, batch, reading.Position);
+            if (readings.Count > 0) read = readings[^1].Position;
             // The windows move at most every tenth of the window (at most 1 s): moving 11,000 sensors' windows for every
             // read of a busy stream costs more than it brings. On the way out everything waiting is passed on.
             if (stopping || now >= _nextAdvance)
@@ -58,15 +60,24 @@ public sealed class SessionWriter(
                 engine.Advance(stopping ? now + window + settle : now, batch);
                 _nextAdvance = now + TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, window.Ticks / 10));
             }
-            var built = HoldRunStates(batch.Build(), now, stopping);
-            if (!built.IsEmpty || to != position)
+            // Stored all at once, every RunStateIntervalSeconds: a busy sensor costs a row update per interval, not per
+            // read, and what is stored is always what the readings up to the stored position (and those of each sensor
+            // up to its newest taken in) made.
+            if (stopping || now >= _nextWrite)
             {
-                if (!await WriteAsync(built, position, to)) return false;
-                position = to;
+                var built = batch.Build();
+                var to = engine.OldestWaiting is { } waiting ? waiting - 1 : read;
+                if (!built.IsEmpty || to != stored)
+                {
+                    if (!await WriteAsync(built, stored, to)) return false;
+                    stored = to;
+                }
+                batch = new BatchBuilder();
+                _nextWrite = now + TimeSpan.FromSeconds(options.RunStateIntervalSeconds);
             }
             if (stopping) return true;
             if (Now >= _nextReload) await ReloadAsync(stop);
-            if (stored.Count < options.BatchSize)
+            if (readings.Count < options.BatchSize)
             {
                 try { await Task.Delay(TimeSpan.FromMilliseconds(options.BatchDelayMilliseconds), clock, stop); }
                 catch (OperationCanceledException) { }
@@ -75,33 +86,6 @@ public sealed class SessionWriter(
     }
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
-
-    /// <summary>
-    /// Run states go to the sink when they change (a sensor's first, or a state other than the one last passed on) and
-    /// otherwise, for last-seen times only, every <c>RunStateIntervalSeconds</c>: a busy sensor does not cost a
-    /// row update per batch. Everything held is passed on with the last batch.
-    /// </summary>
-    private Batch HoldRunStates(Batch batch, DateTime now, bool completed)
-    {
-        if (batch.RunStates.Count == 0 && _heldRunStates.Count == 0) return batch;
-        foreach (var update in batch.RunStates) _heldRunStates[update.SensorId] = update;
-        List<RunStateUpdate> passed;
-        if (completed || now >= _nextRunStates)
-        {
-            passed = [.. _heldRunStates.Values];
-            _nextRunStates = now + TimeSpan.FromSeconds(options.RunStateIntervalSeconds);
-        }
-        else
-        {
-            passed = [.. _heldRunStates.Values.Where(u => !_storedStates.TryGetValue(u.SensorId, out var stored) || stored != u.State)];
-        }
-        foreach (var update in passed)
-        {
-            _heldRunStates.Remove(update.SensorId);
-            _storedStates[update.SensorId] = update.State;
-        }
-        return batch with { RunStates = passed };
-    }
 
     /// <summary>Stores the batch with the position, retrying until it is stored; false when the position moved under it.</summary>
     private async Task<bool> WriteAsync(Batch batch, long from, long to)

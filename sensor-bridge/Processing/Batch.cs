@@ -21,8 +21,11 @@ public sealed record SessionClosed(
     public double Hours => Math.Round(Math.Max(0, (EndedAt - StartedAt).TotalHours), 4);
 }
 
-/// <summary>The latest known state of a sensor's instrument; <see cref="State"/> null means offline (unknown).</summary>
-public sealed record RunStateUpdate(string SensorId, string? InstrumentId, RunStateKind? State, DateTime LastSeenAt);
+/// <summary>
+/// The latest known state of a sensor's instrument; <see cref="State"/> null means offline (unknown).
+/// <see cref="SessionsThrough"/>: the newest reading of the sensor the sessions have taken in (null: none by this bridge).
+/// </summary>
+public sealed record RunStateUpdate(string SensorId, string? InstrumentId, RunStateKind? State, DateTime LastSeenAt, DateTime? SessionsThrough = null);
 
 /// <summary>
 /// What one pass of the writer hands to the sink. Apply <see cref="Opened"/> before <see cref="Closed"/>: a session

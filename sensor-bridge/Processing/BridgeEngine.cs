@@ -85,13 +85,13 @@ public sealed class BridgeEngine(AdapterRegistry adapters, DeadLetterStore deadL
     }
 
     /// <summary>
-    /// A stored reading, <paramref name="storedSeenAt"/> when the sessions' side read it, into its sensor's stream. A
-    /// reading of a sensor no longer active is left out of the sessions.
+    /// A stored reading (at <paramref name="position"/>), <paramref name="storedSeenAt"/> when the sessions' side read
+    /// it, into its sensor's stream. A reading of a sensor no longer active is left out of the sessions.
     /// </summary>
-    public OfferResult Offer(NormalizedReading reading, DateTime storedSeenAt, BatchBuilder batch)
+    public OfferResult Offer(NormalizedReading reading, DateTime storedSeenAt, BatchBuilder batch, long position = 0)
     {
         if (!_sensors.TryGetValue(reading.SensorId, out var sensor)) return OfferResult.UnknownSensor;
-        var result = StreamOf(sensor).Offer(reading, storedSeenAt);
+        var result = StreamOf(sensor).Offer(reading, storedSeenAt, position);
         switch (result)
         {
             case OfferResult.Duplicate:
@@ -118,6 +118,9 @@ public sealed class BridgeEngine(AdapterRegistry adapters, DeadLetterStore deadL
             if (!stream.IsIdle) stream.Advance(now, batch);
         }
     }
+
+    /// <summary>The lowest storage position of a reading still waiting in a window (not yet in the sessions), if any.</summary>
+    public long? OldestWaiting => _streams.Values.Select(s => s.OldestWaiting).Min();
 
     /// <summary>A late reading's dead letter holds the reading as stored (its payload is in no store), as canonical JSON.</summary>
     private static byte[] Describe(NormalizedReading r) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new

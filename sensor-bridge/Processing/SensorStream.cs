@@ -10,6 +10,11 @@ public enum OfferResult
     Late,
     /// <summary>Its sensor is not (or no longer) active: no sessions.</summary>
     UnknownSensor,
+    /// <summary>
+    /// No newer than the newest reading already in the stored sessions (<see cref="SensorInfo.SessionsThrough"/>): read
+    /// again by a bridge that took the sessions over from one that died, after that one had taken it in.
+    /// </summary>
+    InSessions,
 }
 
 /// <summary>
@@ -19,13 +24,15 @@ public enum OfferResult
 /// Duplicates are by seq, or by timestamp when a reading has none. The window orders the readings for the
 /// sessions only. A reading also waits until it was offered at least <paramref name="settle"/> ago (docs/sensors.md,
 /// "Several bridges"): readings come from storage in the order bridges stored them, and a reading another bridge stored
-/// a moment later, older than one already here, still comes before it — whatever their timestamps.
+/// a moment later, older than one already here, still comes before it — whatever their timestamps. A waiting reading
+/// keeps its position in storage: the sessions' stored position stays behind the oldest one (<see cref="OldestWaiting"/>).
 /// </summary>
 public sealed class SensorStream(SensorInfo sensor, TimeSpan window, TimeSpan settle = default)
 {
     private const int MaxRememberedKeys = 4096;
 
-    private readonly SortedDictionary<(DateTime Timestamp, long Seq), (NormalizedReading Reading, DateTime OfferedAt)> _waiting = [];
+    private readonly SortedDictionary<(DateTime Timestamp, long Seq), (NormalizedReading Reading, DateTime OfferedAt, long Position)> _waiting = [];
+    private readonly DateTime? _inSessionsThrough = sensor.SessionsThrough;
     private readonly Dictionary<long, DateTime> _seenSeq = [];
     private readonly HashSet<DateTime> _seenTimestamps = [];
     private readonly Queue<(DateTime Timestamp, long? Seq)> _seenOrder = new();
@@ -38,13 +45,18 @@ public sealed class SensorStream(SensorInfo sensor, TimeSpan window, TimeSpan se
     /// <summary>Nothing waiting and no session open: advancing it would do nothing.</summary>
     public bool IsIdle => _waiting.Count == 0 && Sessions.OpenSince is null;
 
-    public OfferResult Offer(NormalizedReading reading, DateTime receivedAt)
+    /// <summary>The lowest storage position of the readings waiting here, if any.</summary>
+    public long? OldestWaiting => _waiting.Count == 0 ? null : _waiting.Values.Min(w => w.Position);
+
+    /// <summary>Offers a reading, stored at <paramref name="position"/>, received (read from storage) at <paramref name="receivedAt"/>.</summary>
+    public OfferResult Offer(NormalizedReading reading, DateTime receivedAt, long position = 0)
     {
         _lastReceivedAt = receivedAt;
+        if (_inSessionsThrough is { } through && reading.Timestamp <= through) return OfferResult.InSessions;
         if (IsSeen(reading)) return OfferResult.Duplicate;
         if (_lastPassed is { } last && reading.Timestamp < last) return OfferResult.Late;
         Remember(reading);
-        _waiting.Add((reading.Timestamp, reading.Seq ?? -1), (reading, receivedAt));
+        _waiting.Add((reading.Timestamp, reading.Seq ?? -1), (reading, receivedAt, position));
         if (reading.Timestamp > _newest) _newest = reading.Timestamp;
         return OfferResult.Accepted;
     }
@@ -60,7 +72,7 @@ public sealed class SensorStream(SensorInfo sensor, TimeSpan window, TimeSpan se
         var watermark = (now > _newest ? now : _newest) - window;
         while (_waiting.Count > 0)
         {
-            var (key, (reading, offeredAt)) = _waiting.First();
+            var (key, (reading, offeredAt, _)) = _waiting.First();
             // In timestamp order: an older reading still settling holds back the newer ones behind it.
             if (key.Timestamp > watermark || now - offeredAt < settle) break;
             _waiting.Remove(key);

@@ -13,6 +13,8 @@ public sealed class Sessionizer(SensorInfo sensor)
     private DateTime? _openSince = sensor.OpenSessionStartedAt;
     // A session resumed from storage began at its start, whatever older last-seen time storage holds for the sensor.
     private DateTime? _lastReadingAt = Latest(sensor.LastReadingAt, sensor.OpenSessionStartedAt);
+    // The newest reading fed here (not one carried from storage): what the sessions have taken in.
+    private DateTime? _lastFed;
 
     public SensorInfo Sensor { get; set; } = sensor;
     public DateTime? OpenSince => _openSince;
@@ -36,8 +38,8 @@ public sealed class Sessionizer(SensorInfo sensor)
         {
             Close(reading.Timestamp, SessionEndReason.StateChange, batch);
         }
-        _lastReadingAt = reading.Timestamp;
-        batch.Add(new RunStateUpdate(Sensor.Id, Sensor.InstrumentId, reading.State, reading.Timestamp));
+        _lastReadingAt = _lastFed = reading.Timestamp;
+        batch.Add(new RunStateUpdate(Sensor.Id, Sensor.InstrumentId, reading.State, reading.Timestamp, _lastFed));
     }
 
     /// <summary>The sensor fell silent: an open session closes as offline at the last reading.</summary>
@@ -46,7 +48,7 @@ public sealed class Sessionizer(SensorInfo sensor)
         if (_openSince is not null && _lastReadingAt is { } last)
         {
             Close(last, SessionEndReason.Offline, batch);
-            batch.Add(new RunStateUpdate(Sensor.Id, Sensor.InstrumentId, null, last));
+            batch.Add(new RunStateUpdate(Sensor.Id, Sensor.InstrumentId, null, last, _lastFed));
         }
     }
 

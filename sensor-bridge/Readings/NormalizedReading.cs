@@ -17,7 +17,9 @@ public sealed record NormalizedReading(
 
 /// <summary>
 /// What the bridge needs to know of a registered sensor. The host provides it; <see cref="OpenSessionStartedAt"/>
-/// and <see cref="LastReadingAt"/> let a restarted bridge carry on a session that was open when it stopped.
+/// and <see cref="LastReadingAt"/> let a restarted bridge carry on a session that was open when it stopped;
+/// <see cref="SessionsThrough"/> is the newest of its readings already in the sessions (stored with them), so a bridge
+/// that reads stored readings again after another died does not count them twice (docs/sensors.md, "Several bridges").
 /// </summary>
 public sealed record SensorInfo(
     string Id,
@@ -26,4 +28,5 @@ public sealed record SensorInfo(
     TimeSpan HeartbeatTimeout,
     string? SecretHash = null,
     DateTime? OpenSessionStartedAt = null,
-    DateTime? LastReadingAt = null);
+    DateTime? LastReadingAt = null,
+    DateTime? SessionsThrough = null);

@@ -23,6 +23,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>The harvest's interval on these nodes, and the peer they harvest (WireMock: a token and empty feed pages).</summary>
     public static readonly TimeSpan HarvestInterval = TimeSpan.FromSeconds(5);
     public const string Peer = "SH";
+
+    /// <summary>The raw readings' purge interval on these nodes (SensorBridge:ReadingRetentionInterval): short, as the sweep's.</summary>
+    public static readonly TimeSpan PurgeInterval = TimeSpan.FromSeconds(5);
     public Federation.FakePeers Peers { get; } = new();
 
     public string ConnectionString { get; private set; } = "";
@@ -43,7 +46,10 @@ public sealed class ClusterFixture : IAsyncLifetime
                 "--set", $"Supervision__Sweep__Interval={SweepInterval:c}",
                 "--set", $"Federation__Peers__0__Code={Peer}", "--set", $"Federation__Peers__0__BaseUrl={Peers.BaseUrl(Peer)}",
                 "--set", "Federation__Peers__0__ClientId=zj", "--set", "Federation__Peers__0__ClientSecret=secret",
-                "--set", $"Federation__Harvest__Interval={HarvestInterval:c}");
+                "--set", $"Federation__Harvest__Interval={HarvestInterval:c}",
+                // A node killed mid-harvest holds the peer's harvest lease for twice this: short, so the survivor's turns come.
+                "--set", "Federation__Harvest__Timeout=00:00:05",
+                "--set", $"SensorBridge__ReadingRetentionInterval={PurgeInterval:c}");
         }
         catch
         {
@@ -61,6 +67,16 @@ public sealed class ClusterFixture : IAsyncLifetime
         await ScriptAsync("stop");
         Peers.Dispose();
     }
+
+    /// <summary>SIGKILL of node <paramref name="node"/> through the script, and proof that it is gone (its port refuses connections).</summary>
+    public async Task KillAsync(int node)
+    {
+        await ScriptAsync("kill", node.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        await Assert.ThrowsAsync<HttpRequestException>(() => probe.GetAsync(new Uri(Node(node), "/health/live")));
+    }
+
+    public Task RestartAsync(int node) => ScriptAsync("restart", node.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>The process id of node <paramref name="node"/> (scripts/cluster's pid file), or null when it is not running.</summary>
     public int? NodePid(int node) =>
@@ -132,5 +148,19 @@ public sealed class ClusterFixture : IAsyncLifetime
         return times;
     }
 
+    /// <summary>The node (1 or 2) holding lease <paramref name="name"/> in the <c>leases</c> table: its holder names the process (host/pid/start).</summary>
+    public async Task<int> LeaseHolderAsync(string name)
+    {
+        var holder = (string?)(await QueryAsync($"SELECT holder FROM leases WHERE name = '{name}'")).Select(r => r[0]).SingleOrDefault();
+        return new[] { 1, 2 }.Single(i => holder?.Split('/')[1] == NodePid(i)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     public Task<List<object?[]>> QueryAsync(string sql) => NodeProcess.QueryAsync(DatabaseProvider.PostgreSql, ConnectionString, sql);
+}
+
+/// <summary>One cluster for the classes that use it, run one after another (they kill and restart its nodes).</summary>
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "Cluster";
 }

@@ -13,7 +13,8 @@ namespace DxyqOpenData.Tests.Cluster;
 /// it reaches — a token from one works on the other, an Idempotency-Key is replayed by the other — and pushes spread
 /// over both survive one node killed mid-stream: every batch lands whole, none twice.
 /// </summary>
-public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper output) : IClassFixture<ClusterFixture>
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper output)
 {
     private static JsonObject Instrument(string innerId) => new()
     {
@@ -21,14 +22,6 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
         ["priceCny"] = 450000m, ["fundingSource"] = "fiscal", ["acceptanceDate"] = "2026-01-05", ["status"] = "normal",
         ["shareMode"] = "open", ["regionCode"] = "330106", ["countryOfOrigin"] = "CN", ["manufacturer"] = "中科科仪",
     };
-
-    /// <summary>SIGKILL of node 1 through the script, and proof that it is gone (its port refuses connections).</summary>
-    private async Task KillNode1Async()
-    {
-        await cluster.ScriptAsync("kill", "1");
-        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        await Assert.ThrowsAsync<HttpRequestException>(() => probe.GetAsync(new Uri(cluster.Node(1), "/health/live")));
-    }
 
     private async Task<string> UnitAsync() => (string)(await cluster.QueryAsync("SELECT id FROM units ORDER BY id LIMIT 1"))[0][0]!;
 
@@ -122,7 +115,7 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
                 }
                 if (answers.Count >= Batches / 3 && Interlocked.Exchange(ref killed, 1) == 0)
                 {
-                    await KillNode1Async();
+                    await cluster.KillAsync(1);
                 }
             }
         }
@@ -139,7 +132,7 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
         Assert.All(answers.Values, a => Assert.Equal(PerBatch, (int)a["created"]!));
         Assert.Equal(Batches * PerBatch, rows.Count);
 
-        await cluster.ScriptAsync("restart", "1");
+        await cluster.RestartAsync(1);
     }
 
     [Fact]
@@ -168,7 +161,7 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
             if (status != "queued" || DateTime.UtcNow > deadline) break;
         }
         Assert.Equal("running", status);
-        await KillNode1Async();
+        await cluster.KillAsync(1);
         Assert.Equal(0L, (long)(await cluster.QueryAsync($"SELECT COUNT(*) FROM instruments WHERE inner_id LIKE '{prefix}-%'"))[0][0]!);
 
         JsonNode report;
@@ -182,70 +175,6 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
         Assert.Equal(Rows, (int)report["accepted"]!);
         Assert.Equal((long)Rows, (long)(await cluster.QueryAsync($"SELECT COUNT(*) FROM instruments WHERE inner_id LIKE '{prefix}-%'"))[0][0]!);
 
-        await cluster.ScriptAsync("restart", "1");
-    }
-
-    [Fact]
-    public async Task The_sweep_runs_once_per_interval_across_both_nodes_and_on_the_survivor_when_its_node_dies()
-    {
-        const string Swept = "Supervision sweep: ";
-        var interval = ClusterFixture.SweepInterval;
-        var window = TimeSpan.FromSeconds(30);
-        int Count(int node, DateTimeOffset from, DateTimeOffset to) => cluster.Logged(node, Swept).Count(t => t >= from && t < to);
-
-        var from = DateTimeOffset.UtcNow;
-        await Task.Delay(window);
-        var to = DateTimeOffset.UtcNow;
-        var both = Count(1, from, to) + Count(2, from, to);
-        output.WriteLine($"sweeps in {window.TotalSeconds} s with two nodes: node 1 {Count(1, from, to)}, node 2 {Count(2, from, to)}");
-        // Each node's timer ticks every interval: without the turn lease both would sweep each tick (~12 here). One
-        // turn per 90% of the interval at most, plus one for the window's edges; a busy machine may delay turns, not add.
-        Assert.InRange(both, 1, (int)(window / (interval * 0.9)) + 1);
-
-        await KillNode1Async();
-        var after = DateTimeOffset.UtcNow;
-        await Task.Delay(window);
-        output.WriteLine($"sweeps by node 2 in {window.TotalSeconds} s after node 1 died: {Count(2, after, DateTimeOffset.UtcNow)}");
-        Assert.True(Count(2, after, DateTimeOffset.UtcNow) >= 2, "node 2 takes the turns once node 1 is gone");
-        await cluster.ScriptAsync("restart", "1");
-    }
-
-    [Fact]
-    public async Task A_peer_is_harvested_once_per_interval_across_both_nodes_and_by_the_survivor_when_its_holder_dies()
-    {
-        var interval = ClusterFixture.HarvestInterval;
-        var window = TimeSpan.FromSeconds(30);
-        var feed = $"/{ClusterFixture.Peer}/federation/changes/";
-        List<(DateTime At, string Path)> Requests() => [.. cluster.Peers.Server.LogEntries
-            .Where(e => e.RequestMessage.Path.StartsWith(feed, StringComparison.Ordinal))
-            .Select(e => (e.RequestMessage.DateTime, e.RequestMessage.Path))];
-        async Task<int> HolderAsync()
-        {
-            var holder = (string)(await cluster.QueryAsync($"SELECT holder FROM leases WHERE name = 'harvest-turn:{ClusterFixture.Peer}'"))
-                .Select(r => r[0]).SingleOrDefault()!;
-            return new[] { 1, 2 }.Single(i => holder?.Split('/')[1] == cluster.NodePid(i)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        // A harvest asks the peer's feed once per set (each answers one empty, final page): count turns as requests / sets.
-        for (var i = 0; i < 120 && Requests().Count == 0; i++) await Task.Delay(500);
-        var sets = Requests().Select(r => r.Path).Distinct().Count();
-        Assert.True(sets >= 3, $"the harvest asks every public set's feed; seen: {string.Join(", ", Requests().Select(r => r.Path).Distinct())}");
-        var from = DateTime.UtcNow;
-        await Task.Delay(window);
-        var turns = Requests().Count(r => r.At >= from && r.At < DateTime.UtcNow) / (double)sets;
-        output.WriteLine($"harvest turns in {window.TotalSeconds} s with two nodes: {turns} ({sets} sets)");
-        // Each node ticks every interval: without the turn lease both would harvest each tick (~12 turns here).
-        Assert.InRange(turns, 1, (int)(window / (interval * 0.9)) + 1);
-
-        // Kill the node that has the turns: the other takes them over once the turn runs out.
-        var holder = await HolderAsync();
-        await cluster.ScriptAsync("kill", holder.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var after = DateTime.UtcNow;
-        await Task.Delay(window);
-        var survivorTurns = Requests().Count(r => r.At >= after) / (double)sets;
-        output.WriteLine($"harvest turns in {window.TotalSeconds} s after node {holder} (the holder) died: {survivorTurns}");
-        Assert.True(survivorTurns >= 2, $"the surviving node takes the harvest over ({survivorTurns} turns)");
-        Assert.Equal(3 - holder, await HolderAsync());
-        await cluster.ScriptAsync("restart", holder.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await cluster.RestartAsync(1);
     }
 }

@@ -47,6 +47,7 @@ public sealed class SettingsTests
         new("Auth:AccessTokenLifetime", r => Duration(r, zeroIsWrong: true)),
         new("SensorBridge:BatchSize", r => Int(r, 1, 1_000_000)),
         new("SensorBridge:ReadingRetentionDays", r => Int(r, 0, 36_500)),
+        new("SensorBridge:ReadingRetentionInterval", r => Duration(r, zeroIsWrong: true)),
         new("Federation:Harvest:PageSize", r => Int(r, 1, 1000)),
         new("Federation:Harvest:Interval", r => Duration(r, zeroIsWrong: true)),
         new("Federation:Harvest:Timeout", r => Duration(r, zeroIsWrong: true)),
@@ -89,6 +90,7 @@ public sealed class SettingsTests
             ["Node:Code"] = "zj", ["Federation:Peers:0:Code"] = "sh", ["Federation:Peers:0:BaseUrl"] = "https://sh.example.org/dxyq",
             ["Federation:Peers:1:Code"] = "JS", ["Federation:Peers:1:BaseUrl"] = "https://js.example.org/", ["Federation:Peers:1:TokenUrl"] = "https://login.js.example.org/token",
             ["Federation:Harvest:Enabled"] = "false",
+            ["SensorBridge:ReadingRetentionInterval"] = "00:10:00",
         });
         Assert.NotNull(node.CreateClient());
         // Completed as bound: codes upper-cased, a root's final slash added, token URLs resolved against the root.

@@ -24,6 +24,9 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>The last 500 lines the node wrote (warnings and errors at the test's log level), for a failing test to show.</summary>
     public IReadOnlyList<string> Log => [.. _log];
 
+    /// <summary>The node's process id (a lease's holder names it).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>The node's base address, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public Uri Address { get; private init; } = null!;
 

@@ -1278,6 +1278,10 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                         .HasColumnType("character varying(200)")
                         .HasColumnName("secret_hash");
 
+                    b.Property<DateTime?>("SessionsThrough")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sessions_through");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)

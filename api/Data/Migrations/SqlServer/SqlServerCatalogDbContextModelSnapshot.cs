@@ -1277,6 +1277,10 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                         .HasColumnType("nvarchar(200)")
                         .HasColumnName("secret_hash");
 
+                    b.Property<DateTime?>("SessionsThrough")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("sessions_through");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)

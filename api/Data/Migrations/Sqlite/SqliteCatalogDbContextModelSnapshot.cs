@@ -1273,6 +1273,10 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("secret_hash");
 
+                    b.Property<DateTime?>("SessionsThrough")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sessions_through");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)

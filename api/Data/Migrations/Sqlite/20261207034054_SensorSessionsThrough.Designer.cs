@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace DxyqOpenData.Api.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteCatalogDbContext))]
-    [Migration("20261207031648_ProvisionalDeadlinesIndex")]
-    partial class ProvisionalDeadlinesIndex
+    [Migration("20261207034054_SensorSessionsThrough")]
+    partial class SensorSessionsThrough
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -809,10 +809,6 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.HasIndex("UpdatedAt")
                         .HasDatabaseName("ix_instruments_updated_at");
 
-                    b.HasIndex("OnboardingDueProvisional", "SensorDueProvisional")
-                        .HasDatabaseName("ix_instruments_provisional_deadlines")
-                        .HasFilter("onboarding_due_provisional OR sensor_due_provisional");
-
                     b.HasIndex("UnitId", "InnerId")
                         .IsUnique()
                         .HasDatabaseName("ix_instruments_unit_id_inner_id");
@@ -1275,6 +1271,10 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT")
                         .HasColumnName("secret_hash");
+
+                    b.Property<DateTime?>("SessionsThrough")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sessions_through");
 
                     b.Property<string>("Status")
                         .IsRequired()

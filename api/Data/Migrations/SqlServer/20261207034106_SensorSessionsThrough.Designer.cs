@@ -3,17 +3,17 @@ using System;
 using DxyqOpenData.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
+namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 {
-    [DbContext(typeof(PostgreSqlCatalogDbContext))]
-    [Migration("20261207031741_ChangeFeedNumberedAtCommit")]
-    partial class ChangeFeedNumberedAtCommit
+    [DbContext(typeof(SqlServerCatalogDbContext))]
+    [Migration("20261207034106_SensorSessionsThrough")]
+    partial class SensorSessionsThrough
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -21,53 +21,53 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 #pragma warning disable 612, 618
             modelBuilder
                 .HasAnnotation("ProductVersion", "10.0.15")
-                .HasAnnotation("Relational:MaxIdentifierLength", 63);
+                .HasAnnotation("Relational:MaxIdentifierLength", 128);
 
-            NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
+            SqlServerModelBuilderExtensions.UseIdentityColumns(modelBuilder);
 
             modelBuilder.Entity("DxyqOpenData.Api.Alerts.Alert", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
                     b.Property<string>("ClearedBy")
                         .HasMaxLength(500)
-                        .HasColumnType("character varying(500)")
+                        .HasColumnType("nvarchar(500)")
                         .HasColumnName("cleared_by");
 
                     b.Property<DateTime?>("ExplainedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("explained_at");
 
                     b.Property<string>("Explanation")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("nvarchar(2000)")
                         .HasColumnName("explanation");
 
                     b.Property<string>("ExplanationReason")
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("explanation_reason");
 
                     b.Property<Guid>("InstrumentId")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("instrument_id");
 
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("kind");
 
                     b.Property<string>("Message")
                         .IsRequired()
                         .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)")
+                        .HasColumnType("nvarchar(1000)")
                         .HasColumnName("message");
 
                     b.Property<DateTime>("RaisedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("raised_at");
 
                     b.Property<DateOnly?>("ReferenceDate")
@@ -76,17 +76,17 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
                     b.Property<string>("ResolutionReason")
                         .HasMaxLength(500)
-                        .HasColumnType("character varying(500)")
+                        .HasColumnType("nvarchar(500)")
                         .HasColumnName("resolution_reason");
 
                     b.Property<DateTime?>("ResolvedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("resolved_at");
 
                     b.Property<string>("Severity")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("severity");
 
                     b.Property<DateOnly?>("Since")
@@ -96,7 +96,7 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("character(18)")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
@@ -121,21 +121,21 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 {
                     b.Property<string>("Name")
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("name");
 
                     b.Property<DateTime>("AcquiredAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("acquired_at");
 
                     b.Property<DateTime>("ExpiresAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("expires_at");
 
                     b.Property<string>("Holder")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("holder");
 
                     b.HasKey("Name")
@@ -147,13 +147,13 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
             modelBuilder.Entity("DxyqOpenData.Api.Datasets.Dataset", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
                     b.Property<string>("Access")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("access");
 
                     b.Property<long?>("ByteSize")
@@ -162,27 +162,27 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
                     b.Property<string>("Description")
                         .HasMaxLength(4000)
-                        .HasColumnType("character varying(4000)")
+                        .HasColumnType("nvarchar(4000)")
                         .HasColumnName("description");
 
                     b.Property<string>("Doi")
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("doi");
 
                     b.Property<string>("EnglishTitle")
                         .HasMaxLength(400)
-                        .HasColumnType("character varying(400)")
+                        .HasColumnType("nvarchar(400)")
                         .HasColumnName("english_title");
 
                     b.Property<string>("ExternalId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("external_id");
 
                     b.Property<Guid?>("InstrumentId")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("instrument_id");
 
                     b.Property<DateOnly?>("Issued")
@@ -191,45 +191,45 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
                     b.Property<string>("Keywords")
                         .HasMaxLength(500)
-                        .HasColumnType("character varying(500)")
+                        .HasColumnType("nvarchar(500)")
                         .HasColumnName("keywords");
 
                     b.Property<string>("LandingPage")
                         .HasMaxLength(500)
-                        .HasColumnType("character varying(500)")
+                        .HasColumnType("nvarchar(500)")
                         .HasColumnName("landing_page");
 
                     b.Property<string>("License")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("license");
 
                     b.Property<string>("MediaType")
                         .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("media_type");
 
                     b.Property<string>("SubjectAreas")
                         .HasMaxLength(500)
-                        .HasColumnType("character varying(500)")
+                        .HasColumnType("nvarchar(500)")
                         .HasColumnName("subject_areas");
 
                     b.Property<string>("Title")
                         .IsRequired()
                         .HasMaxLength(300)
-                        .HasColumnType("character varying(300)")
+                        .HasColumnType("nvarchar(300)")
                         .HasColumnName("title");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("character(18)")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Id")
@@ -252,17 +252,17 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
-                        .HasColumnType("character varying(8)")
+                        .HasColumnType("nvarchar(8)")
                         .HasColumnName("node");
 
                     b.Property<Guid>("Id")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
                     b.Property<string>("Access")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("access");
 
                     b.Property<long?>("ByteSize")
@@ -271,27 +271,27 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
                     b.Property<string>("Description")
                         .HasMaxLength(4000)
-                        .HasColumnType("character varying(4000)")
+                        .HasColumnType("nvarchar(4000)")
                         .HasColumnName("description");
 
                     b.Property<string>("Doi")
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("doi");
 
                     b.Property<string>("EnglishTitle")
                         .HasMaxLength(400)
-                        .HasColumnType("character varying(400)")
+                        .HasColumnType("nvarchar(400)")
                         .HasColumnName("english_title");
 
                     b.Property<string>("ExternalId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("external_id");
 
                     b.Property<Guid?>("InstrumentId")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("instrument_id");
 
                     b.Property<DateOnly?>("Issued")
@@ -300,45 +300,45 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
                     b.Property<string>("Keywords")
                         .HasMaxLength(500)
-                        .HasColumnType("character varying(500)")
+                        .HasColumnType("nvarchar(500)")
                         .HasColumnName("keywords");
 
                     b.Property<string>("LandingPage")
                         .HasMaxLength(500)
-                        .HasColumnType("character varying(500)")
+                        .HasColumnType("nvarchar(500)")
                         .HasColumnName("landing_page");
 
                     b.Property<string>("License")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("license");
 
                     b.Property<string>("MediaType")
                         .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("media_type");
 
                     b.Property<string>("SubjectAreas")
                         .HasMaxLength(500)
-                        .HasColumnType("character varying(500)")
+                        .HasColumnType("nvarchar(500)")
                         .HasColumnName("subject_areas");
 
                     b.Property<string>("Title")
                         .IsRequired()
                         .HasMaxLength(300)
-                        .HasColumnType("character varying(300)")
+                        .HasColumnType("nvarchar(300)")
                         .HasColumnName("title");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("character(18)")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Node", "Id")
@@ -357,11 +357,11 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 {
                     b.Property<string>("EntitySet")
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("entity_set");
 
                     b.Property<Guid>("RowId")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("row_id");
 
                     b.Property<long>("Seq")
@@ -381,7 +381,7 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
             modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChangeCounter", b =>
                 {
                     b.Property<int>("Id")
-                        .HasColumnType("integer")
+                        .HasColumnType("int")
                         .HasColumnName("id");
 
                     b.Property<long>("Value")
@@ -405,17 +405,17 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 {
                     b.Property<string>("Name")
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("name");
 
                     b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Value")
                         .IsRequired()
                         .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)")
+                        .HasColumnType("nvarchar(1000)")
                         .HasColumnName("value");
 
                     b.HasKey("Name")
@@ -428,25 +428,25 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
-                        .HasColumnType("character varying(8)")
+                        .HasColumnType("nvarchar(8)")
                         .HasColumnName("node");
 
                     b.Property<string>("EntitySet")
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("entity_set");
 
                     b.Property<string>("Cursor")
                         .HasMaxLength(1024)
-                        .HasColumnType("character varying(1024)")
+                        .HasColumnType("nvarchar(1024)")
                         .HasColumnName("cursor");
 
                     b.Property<DateTime?>("HarvestedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("harvested_at");
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Node", "EntitySet")
@@ -458,76 +458,76 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
             modelBuilder.Entity("DxyqOpenData.Api.Imports.ImportJob", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
                     b.Property<int>("Accepted")
-                        .HasColumnType("integer")
+                        .HasColumnType("int")
                         .HasColumnName("accepted");
 
                     b.Property<string>("ClientId")
                         .IsRequired()
                         .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("client_id");
 
                     b.Property<DateTime?>("CompletedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("completed_at");
 
                     b.Property<byte[]>("Content")
                         .IsRequired()
-                        .HasColumnType("bytea")
+                        .HasColumnType("varbinary(max)")
                         .HasColumnName("content");
 
                     b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Error")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("nvarchar(2000)")
                         .HasColumnName("error");
 
                     b.Property<string>("FileName")
                         .HasMaxLength(260)
-                        .HasColumnType("character varying(260)")
+                        .HasColumnType("nvarchar(260)")
                         .HasColumnName("file_name");
 
                     b.Property<string>("Format")
                         .IsRequired()
                         .HasMaxLength(16)
-                        .HasColumnType("character varying(16)")
+                        .HasColumnType("nvarchar(16)")
                         .HasColumnName("format");
 
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("kind");
 
                     b.Property<int>("ProcessedRows")
-                        .HasColumnType("integer")
+                        .HasColumnType("int")
                         .HasColumnName("processed_rows");
 
                     b.Property<string>("Rejected")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("rejected");
 
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
-                        .HasColumnType("character varying(16)")
+                        .HasColumnType("nvarchar(16)")
                         .HasColumnName("status");
 
                     b.Property<int>("TotalRows")
-                        .HasColumnType("integer")
+                        .HasColumnType("int")
                         .HasColumnName("total_rows");
 
                     b.Property<string>("UnitId")
                         .HasMaxLength(18)
-                        .HasColumnType("character(18)")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
@@ -546,7 +546,7 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
             modelBuilder.Entity("DxyqOpenData.Api.Instruments.Instrument", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
                     b.Property<DateOnly>("AcceptanceDate")
@@ -555,40 +555,40 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
                     b.Property<string>("Address")
                         .HasMaxLength(300)
-                        .HasColumnType("character varying(300)")
+                        .HasColumnType("nvarchar(300)")
                         .HasColumnName("address");
 
                     b.Property<string>("CategoryCode")
                         .IsRequired()
                         .HasMaxLength(6)
-                        .HasColumnType("character(6)")
+                        .HasColumnType("nchar(6)")
                         .HasColumnName("category_code")
                         .IsFixedLength();
 
                     b.Property<string>("ContactEmail")
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("contact_email");
 
                     b.Property<string>("ContactName")
                         .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("contact_name");
 
                     b.Property<string>("ContactPhone")
                         .HasMaxLength(40)
-                        .HasColumnType("character varying(40)")
+                        .HasColumnType("nvarchar(40)")
                         .HasColumnName("contact_phone");
 
                     b.Property<string>("CountryOfOrigin")
                         .HasMaxLength(2)
-                        .HasColumnType("character(2)")
+                        .HasColumnType("nchar(2)")
                         .HasColumnName("country_of_origin")
                         .IsFixedLength();
 
                     b.Property<string>("CustomsDeclarationNo")
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("customs_declaration_no");
 
                     b.Property<DateOnly?>("CustomsSupervisionEndsOn")
@@ -597,23 +597,23 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
                     b.Property<string>("EnglishName")
                         .HasMaxLength(300)
-                        .HasColumnType("character varying(300)")
+                        .HasColumnType("nvarchar(300)")
                         .HasColumnName("english_name");
 
                     b.Property<string>("FeeStandard")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("nvarchar(2000)")
                         .HasColumnName("fee_standard");
 
                     b.Property<string>("FundingSource")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("funding_source");
 
                     b.Property<string>("HsCode")
                         .HasMaxLength(10)
-                        .HasColumnType("character varying(10)")
+                        .HasColumnType("nvarchar(10)")
                         .HasColumnName("hs_code");
 
                     b.Property<DateOnly?>("ImportDate")
@@ -621,64 +621,64 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                         .HasColumnName("import_date");
 
                     b.Property<bool>("InSharedFacility")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("in_shared_facility");
 
                     b.Property<string>("InnerId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("inner_id");
 
                     b.Property<string>("InstrumentType")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("instrument_type");
 
                     b.Property<bool>("IsConfidential")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("is_confidential");
 
                     b.Property<bool>("IsDomestic")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("is_domestic");
 
                     b.Property<DateTime?>("LastSeenAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("last_seen_at");
 
                     b.Property<double?>("Latitude")
-                        .HasColumnType("double precision")
+                        .HasColumnType("float")
                         .HasColumnName("latitude");
 
                     b.Property<double?>("Longitude")
-                        .HasColumnType("double precision")
+                        .HasColumnType("float")
                         .HasColumnName("longitude");
 
                     b.Property<string>("MainFunctions")
                         .HasMaxLength(4000)
-                        .HasColumnType("character varying(4000)")
+                        .HasColumnType("nvarchar(4000)")
                         .HasColumnName("main_functions");
 
                     b.Property<string>("Manufacturer")
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("manufacturer");
 
                     b.Property<string>("Model")
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("model");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("name");
 
                     b.Property<DateTime?>("OnboardedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("onboarded_at");
 
                     b.Property<DateOnly>("OnboardingDueDate")
@@ -686,11 +686,11 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                         .HasColumnName("onboarding_due_date");
 
                     b.Property<bool>("OnboardingDueProvisional")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("onboarding_due_provisional");
 
                     b.Property<int?>("OnboardingLateDays")
-                        .HasColumnType("integer")
+                        .HasColumnType("int")
                         .HasColumnName("onboarding_late_days");
 
                     b.Property<long>("PriceCny")
@@ -702,20 +702,20 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                         .HasColumnName("purchase_date");
 
                     b.Property<double?>("RatedHoursPerYear")
-                        .HasColumnType("double precision")
+                        .HasColumnType("float")
                         .HasColumnName("rated_hours_per_year");
 
                     b.Property<string>("RegionCode")
                         .IsRequired()
                         .HasMaxLength(6)
-                        .HasColumnType("character(6)")
+                        .HasColumnType("nchar(6)")
                         .HasColumnName("region_code")
                         .IsFixedLength();
 
                     b.Property<string>("RunState")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("run_state");
 
                     b.Property<DateOnly?>("ScrappedOn")
@@ -727,25 +727,25 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                         .HasColumnName("sensor_due_date");
 
                     b.Property<bool>("SensorDueProvisional")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("sensor_due_provisional");
 
                     b.Property<string>("SensorId")
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("sensor_id");
 
                     b.Property<DateTime?>("SensorInstalledAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("sensor_installed_at");
 
                     b.Property<string>("ServiceContent")
                         .HasMaxLength(4000)
-                        .HasColumnType("character varying(4000)")
+                        .HasColumnType("nvarchar(4000)")
                         .HasColumnName("service_content");
 
                     b.Property<DateTime?>("ServiceInfoCompletedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("service_info_completed_at");
 
                     b.Property<DateOnly?>("ServiceInfoDueDate")
@@ -754,46 +754,46 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
                     b.Property<string>("ServiceRequirements")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("nvarchar(2000)")
                         .HasColumnName("service_requirements");
 
                     b.Property<string>("ServiceUrl")
                         .HasMaxLength(500)
-                        .HasColumnType("character varying(500)")
+                        .HasColumnType("nvarchar(500)")
                         .HasColumnName("service_url");
 
                     b.Property<string>("ShareMode")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("share_mode");
 
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("status");
 
                     b.Property<string>("SubjectAreas")
                         .HasMaxLength(500)
-                        .HasColumnType("character varying(500)")
+                        .HasColumnType("nvarchar(500)")
                         .HasColumnName("subject_areas");
 
                     b.Property<string>("TechnicalSpecs")
                         .HasMaxLength(4000)
-                        .HasColumnType("character varying(4000)")
+                        .HasColumnType("nvarchar(4000)")
                         .HasColumnName("technical_specs");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("character(18)")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
                         .IsConcurrencyToken()
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Id")
@@ -814,10 +814,6 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                     b.HasIndex("UpdatedAt")
                         .HasDatabaseName("ix_instruments_updated_at");
 
-                    b.HasIndex("OnboardingDueProvisional", "SensorDueProvisional")
-                        .HasDatabaseName("ix_instruments_provisional_deadlines")
-                        .HasFilter("onboarding_due_provisional OR sensor_due_provisional");
-
                     b.HasIndex("UnitId", "InnerId")
                         .IsUnique()
                         .HasDatabaseName("ix_instruments_unit_id_inner_id");
@@ -832,11 +828,11 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
-                        .HasColumnType("character varying(8)")
+                        .HasColumnType("nvarchar(8)")
                         .HasColumnName("node");
 
                     b.Property<Guid>("Id")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
                     b.Property<DateOnly>("AcceptanceDate")
@@ -845,40 +841,40 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
                     b.Property<string>("Address")
                         .HasMaxLength(300)
-                        .HasColumnType("character varying(300)")
+                        .HasColumnType("nvarchar(300)")
                         .HasColumnName("address");
 
                     b.Property<string>("CategoryCode")
                         .IsRequired()
                         .HasMaxLength(6)
-                        .HasColumnType("character(6)")
+                        .HasColumnType("nchar(6)")
                         .HasColumnName("category_code")
                         .IsFixedLength();
 
                     b.Property<string>("ContactEmail")
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("contact_email");
 
                     b.Property<string>("ContactName")
                         .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("contact_name");
 
                     b.Property<string>("ContactPhone")
                         .HasMaxLength(40)
-                        .HasColumnType("character varying(40)")
+                        .HasColumnType("nvarchar(40)")
                         .HasColumnName("contact_phone");
 
                     b.Property<string>("CountryOfOrigin")
                         .HasMaxLength(2)
-                        .HasColumnType("character(2)")
+                        .HasColumnType("nchar(2)")
                         .HasColumnName("country_of_origin")
                         .IsFixedLength();
 
                     b.Property<string>("CustomsDeclarationNo")
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("customs_declaration_no");
 
                     b.Property<DateOnly?>("CustomsSupervisionEndsOn")
@@ -887,23 +883,23 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
                     b.Property<string>("EnglishName")
                         .HasMaxLength(300)
-                        .HasColumnType("character varying(300)")
+                        .HasColumnType("nvarchar(300)")
                         .HasColumnName("english_name");
 
                     b.Property<string>("FeeStandard")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("nvarchar(2000)")
                         .HasColumnName("fee_standard");
 
                     b.Property<string>("FundingSource")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("funding_source");
 
                     b.Property<string>("HsCode")
                         .HasMaxLength(10)
-                        .HasColumnType("character varying(10)")
+                        .HasColumnType("nvarchar(10)")
                         .HasColumnName("hs_code");
 
                     b.Property<DateOnly?>("ImportDate")
@@ -911,64 +907,64 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                         .HasColumnName("import_date");
 
                     b.Property<bool>("InSharedFacility")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("in_shared_facility");
 
                     b.Property<string>("InnerId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("inner_id");
 
                     b.Property<string>("InstrumentType")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("instrument_type");
 
                     b.Property<bool>("IsConfidential")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("is_confidential");
 
                     b.Property<bool>("IsDomestic")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("is_domestic");
 
                     b.Property<DateTime?>("LastSeenAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("last_seen_at");
 
                     b.Property<double?>("Latitude")
-                        .HasColumnType("double precision")
+                        .HasColumnType("float")
                         .HasColumnName("latitude");
 
                     b.Property<double?>("Longitude")
-                        .HasColumnType("double precision")
+                        .HasColumnType("float")
                         .HasColumnName("longitude");
 
                     b.Property<string>("MainFunctions")
                         .HasMaxLength(4000)
-                        .HasColumnType("character varying(4000)")
+                        .HasColumnType("nvarchar(4000)")
                         .HasColumnName("main_functions");
 
                     b.Property<string>("Manufacturer")
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("manufacturer");
 
                     b.Property<string>("Model")
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("model");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("name");
 
                     b.Property<DateTime?>("OnboardedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("onboarded_at");
 
                     b.Property<DateOnly>("OnboardingDueDate")
@@ -976,11 +972,11 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                         .HasColumnName("onboarding_due_date");
 
                     b.Property<bool>("OnboardingDueProvisional")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("onboarding_due_provisional");
 
                     b.Property<int?>("OnboardingLateDays")
-                        .HasColumnType("integer")
+                        .HasColumnType("int")
                         .HasColumnName("onboarding_late_days");
 
                     b.Property<long>("PriceCny")
@@ -992,20 +988,20 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                         .HasColumnName("purchase_date");
 
                     b.Property<double?>("RatedHoursPerYear")
-                        .HasColumnType("double precision")
+                        .HasColumnType("float")
                         .HasColumnName("rated_hours_per_year");
 
                     b.Property<string>("RegionCode")
                         .IsRequired()
                         .HasMaxLength(6)
-                        .HasColumnType("character(6)")
+                        .HasColumnType("nchar(6)")
                         .HasColumnName("region_code")
                         .IsFixedLength();
 
                     b.Property<string>("RunState")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("run_state");
 
                     b.Property<DateOnly?>("ScrappedOn")
@@ -1017,25 +1013,25 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                         .HasColumnName("sensor_due_date");
 
                     b.Property<bool>("SensorDueProvisional")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("sensor_due_provisional");
 
                     b.Property<string>("SensorId")
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("sensor_id");
 
                     b.Property<DateTime?>("SensorInstalledAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("sensor_installed_at");
 
                     b.Property<string>("ServiceContent")
                         .HasMaxLength(4000)
-                        .HasColumnType("character varying(4000)")
+                        .HasColumnType("nvarchar(4000)")
                         .HasColumnName("service_content");
 
                     b.Property<DateTime?>("ServiceInfoCompletedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("service_info_completed_at");
 
                     b.Property<DateOnly?>("ServiceInfoDueDate")
@@ -1044,45 +1040,45 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
                     b.Property<string>("ServiceRequirements")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("nvarchar(2000)")
                         .HasColumnName("service_requirements");
 
                     b.Property<string>("ServiceUrl")
                         .HasMaxLength(500)
-                        .HasColumnType("character varying(500)")
+                        .HasColumnType("nvarchar(500)")
                         .HasColumnName("service_url");
 
                     b.Property<string>("ShareMode")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("share_mode");
 
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("status");
 
                     b.Property<string>("SubjectAreas")
                         .HasMaxLength(500)
-                        .HasColumnType("character varying(500)")
+                        .HasColumnType("nvarchar(500)")
                         .HasColumnName("subject_areas");
 
                     b.Property<string>("TechnicalSpecs")
                         .HasMaxLength(4000)
-                        .HasColumnType("character varying(4000)")
+                        .HasColumnType("nvarchar(4000)")
                         .HasColumnName("technical_specs");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("character(18)")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Node", "Id")
@@ -1107,39 +1103,39 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 {
                     b.Property<string>("ClientId")
                         .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("client_id");
 
                     b.Property<string>("Key")
                         .HasMaxLength(255)
-                        .HasColumnType("character varying(255)")
+                        .HasColumnType("nvarchar(255)")
                         .HasColumnName("key");
 
                     b.Property<DateTime?>("CompletedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("completed_at");
 
                     b.Property<string>("ContentType")
                         .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("content_type");
 
                     b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("created_at");
 
                     b.Property<string>("RequestHash")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("request_hash");
 
                     b.Property<string>("ResponseBody")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("response_body");
 
                     b.Property<int>("Status")
-                        .HasColumnType("integer")
+                        .HasColumnType("int")
                         .HasColumnName("status");
 
                     b.HasKey("ClientId", "Key")
@@ -1155,16 +1151,16 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 {
                     b.Property<string>("ClientId")
                         .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("client_id");
 
                     b.Property<string>("Jti")
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("jti");
 
                     b.Property<DateTime>("ExpiresAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("expires_at");
 
                     b.HasKey("ClientId", "Jti")
@@ -1180,25 +1176,25 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("id");
 
                     b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("created_at");
 
                     b.Property<int>("Generation")
-                        .HasColumnType("integer")
+                        .HasColumnType("int")
                         .HasColumnName("generation");
 
                     b.Property<string>("Pem")
                         .IsRequired()
                         .HasMaxLength(8000)
-                        .HasColumnType("character varying(8000)")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("pem");
 
                     b.Property<DateTime?>("RetiredAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("retired_at");
 
                     b.HasKey("Id")
@@ -1214,7 +1210,7 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
             modelBuilder.Entity("DxyqOpenData.Api.Sensors.InstrumentDailyUsage", b =>
                 {
                     b.Property<Guid>("InstrumentId")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("instrument_id");
 
                     b.Property<DateOnly>("Day")
@@ -1226,7 +1222,7 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                         .HasColumnName("readings");
 
                     b.Property<double>("RunningHours")
-                        .HasColumnType("double precision")
+                        .HasColumnType("float")
                         .HasColumnName("running_hours");
 
                     b.HasKey("InstrumentId", "Day")
@@ -1242,65 +1238,69 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("id");
 
                     b.Property<DateTime?>("CommissionedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("commissioned_at");
 
                     b.Property<string>("Format")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("format");
 
                     b.Property<int>("HeartbeatSeconds")
-                        .HasColumnType("integer")
+                        .HasColumnType("int")
                         .HasColumnName("heartbeat_seconds");
 
                     b.Property<DateTime?>("InstalledAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("installed_at");
 
                     b.Property<Guid?>("InstrumentId")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("instrument_id");
 
                     b.Property<DateTime?>("LastSeenAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("last_seen_at");
 
                     b.Property<string>("Model")
                         .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("model");
 
                     b.Property<string>("SecretHash")
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("secret_hash");
+
+                    b.Property<DateTime?>("SessionsThrough")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("sessions_through");
 
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("status");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("character(18)")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
                     b.Property<string>("Vendor")
                         .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("vendor");
 
                     b.HasKey("Id")
@@ -1325,32 +1325,32 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                         .HasColumnType("bigint")
                         .HasColumnName("id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
 
                     b.Property<string>("Detail")
                         .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)")
+                        .HasColumnType("nvarchar(1000)")
                         .HasColumnName("detail");
 
                     b.Property<byte[]>("Payload")
                         .IsRequired()
-                        .HasColumnType("bytea")
+                        .HasColumnType("varbinary(max)")
                         .HasColumnName("payload");
 
                     b.Property<string>("Reason")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("reason");
 
                     b.Property<DateTime>("ReceivedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("received_at");
 
                     b.Property<string>("Topic")
                         .IsRequired()
                         .HasMaxLength(512)
-                        .HasColumnType("character varying(512)")
+                        .HasColumnType("nvarchar(512)")
                         .HasColumnName("topic");
 
                     b.HasKey("Id")
@@ -1369,20 +1369,20 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                         .HasColumnType("bigint")
                         .HasColumnName("id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
 
                     b.Property<Guid?>("InstrumentId")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("instrument_id");
 
                     b.Property<double?>("PowerW")
-                        .HasColumnType("double precision")
+                        .HasColumnType("float")
                         .HasColumnName("power_w");
 
                     b.Property<string>("SensorId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("sensor_id");
 
                     b.Property<long?>("Seq")
@@ -1392,11 +1392,11 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("state");
 
                     b.Property<DateTime>("Ts")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("ts");
 
                     b.HasKey("Id")
@@ -1404,9 +1404,8 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
                     b.HasIndex("Ts", "SensorId", "Seq")
                         .IsUnique()
-                        .HasDatabaseName("ix_sensor_readings_ts_sensor_id_seq");
-
-                    NpgsqlIndexBuilderExtensions.AreNullsDistinct(b.HasIndex("Ts", "SensorId", "Seq"), false);
+                        .HasDatabaseName("ix_sensor_readings_ts_sensor_id_seq")
+                        .HasAnnotation("Npgsql:NullsDistinct", false);
 
                     b.ToTable("sensor_readings");
                 });
@@ -1415,26 +1414,26 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
-                        .HasColumnType("character varying(8)")
+                        .HasColumnType("nvarchar(8)")
                         .HasColumnName("node");
 
                     b.Property<Guid>("Id")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
                     b.Property<bool>("Bookable")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("bookable");
 
                     b.Property<string>("Description")
                         .HasMaxLength(4000)
-                        .HasColumnType("character varying(4000)")
+                        .HasColumnType("nvarchar(4000)")
                         .HasColumnName("description");
 
                     b.Property<string>("ExternalId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("external_id");
 
                     b.Property<long>("FeeCny")
@@ -1444,39 +1443,39 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                     b.Property<string>("FeeUnit")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("fee_unit");
 
                     b.Property<Guid>("InstrumentId")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("instrument_id");
 
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("kind");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("name");
 
                     b.Property<string>("Process")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("nvarchar(2000)")
                         .HasColumnName("process");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("character(18)")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Node", "Id")
@@ -1494,22 +1493,22 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
             modelBuilder.Entity("DxyqOpenData.Api.ServiceOfferings.ServiceOffering", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
                     b.Property<bool>("Bookable")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("bookable");
 
                     b.Property<string>("Description")
                         .HasMaxLength(4000)
-                        .HasColumnType("character varying(4000)")
+                        .HasColumnType("nvarchar(4000)")
                         .HasColumnName("description");
 
                     b.Property<string>("ExternalId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("external_id");
 
                     b.Property<long>("FeeCny")
@@ -1519,39 +1518,39 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                     b.Property<string>("FeeUnit")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("fee_unit");
 
                     b.Property<Guid>("InstrumentId")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("instrument_id");
 
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("kind");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("name");
 
                     b.Property<string>("Process")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("nvarchar(2000)")
                         .HasColumnName("process");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("character(18)")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Id")
@@ -1573,35 +1572,35 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
             modelBuilder.Entity("DxyqOpenData.Api.ServiceRecords.ServiceRecord", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
                     b.Property<DateTime?>("BookedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("booked_at");
 
                     b.Property<bool>("BookedOnPlatform")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("booked_on_platform");
 
                     b.Property<string>("BookingRef")
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("booking_ref");
 
                     b.Property<string>("Content")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("nvarchar(2000)")
                         .HasColumnName("content");
 
                     b.Property<DateTime>("EndedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("ended_at");
 
                     b.Property<string>("ExternalId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("external_id");
 
                     b.Property<long>("FeeCny")
@@ -1610,23 +1609,23 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
                     b.Property<string>("Feedback")
                         .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)")
+                        .HasColumnType("nvarchar(2000)")
                         .HasColumnName("feedback");
 
                     b.Property<double>("Hours")
-                        .HasColumnType("double precision")
+                        .HasColumnType("float")
                         .HasColumnName("hours");
 
                     b.Property<Guid>("InstrumentId")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("instrument_id");
 
                     b.Property<bool>("IsExternal")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("is_external");
 
                     b.Property<bool>("IsStatutory")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("is_statutory");
 
                     b.Property<long?>("PaidAmountCny")
@@ -1634,81 +1633,81 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                         .HasColumnName("paid_amount_fen");
 
                     b.Property<DateTime?>("PaidAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("paid_at");
 
                     b.Property<string>("PaymentMethod")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("payment_method");
 
                     b.Property<string>("PaymentRef")
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("payment_ref");
 
                     b.Property<DateTime?>("RatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("rated_at");
 
                     b.Property<int?>("Rating")
-                        .HasColumnType("integer")
+                        .HasColumnType("int")
                         .HasColumnName("rating");
 
                     b.Property<bool>("RewardedAsContract")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("rewarded_as_contract");
 
                     b.Property<int?>("Samples")
-                        .HasColumnType("integer")
+                        .HasColumnType("int")
                         .HasColumnName("samples");
 
                     b.Property<Guid?>("ServiceOfferingId")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("service_offering_id");
 
                     b.Property<DateTime>("StartedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("started_at");
 
                     b.Property<string>("Subject")
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("subject");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("character(18)")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
                     b.Property<string>("UserCreditCode")
                         .HasMaxLength(18)
-                        .HasColumnType("character(18)")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("user_credit_code")
                         .IsFixedLength();
 
                     b.Property<string>("UserName")
                         .IsRequired()
                         .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("user_name");
 
                     b.Property<string>("UserOrganization")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("user_organization");
 
                     b.Property<string>("UserRegionCode")
                         .HasMaxLength(6)
-                        .HasColumnType("character(6)")
+                        .HasColumnType("nchar(6)")
                         .HasColumnName("user_region_code")
                         .IsFixedLength();
 
@@ -1718,11 +1717,11 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
                     b.Property<string>("VoucherNo")
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("voucher_no");
 
                     b.Property<bool>("VoucherSplit")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("voucher_split");
 
                     b.HasKey("Id")
@@ -1756,23 +1755,23 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
             modelBuilder.Entity("DxyqOpenData.Api.Supervision.CalendarYear", b =>
                 {
                     b.Property<int>("Year")
-                        .HasColumnType("integer")
+                        .HasColumnType("int")
                         .HasColumnName("year");
 
                     b.Property<string>("Notice")
                         .IsRequired()
                         .HasMaxLength(20000)
-                        .HasColumnType("character varying(20000)")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("notice");
 
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasMaxLength(16)
-                        .HasColumnType("character varying(16)")
+                        .HasColumnType("nvarchar(16)")
                         .HasColumnName("source");
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Year")
@@ -1785,70 +1784,70 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(18)
-                        .HasColumnType("character(18)")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("id")
                         .IsFixedLength();
 
                     b.Property<string>("Address")
                         .HasMaxLength(300)
-                        .HasColumnType("character varying(300)")
+                        .HasColumnType("nvarchar(300)")
                         .HasColumnName("address");
 
                     b.Property<string>("CityCode")
                         .IsRequired()
                         .HasMaxLength(6)
-                        .HasColumnType("character(6)")
+                        .HasColumnType("nchar(6)")
                         .HasColumnName("city_code")
                         .IsFixedLength();
 
                     b.Property<string>("EnglishName")
                         .HasMaxLength(300)
-                        .HasColumnType("character varying(300)")
+                        .HasColumnType("nvarchar(300)")
                         .HasColumnName("english_name");
 
                     b.Property<bool>("HasConnectedSystem")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("has_connected_system");
 
                     b.Property<bool>("InMountainCounty")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("in_mountain_county");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("name");
 
                     b.Property<bool>("ProvinceOwned")
-                        .HasColumnType("boolean")
+                        .HasColumnType("bit")
                         .HasColumnName("province_owned");
 
                     b.Property<string>("RegionCode")
                         .IsRequired()
                         .HasMaxLength(6)
-                        .HasColumnType("character(6)")
+                        .HasColumnType("nchar(6)")
                         .HasColumnName("region_code")
                         .IsFixedLength();
 
                     b.Property<string>("SharedFacilityName")
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("shared_facility_name");
 
                     b.Property<string>("Type")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("type");
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
                     b.Property<string>("Website")
                         .HasMaxLength(300)
-                        .HasColumnType("character varying(300)")
+                        .HasColumnType("nvarchar(300)")
                         .HasColumnName("website");
 
                     b.HasKey("Id")
@@ -1869,46 +1868,46 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
             modelBuilder.Entity("DxyqOpenData.Api.UsageSessions.UsageSession", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
                     b.Property<string>("EndReason")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("end_reason");
 
                     b.Property<DateTime?>("EndedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("ended_at");
 
                     b.Property<double>("Hours")
-                        .HasColumnType("double precision")
+                        .HasColumnType("float")
                         .HasColumnName("hours");
 
                     b.Property<Guid>("InstrumentId")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("instrument_id");
 
                     b.Property<string>("SensorId")
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("sensor_id");
 
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("source");
 
                     b.Property<DateTime>("StartedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("started_at");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("character(18)")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
@@ -1923,7 +1922,8 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
                     b.HasIndex("SensorId", "StartedAt")
                         .IsUnique()
-                        .HasDatabaseName("ix_usage_sessions_sensor_id_started_at");
+                        .HasDatabaseName("ix_usage_sessions_sensor_id_started_at")
+                        .HasFilter("[sensor_id] IS NOT NULL");
 
                     b.HasIndex("UnitId", "StartedAt")
                         .HasDatabaseName("ix_usage_sessions_unit_id_started_at");
@@ -1934,35 +1934,35 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
             modelBuilder.Entity("DxyqOpenData.Api.Vouchers.VoucherReconciliation", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("uuid")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
                     b.Property<string>("ClientId")
                         .IsRequired()
                         .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("client_id");
 
                     b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("created_at");
 
                     b.Property<DateTime>("From")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("period_from");
 
                     b.Property<byte[]>("Report")
                         .IsRequired()
-                        .HasColumnType("bytea")
+                        .HasColumnType("varbinary(max)")
                         .HasColumnName("report");
 
                     b.Property<string>("Summary")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("summary");
 
                     b.Property<DateTime>("To")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("period_to");
 
                     b.HasKey("Id")
@@ -1978,73 +1978,73 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 {
                     b.Property<string>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(450)")
                         .HasColumnName("id");
 
                     b.Property<string>("ApplicationType")
                         .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("application_type");
 
                     b.Property<string>("ClientId")
                         .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("client_id");
 
                     b.Property<string>("ClientSecret")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("client_secret");
 
                     b.Property<string>("ClientType")
                         .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("client_type");
 
                     b.Property<string>("ConcurrencyToken")
                         .IsConcurrencyToken()
                         .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("concurrency_token");
 
                     b.Property<string>("ConsentType")
                         .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("consent_type");
 
                     b.Property<string>("DisplayName")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("display_name");
 
                     b.Property<string>("DisplayNames")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("display_names");
 
                     b.Property<string>("JsonWebKeySet")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("json_web_key_set");
 
                     b.Property<string>("Permissions")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("permissions");
 
                     b.Property<string>("PostLogoutRedirectUris")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("post_logout_redirect_uris");
 
                     b.Property<string>("Properties")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("properties");
 
                     b.Property<string>("RedirectUris")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("redirect_uris");
 
                     b.Property<string>("Requirements")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("requirements");
 
                     b.Property<string>("Settings")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("settings");
 
                     b.HasKey("Id")
@@ -2052,7 +2052,8 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
                     b.HasIndex("ClientId")
                         .IsUnique()
-                        .HasDatabaseName("ix_openiddict_applications_client_id");
+                        .HasDatabaseName("ix_openiddict_applications_client_id")
+                        .HasFilter("[client_id] IS NOT NULL");
 
                     b.ToTable("openiddict_applications", (string)null);
                 });
@@ -2061,44 +2062,44 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 {
                     b.Property<string>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(450)")
                         .HasColumnName("id");
 
                     b.Property<string>("ApplicationId")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(450)")
                         .HasColumnName("application_id");
 
                     b.Property<string>("ConcurrencyToken")
                         .IsConcurrencyToken()
                         .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("concurrency_token");
 
                     b.Property<DateTime?>("CreationDate")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("creation_date");
 
                     b.Property<string>("Properties")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("properties");
 
                     b.Property<string>("Scopes")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("scopes");
 
                     b.Property<string>("Status")
                         .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("status");
 
                     b.Property<string>("Subject")
                         .HasMaxLength(400)
-                        .HasColumnType("character varying(400)")
+                        .HasColumnType("nvarchar(400)")
                         .HasColumnName("subject");
 
                     b.Property<string>("Type")
                         .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("type");
 
                     b.HasKey("Id")
@@ -2114,42 +2115,42 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 {
                     b.Property<string>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(450)")
                         .HasColumnName("id");
 
                     b.Property<string>("ConcurrencyToken")
                         .IsConcurrencyToken()
                         .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("concurrency_token");
 
                     b.Property<string>("Description")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("description");
 
                     b.Property<string>("Descriptions")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("descriptions");
 
                     b.Property<string>("DisplayName")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("display_name");
 
                     b.Property<string>("DisplayNames")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("display_names");
 
                     b.Property<string>("Name")
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("name");
 
                     b.Property<string>("Properties")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("properties");
 
                     b.Property<string>("Resources")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("resources");
 
                     b.HasKey("Id")
@@ -2157,7 +2158,8 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
                     b.HasIndex("Name")
                         .IsUnique()
-                        .HasDatabaseName("ix_openiddict_scopes_name");
+                        .HasDatabaseName("ix_openiddict_scopes_name")
+                        .HasFilter("[name] IS NOT NULL");
 
                     b.ToTable("openiddict_scopes", (string)null);
                 });
@@ -2166,61 +2168,61 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 {
                     b.Property<string>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(450)")
                         .HasColumnName("id");
 
                     b.Property<string>("ApplicationId")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(450)")
                         .HasColumnName("application_id");
 
                     b.Property<string>("AuthorizationId")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(450)")
                         .HasColumnName("authorization_id");
 
                     b.Property<string>("ConcurrencyToken")
                         .IsConcurrencyToken()
                         .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("concurrency_token");
 
                     b.Property<DateTime?>("CreationDate")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("creation_date");
 
                     b.Property<DateTime?>("ExpirationDate")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("expiration_date");
 
                     b.Property<string>("Payload")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("payload");
 
                     b.Property<string>("Properties")
-                        .HasColumnType("text")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("properties");
 
                     b.Property<DateTime?>("RedemptionDate")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("datetime2")
                         .HasColumnName("redemption_date");
 
                     b.Property<string>("ReferenceId")
                         .HasMaxLength(100)
-                        .HasColumnType("character varying(100)")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("reference_id");
 
                     b.Property<string>("Status")
                         .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("status");
 
                     b.Property<string>("Subject")
                         .HasMaxLength(400)
-                        .HasColumnType("character varying(400)")
+                        .HasColumnType("nvarchar(400)")
                         .HasColumnName("subject");
 
                     b.Property<string>("Type")
                         .HasMaxLength(150)
-                        .HasColumnType("character varying(150)")
+                        .HasColumnType("nvarchar(150)")
                         .HasColumnName("type");
 
                     b.HasKey("Id")
@@ -2231,7 +2233,8 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
                     b.HasIndex("ReferenceId")
                         .IsUnique()
-                        .HasDatabaseName("ix_openiddict_tokens_reference_id");
+                        .HasDatabaseName("ix_openiddict_tokens_reference_id")
+                        .HasFilter("[reference_id] IS NOT NULL");
 
                     b.HasIndex("ApplicationId", "Status", "Subject", "Type")
                         .HasDatabaseName("ix_openiddict_tokens_application_id_status_subject_type");
@@ -2367,7 +2370,7 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                     b.HasOne("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication", "Application")
                         .WithMany("Authorizations")
                         .HasForeignKey("ApplicationId")
-                        .HasConstraintName("fk_openiddict_authorizations_openiddict_applications_applicati~");
+                        .HasConstraintName("fk_openiddict_authorizations_openiddict_applications_application_id");
 
                     b.Navigation("Application");
                 });
