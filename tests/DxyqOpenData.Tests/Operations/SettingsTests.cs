@@ -39,6 +39,8 @@ public sealed class SettingsTests
         new("Push:IdempotencyKeyLifetime", r => Duration(r, zeroIsWrong: true)),
         new("Imports:MaxRows", r => Int(r, 1, 10_000_000)),
         new("Imports:FileRetentionDays", r => Int(r, 0, 36_500)),
+        new("Imports:LeaseDuration", r => Duration(r, zeroIsWrong: true)),
+        new("Imports:OrphanScanInterval", r => Duration(r, zeroIsWrong: true)),
         new("Vouchers:MaxLines", r => Int(r, 1, 10_000_000)),
         new("Demo:Scale", r => r.Next(2) == 0 ? "0" : $"{r.Next(101, 999)}.5"),
         new("Supervision:Sweep:Interval", r => r.Next(2) == 0 ? "00:00:00" : $"-00:{r.Next(1, 59):00}:00"),
