@@ -1,7 +1,9 @@
 using DxyqOpenData.Api.Operations;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.Api.Security.ClientAssertions;
+using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.IdentityModel.Tokens;
 using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Validation.AspNetCore;
 
@@ -44,8 +46,9 @@ public static class TokenServer
                 o.DisableTokenStorage();
                 // OpenIddict wants an encryption key registered, but with client credentials only and unencrypted access
                 // tokens nothing is ever encrypted with it, so it need not survive a restart. Signing keys do: see
-                // SigningKeyStore.
-                o.AddEphemeralEncryptionKey();
+                // SigningKeyStore. A random symmetric key: an ephemeral RSA key would cost an RSA key generation (a quarter of
+                // a second of CPU) at every start for nothing.
+                o.AddEncryptionKey(new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)));
                 // private_key_jwt as RFC 7523 and RFC 6749 have it (ClientAssertions/).
                 o.AddEventHandler(AcceptTokenEndpointAudience.Descriptor);
                 o.AddEventHandler(ClientAssertionRules.Descriptor);
