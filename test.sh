@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it: ./test.sh [dotnet test args…], e.g. ./test.sh --filter Migrations
 # Installs what the tests need when missing (PostgreSQL 15 server, Chromium, Mosquitto, Node.js: Debian packages,
 # needs root; ajv for the schema tests: `npm ci --prefix tests/tools`), starts a throwaway PostgreSQL cluster on a free loopback port (or uses DXYQ_TEST_POSTGRES if already
-# set), runs `dotnet test` on the solution, and removes the cluster on exit. Exits with the tests' result.
+# set), runs `dotnet test` on the solution (the whole suite in two lanes, below), and removes the cluster on exit.
+# Exits with the tests' result.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -49,7 +50,11 @@ fi
 
 # --- a throwaway PostgreSQL cluster -----------------------------------------------------------------------
 pg_dir=""
-cleanup() { [ -z "$pg_dir" ] || throwaway_pg_stop "$pg_dir"; }
+cleanup() {
+  # A lane still running (the run was interrupted) goes first: it uses the cluster.
+  jobs -p | xargs -r kill 2>/dev/null || true
+  [ -z "$pg_dir" ] || throwaway_pg_stop "$pg_dir"
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -63,13 +68,29 @@ fi
 # --- the tests ----------------------------------------------------------------------------------------------
 results="$(mktemp -d /tmp/dxyq-test-results.XXXXXX)"
 status=0
-dotnet test DxyqOpenData.sln -c Release --logger "console;verbosity=normal" --logger trx --results-directory "$results" \
-  --blame-hang-timeout 10m "$@" || status=$?
+run_tests() { # run_tests RESULTS_SUBDIR [dotnet test args…]
+  local dir="$results/$1"; shift
+  dotnet test -c Release --logger "console;verbosity=normal" --logger trx --results-directory "$dir" --blame-hang-timeout 10m "$@"
+}
+if [ $# -gt 0 ]; then
+  run_tests all DxyqOpenData.sln "$@" || status=$?
+else
+  # Two lanes side by side. The classes marked [Trait("Lane", "processes")] start real nodes, brokers and clusters and
+  # mostly wait on them (kills, leases, settle times): three of them at a time, their lines prefixed. Everything else
+  # is CPU-bound and runs two classes at a time (the runner's default on two cores), as before.
+  dotnet build DxyqOpenData.sln -c Release -nologo -v q
+  ( set -o pipefail
+    run_tests processes tests/DxyqOpenData.Tests/DxyqOpenData.Tests.csproj --no-build --filter "Lane=processes" -- xUnit.MaxParallelThreads=3 2>&1 \
+      | sed -u 's/^/[processes] /' ) &
+  processes=$!
+  run_tests main DxyqOpenData.sln --no-build --filter "Lane!=processes" || status=$?
+  wait "$processes" || status=$?
+fi
 
 # The whole run's time (the suite's target: under 12 minutes on a quiet 2-core machine), then one closing line for
 # the whole run, summed over every test assembly's results.
 printf 'elapsed: %d min %02d s (target: under 12 min)\n' $((SECONDS / 60)) $((SECONDS % 60))
-cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' | awk '
+cat "$results"/*/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' | awk '
   { for (i = 2; i <= NF; i++) { split($i, kv, "=\""); v[kv[1]] += kv[2] + 0 } }
   END { printf "tests: %d passed, %d failed, %d skipped\n", v["passed"], v["failed"] + v["error"] + v["timeout"] + v["aborted"], v["total"] - v["executed"] }'
 rm -rf "$results"

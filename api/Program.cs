@@ -19,6 +19,7 @@ var (command, hostArgs) = AdminCommands.Split(args);
 var builder = WebApplication.CreateBuilder(hostArgs);
 AdminCommands.Configure(builder, command);
 
+NodeOptions.Add(builder);
 builder.AddCatalogDatabase();
 builder.AddDemoData();
 builder.AddCatalogSecurity();

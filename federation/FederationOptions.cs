@@ -26,7 +26,7 @@ public sealed class PeerOptions
 /// </summary>
 public sealed class FederationOptions : IValidatableObject
 {
-    /// <summary>This node's code: <c>Node:Code</c> (outside the section), set by <see cref="Complete"/>.</summary>
+    /// <summary>This node's code (the host's <c>Node:Code</c>, outside the section), set by <see cref="Complete"/>.</summary>
     public string NodeCode { get; set; } = "ZJ";
 
     public List<PeerOptions> Peers { get; set; } = [];
@@ -68,12 +68,12 @@ public sealed class FederationOptions : IValidatableObject
     private readonly List<string> _unbound = [];
 
     /// <summary>
-    /// What binding cannot do: the node code from outside the section, the peers' codes and URLs made canonical, and
+    /// What binding cannot do: this node's code (<paramref name="nodeCode"/>, from outside the section), the peers' codes and URLs made canonical, and
     /// the peers binding dropped (the binder skips a list item with a value that does not convert), named for <see cref="Validate"/>.
     /// </summary>
-    public void Complete(IConfiguration configuration)
+    public void Complete(IConfiguration configuration, string nodeCode)
     {
-        NodeCode = (configuration["Node:Code"] ?? "ZJ").Trim().ToUpperInvariant();
+        NodeCode = nodeCode;
         foreach (var peer in configuration.GetSection("Federation:Peers").GetChildren())
         {
             try

@@ -26,7 +26,6 @@ public static class DemoData
 
     public static async Task LoadIfEmptyAsync(IServiceProvider services, CancellationToken cancellationToken = default)
     {
-        var configuration = services.GetRequiredService<IConfiguration>();
         var options = services.GetRequiredService<DemoOptions>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DemoData).FullName!);
         if (!options.Enabled)
@@ -40,7 +39,7 @@ public static class DemoData
             logger.LogInformation("Demo data not loaded: the database already holds units");
             return;
         }
-        var world = new DemoWorld(options, configuration["Node:Code"] ?? "ZJ", DemoVocabulary.Load(), Regions.Default,
+        var world = new DemoWorld(options, services.GetRequiredService<NodeOptions>().Code, DemoVocabulary.Load(), Regions.Default,
             await CalendarStore.LoadAsync(db, cancellationToken));
         logger.LogInformation("Loading demo data for node {NodeCode}: seed {Seed}, scale {Scale}, up to {Today}", world.NodeCode, world.Seed, world.Scale, world.Today);
         await LoadAsync(db, world, logger, cancellationToken);

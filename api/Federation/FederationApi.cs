@@ -28,7 +28,7 @@ public static class FederationApi
         builder.Services.AddLeases();
         builder.Services.AddSingleton<IHarvestLeases, HarvestLeases>();
         builder.Services.AddScoped<ILocalCatalog, LocalCatalog>();
-        var federation = builder.AddSettings<FederationOptions>("Federation", o => o.Complete(builder.Configuration));
+        var federation = builder.AddSettings<FederationOptions>("Federation", o => o.Complete(builder.Configuration, NodeOptions.Of(builder).Code));
         var harvest = builder.AddSettings<HarvestOptions>("Federation:Harvest");
         builder.Services.AddFederation(federation, harvest, Schema);
         return builder;

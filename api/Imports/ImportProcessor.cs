@@ -26,12 +26,18 @@ public sealed class ImportOptions
     /// </summary>
     [Range(0, 36_500, ErrorMessage = "Imports:FileRetentionDays must be from {1} to {2}.")]
     public int FileRetentionDays { get; set; } = 30;
+    /// <summary>How long an import's lease lasts unrenewed: a node that died mid-file loses it after this (default 30 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:02", "01:00:00", ErrorMessage = "Imports:LeaseDuration must be from {1} to {2}.")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>How often each node looks for imports nobody holds — those of a node that died (default 15 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Imports:OrphanScanInterval must be from {1} to {2}.")]
+    public TimeSpan OrphanScanInterval { get; set; } = TimeSpan.FromSeconds(15);
 }
 
 /// <summary>
 /// Processes imports one at a time in the background. The job and its file are in the <c>imports</c> table, so the
 /// work is durable. A node processes an import while it holds the import's lease (<c>import:{id}</c>, renewed while it
-/// works), so of several nodes on one database one processes it; every <see cref="OrphanScanInterval"/> (and at start)
+/// works), so of several nodes on one database one processes it; every <see cref="ImportOptions.OrphanScanInterval"/> (and at start)
 /// each node takes up the imports still queued or running that nobody holds — those of a node that died mid-file.
 /// The valid rows of an import are written in one transaction at the end; invalid rows are reported, not written.
 /// </summary>
@@ -40,11 +46,6 @@ public sealed class ImportProcessor(IServiceProvider services, ImportQueue queue
     public const string Queued = "queued", Running = "running", Completed = "completed", Failed = "failed";
 
     private const int ProgressEvery = 200;
-
-    /// <summary>How long an import's lease lasts unrenewed: a node that died holding it loses it after this.</summary>
-    internal static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(30);
-
-    private static readonly TimeSpan OrphanScanInterval = TimeSpan.FromSeconds(15);
 
     private static string LeaseName(Guid id) => $"import:{id}";
 
@@ -104,7 +105,7 @@ public sealed class ImportProcessor(IServiceProvider services, ImportQueue queue
 
     private async Task ScanForOrphansAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(OrphanScanInterval);
+        using var timer = new PeriodicTimer(options.OrphanScanInterval);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -127,7 +128,7 @@ public sealed class ImportProcessor(IServiceProvider services, ImportQueue queue
     /// <summary>Processes the import if this node gets its lease, renewing the lease until it is done.</summary>
     internal async Task ProcessAsync(Guid id, CancellationToken cancellationToken)
     {
-        await using var hold = await LeaseHold.TryTakeAsync(services.GetRequiredService<IServiceScopeFactory>(), LeaseName(id), LeaseDuration, logger, cancellationToken);
+        await using var hold = await LeaseHold.TryTakeAsync(services.GetRequiredService<IServiceScopeFactory>(), LeaseName(id), options.LeaseDuration, logger, cancellationToken);
         if (hold is null)
         {
             return; // another node is on it

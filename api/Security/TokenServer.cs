@@ -18,7 +18,7 @@ public static class TokenServer
 
     public static IHostApplicationBuilder AddCatalogSecurity(this IHostApplicationBuilder builder)
     {
-        var nodeCode = (builder.Configuration["Node:Code"] ?? "ZJ").ToLowerInvariant();
+        var nodeCode = NodeOptions.Of(builder).Code.ToLowerInvariant();
         var auth = builder.AddSettings<AuthOptions>("Auth", o => o.Audience ??= $"dxyq-{nodeCode}");
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SigningKeyStore>();

@@ -49,7 +49,9 @@ public sealed class ClusterFixture : IAsyncLifetime
                 "--set", $"Federation__Harvest__Interval={HarvestInterval:c}",
                 // A node killed mid-harvest holds the peer's harvest lease for twice this: short, so the survivor's turns come.
                 "--set", "Federation__Harvest__Timeout=00:00:05",
-                "--set", $"SensorBridge__ReadingRetentionInterval={PurgeInterval:c}");
+                "--set", $"SensorBridge__ReadingRetentionInterval={PurgeInterval:c}",
+                // An import whose node died is taken up by the other within these two: short, so the test waits less.
+                "--set", "Imports__LeaseDuration=00:00:10", "--set", "Imports__OrphanScanInterval=00:00:02");
         }
         catch
         {
@@ -158,9 +160,19 @@ public sealed class ClusterFixture : IAsyncLifetime
     public Task<List<object?[]>> QueryAsync(string sql) => NodeProcess.QueryAsync(DatabaseProvider.PostgreSql, ConnectionString, sql);
 }
 
-/// <summary>One cluster for the classes that use it, run one after another (they kill and restart its nodes).</summary>
+/// <summary>One cluster for <see cref="ClusterTests"/>, its tests run one after another (they kill and restart its nodes).</summary>
 [CollectionDefinition(Name)]
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "Cluster";
+}
+
+/// <summary>
+/// A cluster of its own for <see cref="ClusterJobsTests"/>: they mostly wait out the jobs' intervals, so they run beside
+/// <see cref="ClusterTests"/> rather than after them.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class ClusterJobsCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "Cluster jobs";
 }

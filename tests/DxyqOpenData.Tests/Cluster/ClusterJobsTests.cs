@@ -9,7 +9,7 @@ namespace DxyqOpenData.Tests.Cluster;
 /// counted — from the nodes' logs or the peer's side — and come at most once per 90% of the interval across both;
 /// when the node holding a job's lease (the holder named in <c>leases</c>) is killed, the other takes the turns over.
 /// </summary>
-[Collection(ClusterCollection.Name)]
+[Collection(ClusterJobsCollection.Name), Trait("Lane", "processes")]
 public sealed class ClusterJobsTests(ClusterFixture cluster, ITestOutputHelper output)
 {
     /// <summary>How long turns are counted: six intervals of each job here.</summary>

@@ -13,7 +13,7 @@ namespace DxyqOpenData.Tests.Cluster;
 /// it reaches — a token from one works on the other, an Idempotency-Key is replayed by the other — and pushes spread
 /// over both survive one node killed mid-stream: every batch lands whole, none twice.
 /// </summary>
-[Collection(ClusterCollection.Name)]
+[Collection(ClusterCollection.Name), Trait("Lane", "processes")]
 public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper output)
 {
     private static JsonObject Instrument(string innerId) => new()

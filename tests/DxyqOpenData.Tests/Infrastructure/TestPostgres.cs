@@ -24,7 +24,9 @@ public static class TestPostgres
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = template is null ? $"CREATE DATABASE \"{name}\"" : $"CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"";
+            // FILE_COPY copies the files (the cluster runs with fsync off): half the time of PostgreSQL 15's default,
+            // which writes the whole copy through the WAL.
+            command.CommandText = $"CREATE DATABASE \"{name}\" TEMPLATE \"{template ?? "template1"}\" STRATEGY FILE_COPY";
             command.ExecuteNonQuery();
         }
         return new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name }.ConnectionString;

@@ -1,5 +1,8 @@
 using System.Globalization;
 using DxyqOpenData.Api.Data;
+using DxyqOpenData.Api.Operations;
+using DxyqOpenData.Api.Security;
+using Microsoft.Extensions.DependencyInjection;
 using DxyqOpenData.Tests.Infrastructure;
 
 namespace DxyqOpenData.Tests.Operations;
@@ -35,10 +38,13 @@ public sealed class SettingsTests
 
     private static readonly Setting[] Settings =
     [
+        new("Node:Code", r => r.Next(4) switch { 0 => "Z", 1 => $"Z{r.Next(10)}", 2 => "ZJ-HZ", _ => "ZHEJIANGP" }),
         new("Push:MaxItems", r => Int(r, 1, 1_000_000)),
         new("Push:IdempotencyKeyLifetime", r => Duration(r, zeroIsWrong: true)),
         new("Imports:MaxRows", r => Int(r, 1, 10_000_000)),
         new("Imports:FileRetentionDays", r => Int(r, 0, 36_500)),
+        new("Imports:LeaseDuration", r => Duration(r, zeroIsWrong: true)),
+        new("Imports:OrphanScanInterval", r => Duration(r, zeroIsWrong: true)),
         new("Vouchers:MaxLines", r => Int(r, 1, 10_000_000)),
         new("Demo:Scale", r => r.Next(2) == 0 ? "0" : $"{r.Next(101, 999)}.5"),
         new("Supervision:Sweep:Interval", r => r.Next(2) == 0 ? "00:00:00" : $"-00:{r.Next(1, 59):00}:00"),
@@ -88,7 +94,7 @@ public sealed class SettingsTests
         {
             ["Push:MaxItems"] = "20000", ["Auth:Issuer"] = "https://dxyq.example.org/", ["Supervision:Sweep:Interval"] = "00:05:00",
             ["SensorBridge:ReadingRetentionDays"] = "0", ["Imports:FileRetentionDays"] = "0",
-            ["Node:Code"] = "zj", ["Federation:Peers:0:Code"] = "sh", ["Federation:Peers:0:BaseUrl"] = "https://sh.example.org/dxyq",
+            ["Node:Code"] = " zj ", ["Federation:Peers:0:Code"] = "sh", ["Federation:Peers:0:BaseUrl"] = "https://sh.example.org/dxyq",
             ["Federation:Peers:1:Code"] = "JS", ["Federation:Peers:1:BaseUrl"] = "https://js.example.org/", ["Federation:Peers:1:TokenUrl"] = "https://login.js.example.org/token",
             ["Federation:Harvest:Enabled"] = "false",
             ["SensorBridge:ReadingRetentionInterval"] = "00:10:00",
@@ -97,6 +103,9 @@ public sealed class SettingsTests
         // Completed as bound: codes upper-cased, a root's final slash added, token URLs resolved against the root.
         var federation = (DxyqOpenData.Federation.FederationOptions)node.Services.GetService(typeof(DxyqOpenData.Federation.FederationOptions))!;
         Assert.Equal("ZJ", federation.NodeCode);
+        Assert.Equal("ZJ", node.Services.GetRequiredService<NodeOptions>().Code);
+        // The token audience is made from the same code.
+        Assert.Equal("dxyq-zj", node.Services.GetRequiredService<AuthOptions>().Audience);
         Assert.Equal(
             [("SH", "https://sh.example.org/dxyq/", "https://sh.example.org/dxyq/connect/token"), ("JS", "https://js.example.org/", "https://login.js.example.org/token")],
             federation.Peers.Select(p => (p.Code, p.BaseUrl.ToString(), p.TokenUrl!.ToString())));

@@ -16,6 +16,7 @@ namespace DxyqOpenData.Tests.Push;
 /// node started again the key answers 409 naming when it can be used again, nothing of the push is there, and after
 /// that instant the same request runs and commits once.
 /// </summary>
+[Trait("Lane", "processes")]
 public abstract partial class PushKillTests(DatabaseProvider provider)
 {
     // Longer than a loaded machine takes to start the node again, so the key is still reserved when it is back.

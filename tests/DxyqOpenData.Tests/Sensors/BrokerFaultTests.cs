@@ -13,6 +13,7 @@ namespace DxyqOpenData.Tests.Sensors;
 /// mosquitto's own limit (docs/sensors.md): killed with SIGKILL it comes back with its last save, so a reading it had
 /// acknowledged since then and the bridge had not stored yet is gone.
 /// </summary>
+[Trait("Lane", "processes")]
 public abstract class BrokerFaultTests(DatabaseProvider provider)
 {
     private const int Devices = 6;

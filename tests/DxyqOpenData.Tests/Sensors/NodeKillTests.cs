@@ -9,6 +9,7 @@ namespace DxyqOpenData.Tests.Sensors;
 /// same bridge client id: every reading mosquitto acknowledged is stored, none twice — the ones the dead node had
 /// stored but not acknowledged come again and are skipped, reading by reading.
 /// </summary>
+[Trait("Lane", "processes")]
 public abstract class NodeKillTests(DatabaseProvider provider)
 {
     [Fact]

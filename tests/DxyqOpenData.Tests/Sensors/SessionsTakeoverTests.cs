@@ -12,6 +12,7 @@ namespace DxyqOpenData.Tests.Sensors;
 /// sessions from the stored readings: exactly those the generator worked out, the machine hours grown by their hours and
 /// the readings count by the distinct readings — nothing lost with the dead node, nothing counted twice.
 /// </summary>
+[Trait("Lane", "processes")]
 public abstract class SessionsTakeoverTests(DatabaseProvider provider, ITestOutputHelper output)
 {
     private const int Sensors = 4;

@@ -11,6 +11,7 @@ namespace DxyqOpenData.Tests.Sensors;
 /// idle spells, repeats of readings; published by mosquitto_pub, a client independent of the bridge. The sessions and
 /// hours the stream must give are worked out by the generator as it writes the stream (<see cref="GeneratedStream"/>).
 /// </summary>
+[Trait("Lane", "processes")]
 public abstract class SharedBridgesTests(DatabaseProvider provider, ITestOutputHelper output)
 {
     private const int Sensors = 4;
