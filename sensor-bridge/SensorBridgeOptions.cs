@@ -30,6 +30,12 @@ public sealed class SensorBridgeOptions : IValidatableObject
     /// </summary>
     [Range(0, 600000, ErrorMessage = "SensorBridge:SessionSettleMilliseconds must be from {1} to {2}.")]
     public int SessionSettleMilliseconds { get; set; } = 10_000;
+    /// <summary>
+    /// The sessions' lease (<c>sensor-sessions</c>, held by the one bridge that makes the sessions, renewed every third of
+    /// it): how long sessions wait after their bridge died before another takes them up (docs/sensors.md, "Several bridges").
+    /// </summary>
+    [Range(3, 3600, ErrorMessage = "SensorBridge:SessionLeaseSeconds must be from {1} to {2}.")]
+    public int SessionLeaseSeconds { get; set; } = 15;
     /// <summary>A reading stamped further than this ahead of the node's clock is dead-lettered.</summary>
     [Range(0, 86400, ErrorMessage = "SensorBridge:MaxClockSkewSeconds must be from {1} to {2}.")]
     public int MaxClockSkewSeconds { get; set; } = 300;

@@ -52,6 +52,7 @@ public sealed class SettingsTests
         new("Auth:Issuer", r => $"/relative/{r.Next(100)}"),
         new("Auth:AccessTokenLifetime", r => Duration(r, zeroIsWrong: true)),
         new("SensorBridge:BatchSize", r => Int(r, 1, 1_000_000)),
+        new("SensorBridge:SessionLeaseSeconds", r => Int(r, 3, 3600)),
         new("SensorBridge:ReadingRetentionDays", r => Int(r, 0, 36_500)),
         new("SensorBridge:ReadingRetentionInterval", r => Duration(r, zeroIsWrong: true)),
         new("Federation:Harvest:PageSize", r => Int(r, 1, 1000)),

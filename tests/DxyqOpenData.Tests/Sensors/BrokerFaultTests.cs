@@ -2,7 +2,6 @@ using System.Globalization;
 using DxyqOpenData.Api.Data;
 using DxyqOpenData.SensorBridge;
 using DxyqOpenData.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DxyqOpenData.Tests.Sensors;
@@ -21,6 +20,14 @@ public abstract class BrokerFaultTests(DatabaseProvider provider)
 
     [Fact]
     public async Task No_acknowledged_reading_is_lost_or_stored_twice_when_the_broker_is_stopped_or_killed_mid_stream()
+    {
+        // Two sets side by side, each with its own mosquitto, node, database and devices (they share nothing): between
+        // them the broker is stopped and killed, each for 2 s and for 20 s.
+        await Task.WhenAll(OutagesAsync([(false, 2), (true, 20)]), OutagesAsync([(true, 2), (false, 20)]));
+    }
+
+    /// <summary>The broker stopped (SIGTERM) or killed (SIGKILL) for so many seconds, in turn, while the devices publish.</summary>
+    private async Task OutagesAsync(IReadOnlyList<(bool Kill, int Down)> outages)
     {
         using var broker = new MosquittoProcess();
         await broker.StartAsync();
@@ -41,7 +48,7 @@ public abstract class BrokerFaultTests(DatabaseProvider provider)
         fleet.Start();
         await Task.Delay(TimeSpan.FromSeconds(2));
         var dying = new List<(DateTime, DateTime)>();
-        foreach (var (kill, down) in new[] { (false, 2), (true, 2), (false, 20), (true, 20) })
+        foreach (var (kill, down) in outages)
         {
             var signalled = DateTime.UtcNow;
             await broker.StopAsync(kill);
@@ -58,17 +65,18 @@ public abstract class BrokerFaultTests(DatabaseProvider provider)
         await fleet.AssertStoredAsync(node.RowsAsync, dying);
     }
 
-    /// <summary>Active sensors with an instrument, made canonical; the bridge has reloaded them when this returns.</summary>
+    /// <summary>
+    /// Active sensors with an instrument, made canonical in the node's database before it starts (its bridge's first
+    /// load of the sensors has them so); the bridge is subscribed when this returns.
+    /// </summary>
     internal static async Task<IReadOnlyList<string>> CanonicalSensorsAsync(NodeFactory node, int count)
     {
-        await using var scope = node.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
-        var ids = await db.Sensors.Where(s => s.Status == Api.Sensors.SensorStatus.Active && s.InstrumentId != null)
-            .OrderBy(s => s.Id).Select(s => s.Id).Take(count).ToListAsync();
+        var ids = (await NodeProcess.QueryAsync(node.Provider, node.ConnectionString,
+            "SELECT id FROM sensors WHERE status = 'active' AND instrument_id IS NOT NULL ORDER BY id")).Select(r => (string)r[0]!).Take(count).ToList();
         Assert.Equal(count, ids.Count);
-        await db.Sensors.Where(s => ids.Contains(s.Id)).ExecuteUpdateAsync(s => s.SetProperty(x => x.Format, "canonical"));
+        await NodeProcess.QueryAsync(node.Provider, node.ConnectionString,
+            $"UPDATE sensors SET format = 'canonical' WHERE id IN ({string.Join(", ", ids.Select(id => $"'{id}'"))})");
         await node.Services.GetRequiredService<BridgeStatus>().WhenReceiving.WaitAsync(TimeSpan.FromSeconds(30));
-        await Task.Delay(1500); // the bridge reloads its sensors every second (SensorReloadSeconds=1)
         return ids;
     }
 }

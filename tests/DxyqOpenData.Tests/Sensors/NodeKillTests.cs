@@ -1,6 +1,5 @@
 using System.Globalization;
 using DxyqOpenData.Api.Data;
-using DxyqOpenData.Tests.Infrastructure;
 
 namespace DxyqOpenData.Tests.Sensors;
 
@@ -34,9 +33,13 @@ public abstract class NodeKillTests(DatabaseProvider provider)
     {
         using var mosquitto = new MosquittoProcess();
         await mosquitto.StartAsync();
-        var database = provider == DatabaseProvider.Sqlite
-            ? $"Data Source={Path.Combine(Path.GetTempPath(), $"dxyq-kill-{Guid.NewGuid():N}.db")}"
-            : TestPostgres.CreateDatabase();
+        var database = NodeProcess.CreateDatabase(provider, "dxyq-kill");
+        // Made canonical before the node starts: its first load of the sensors has them so (no wait for a reload).
+        var sensors = (await NodeProcess.QueryAsync(provider, database,
+            "SELECT id FROM sensors WHERE status = 'active' AND instrument_id IS NOT NULL ORDER BY id"))
+            .Select(r => (string)r[0]!).Take(6).ToList();
+        Assert.Equal(6, sensors.Count);
+        await NodeProcess.QueryAsync(provider, database, $"UPDATE sensors SET format = 'canonical' WHERE id IN ({string.Join(", ", sensors.Select(s => $"'{s}'"))})");
         var settings = new Dictionary<string, string?>
         {
             ["SensorBridge:Enabled"] = "true",
@@ -52,14 +55,6 @@ public abstract class NodeKillTests(DatabaseProvider provider)
         var node = await NodeProcess.StartAsync(provider, database, settings);
         try
         {
-            var sensors = (await NodeProcess.QueryAsync(provider, database,
-                "SELECT id FROM sensors WHERE status = 'active' AND instrument_id IS NOT NULL ORDER BY id"))
-                .Select(r => (string)r[0]!).Take(6).ToList();
-            Assert.Equal(6, sensors.Count);
-            var list = string.Join(", ", sensors.Select(s => $"'{s}'"));
-            await NodeProcess.QueryAsync(provider, database, $"UPDATE sensors SET format = 'canonical' WHERE id IN ({list})");
-            await Task.Delay(2000); // the bridge reloads its sensors every second
-
             await using var fleet = new DeviceFleet(mosquitto.Port, sensors, TimeSpan.FromMilliseconds(40));
             fleet.Start();
             await Task.Delay(TimeSpan.FromSeconds(4));
@@ -68,10 +63,16 @@ public abstract class NodeKillTests(DatabaseProvider provider)
             await Task.WhenAll(node.KillAsync(), broker is { } kill ? mosquitto.StopAsync(kill) : Task.CompletedTask);
             // What a killed broker may lose: acknowledged since its last save, at most autosave_interval before the kill.
             if (broker == true) lost.Add((signalled.AddSeconds(-1), DateTime.UtcNow));
-            await Task.Delay(TimeSpan.FromSeconds(2));
-            if (broker is not null) await mosquitto.StartAsync();
             await node.DisposeAsync();
-            node = await NodeProcess.StartAsync(provider, database, settings);
+            // The node starts again at once; a broker that went down with it comes back 2 s later, while the node starts
+            // (its bridge connects once the broker is there).
+            var restarting = NodeProcess.StartAsync(provider, database, settings);
+            if (broker is not null)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2));
+                await mosquitto.StartAsync();
+            }
+            node = await restarting;
             await Task.Delay(TimeSpan.FromSeconds(3));
             await fleet.StopAsync();
 

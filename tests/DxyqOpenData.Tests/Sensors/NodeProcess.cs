@@ -17,6 +17,8 @@ public sealed class NodeProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
+    private bool _disposed;
+
     private NodeProcess(Process process) => _process = process;
 
     private System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
@@ -63,6 +65,20 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>
+    /// A database for node processes with <see cref="NodeFactory.Defaults"/>' data: a copy of the run's migrated,
+    /// demo-loaded template (<see cref="DatabaseTemplates"/>), as in-process test nodes get, instead of each node process
+    /// migrating and loading an empty one. SQLite: a file in the temp directory named after <paramref name="prefix"/>.
+    /// </summary>
+    public static string CreateDatabase(DatabaseProvider provider, string prefix)
+    {
+        var template = DatabaseTemplates.For(provider, NodeFactory.Defaults, clock: null)
+            ?? throw new InvalidOperationException("the test defaults migrate on start-up: there is a template");
+        return provider == DatabaseProvider.Sqlite
+            ? DatabaseTemplates.CopySqlite(template, Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}.db"))
+            : TestPostgres.CreateDatabase(template: template);
+    }
+
+    /// <summary>
     /// One of the api program's commands (<c>clients add …</c>) on the same configuration, as an operator runs it:
     /// its exit code and standard output.
     /// </summary>
@@ -104,6 +120,8 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         await KillAsync();
         _process.Dispose();
     }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using DxyqOpenData.Api.Data;
-using DxyqOpenData.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace DxyqOpenData.Tests.Sensors;
@@ -26,9 +25,7 @@ public sealed class SharedBridgeNodes : IAsyncDisposable
     {
         _provider = provider;
         _output = output;
-        _database = provider == DatabaseProvider.Sqlite
-            ? $"Data Source={Path.Combine(Path.GetTempPath(), $"dxyq-shared-{Guid.NewGuid():N}.db")}"
-            : TestPostgres.CreateDatabase();
+        _database = NodeProcess.CreateDatabase(provider, "dxyq-shared");
     }
 
     public List<NodeProcess> Nodes { get; } = [];
@@ -38,19 +35,22 @@ public sealed class SharedBridgeNodes : IAsyncDisposable
         + $"(SELECT instrument_id FROM sensors WHERE id IN ({SensorList})) ORDER BY instrument_id, day";
 
     /// <summary>
-    /// Starts mosquitto and <paramref name="bridges"/> nodes (the first migrates the database and loads the demo), with
-    /// <paramref name="settings"/> on top of the bridges' own, and takes <paramref name="sensors"/> sensors with an
-    /// instrument and no open session. Each bridge then stores a batch of readings of another sensor before the test's
-    /// streams, as in a running cluster (a node's first store is slow — its database mapping is built then — and a bridge
-    /// further behind the other than the settling time makes older readings late: docs/sensors.md, "Several bridges").
+    /// Starts mosquitto and <paramref name="bridges"/> nodes on a copy of the run's demo database, node <c>i</c> (1, 2, …)
+    /// with <paramref name="settings"/>(<c>i</c>) on top of the bridges' own, and takes <paramref name="sensors"/> sensors
+    /// with an instrument and no open session, made canonical with <see cref="HeartbeatSeconds"/> before the nodes start
+    /// (their first load of the sensors has them so: no wait for a reload). The nodes start side by side; with
+    /// <paramref name="firstHoldsSessions"/> the first one holds the sessions' lease before the others start. Each bridge
+    /// then stores a batch of readings of another sensor before the test's streams, as in a running cluster (a node's
+    /// first store is slow — its database mapping is built then — and a bridge further behind the other than the settling
+    /// time makes older readings late: docs/sensors.md, "Several bridges").
     /// </summary>
     public static async Task<SharedBridgeNodes> StartAsync(DatabaseProvider provider, ITestOutputHelper output, int bridges, int sensors,
-        DateTime start, IReadOnlyDictionary<string, string?>? settings = null)
+        DateTime start, Func<int, IReadOnlyDictionary<string, string?>>? settings = null, bool firstHoldsSessions = false)
     {
         var run = new SharedBridgeNodes(provider, output);
         try
         {
-            await run.StartAsync(bridges, sensors, start, settings ?? new Dictionary<string, string?>());
+            await run.StartAsync(bridges, sensors, start, settings ?? (_ => new Dictionary<string, string?>()), firstHoldsSessions);
             return run;
         }
         catch
@@ -60,8 +60,18 @@ public sealed class SharedBridgeNodes : IAsyncDisposable
         }
     }
 
-    private async Task StartAsync(int bridges, int count, DateTime start, IReadOnlyDictionary<string, string?> settings)
+    private async Task StartAsync(int bridges, int count, DateTime start, Func<int, IReadOnlyDictionary<string, string?>> settings, bool firstHoldsSessions)
     {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        Sensors = (await QueryAsync("SELECT id, instrument_id FROM sensors WHERE status = 'active' AND instrument_id IS NOT NULL "
+                + "AND id NOT IN (SELECT sensor_id FROM usage_sessions WHERE end_reason = 'open' AND sensor_id IS NOT NULL) ORDER BY id"))
+            .Take(count).Select(r => (string)r[0]!).ToList();
+        Assert.Equal(count, Sensors.Count);
+        await QueryAsync($"UPDATE sensors SET format = 'canonical', heartbeat_seconds = {HeartbeatSeconds} WHERE id IN ({SensorList})");
+        var warmUp = (await QueryAsync($"SELECT id FROM sensors WHERE status = 'active' AND instrument_id IS NOT NULL AND id NOT IN ({SensorList}) ORDER BY id"))
+            .Select(r => (string)r[0]!).First();
+        await QueryAsync($"UPDATE sensors SET format = 'canonical' WHERE id = '{warmUp}'");
+
         await _broker.StartAsync();
         Dictionary<string, string?> Settings(int node) => new Dictionary<string, string?>
         {
@@ -74,28 +84,38 @@ public sealed class SharedBridgeNodes : IAsyncDisposable
             ["SensorBridge:BatchDelayMilliseconds"] = "100",
             ["SensorBridge:ReorderWindowSeconds"] = "5",
             ["SensorBridge:SensorReloadSeconds"] = "1",
+            // Sessions stored every second instead of every 5: they show up sooner, made the same way.
+            ["SensorBridge:RunStateIntervalSeconds"] = "1",
             // Which bridge makes the sessions, and when that changes: shown when the test fails.
             ["Logging:LogLevel:DxyqOpenData.SensorBridge"] = "Information",
-        }.Concat(settings).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
-        for (var i = 1; i <= bridges; i++) Nodes.Add(await NodeProcess.StartAsync(_provider, _database, Settings(i)));
+        }.Concat(settings(node)).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+        if (firstHoldsSessions)
+        {
+            Nodes.Add(await NodeProcess.StartAsync(_provider, _database, Settings(1)));
+            for (var deadline = DateTime.UtcNow.AddSeconds(30); await SessionsHolderAsync() != 1; await Task.Delay(100))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the first node took no sessions' lease in 30 s");
+            }
+        }
+        // The others side by side (in Nodes in the order of their numbers).
+        var starting = Enumerable.Range(Nodes.Count + 1, bridges - Nodes.Count).Select(i => NodeProcess.StartAsync(_provider, _database, Settings(i))).ToList();
+        try
+        {
+            await Task.WhenAll(starting);
+        }
+        finally
+        {
+            // Those that did start are stopped with the others when a start failed.
+            Nodes.AddRange(starting.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
+        }
 
-        Sensors = (await QueryAsync("SELECT id, instrument_id FROM sensors WHERE status = 'active' AND instrument_id IS NOT NULL "
-                + "AND id NOT IN (SELECT sensor_id FROM usage_sessions WHERE end_reason = 'open' AND sensor_id IS NOT NULL) ORDER BY id"))
-            .Take(count).Select(r => (string)r[0]!).ToList();
-        Assert.Equal(count, Sensors.Count);
-        await QueryAsync($"UPDATE sensors SET format = 'canonical', heartbeat_seconds = {HeartbeatSeconds} WHERE id IN ({SensorList})");
-        await Task.Delay(2500); // the bridges reload their sensors every second
-
-        var warmUp = (await QueryAsync($"SELECT id FROM sensors WHERE status = 'active' AND instrument_id IS NOT NULL AND id NOT IN ({SensorList}) ORDER BY id"))
-            .Select(r => (string)r[0]!).First();
-        await QueryAsync($"UPDATE sensors SET format = 'canonical' WHERE id = '{warmUp}'");
-        await Task.Delay(2500);
         await GeneratedStream.Idle(warmUp, start.AddDays(-1), 8).PublishAsync(_broker.Port);
         for (var deadline = DateTime.UtcNow.AddSeconds(60); (await CountersAsync("dxyq_sensor_bridge_batches_total ")).Any(c => c == 0); await Task.Delay(200))
         {
             Assert.True(DateTime.UtcNow < deadline, "a bridge stored no batch of the warm-up readings in 60 s");
         }
         _rollupsBefore = await QueryAsync(RollupSql);
+        _output.WriteLine($"{bridges} bridge(s) started and warmed up in {started.Elapsed.TotalSeconds:F1} s");
     }
 
     public Task<List<object?[]>> QueryAsync(string sql) => NodeProcess.QueryAsync(_provider, _database, sql);

@@ -28,8 +28,9 @@ public abstract class SharedBridgesTests(DatabaseProvider provider, ITestOutputH
         var start = DateTime.UtcNow.AddHours(-2);
         start = new DateTime(start.Year, start.Month, start.Day, start.Hour, start.Minute, 0, DateTimeKind.Utc);
 
-        var one = await RunAsync(bridges: 1, seed, start);
-        var two = await RunAsync(bridges: 2, seed, start);
+        // The two runs share nothing (each its own mosquitto, nodes and database): run side by side.
+        var runs = await Task.WhenAll(RunAsync(bridges: 1, seed, start), RunAsync(bridges: 2, seed, start));
+        var (one, two) = (runs[0], runs[1]);
 
         Assert.Equal(one.Readings, two.Readings);
         Assert.Equal(one.Sessions, two.Sessions);
@@ -46,7 +47,9 @@ public abstract class SharedBridgesTests(DatabaseProvider provider, ITestOutputH
         foreach (var stream in streams) await nodes.PublishAsync(stream);
 
         var expected = streams.SelectMany(s => s.Sessions).ToList();
+        var published = System.Diagnostics.Stopwatch.StartNew();
         var sessions = await nodes.WaitForSessionsAsync(start, expected.Count, TimeSpan.FromSeconds(90));
+        output.WriteLine($"{bridges} bridge(s): sessions stored {published.Elapsed.TotalSeconds:F1} s after the streams were published");
         await nodes.ShowAsync($"{bridges} bridge(s)");
         // The sessions the generator wrote: each once, closed where and why it said.
         Assert.Equal(expected.Select(s => s.Line).Order(StringComparer.Ordinal), sessions);
