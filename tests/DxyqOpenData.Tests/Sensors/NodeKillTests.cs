@@ -58,7 +58,8 @@ public abstract class NodeKillTests(DatabaseProvider provider, ITestOutputHelper
         {
             await using var fleet = new DeviceFleet(mosquitto.Port, sensors, TimeSpan.FromMilliseconds(40));
             fleet.Start();
-            // Mid-stream, ~300 readings in; the whole run acknowledged 1,100–1,600 on a busy machine (more than 300 are needed).
+            // Mid-stream, ~300 readings in; the whole run acknowledged 1,100–1,600 on a busy machine (more than 300
+            // are needed).
             await Task.Delay(TimeSpan.FromSeconds(2));
             List<(DateTime, DateTime)> lost = [];
             var signalled = DateTime.UtcNow;
