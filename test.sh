@@ -51,7 +51,11 @@ fi
 # --- a throwaway PostgreSQL cluster -----------------------------------------------------------------------
 pg_dir=""
 cleanup() {
-  # A lane still running (the run was interrupted) goes first: it uses the cluster.
+  # An interrupted run: the test lanes go first (each its whole process group: dotnet test, its test host and the node
+  # processes its tests started), they use the cluster.
+  for group in "${results:-/nonexistent}"/*.pgid; do
+    [ -s "$group" ] && kill -- -"$(cat "$group")" 2>/dev/null || true
+  done
   jobs -p | xargs -r kill 2>/dev/null || true
   [ -z "$pg_dir" ] || throwaway_pg_stop "$pg_dir"
 }
@@ -67,25 +71,33 @@ fi
 
 # --- the tests ----------------------------------------------------------------------------------------------
 results="$(mktemp -d /tmp/dxyq-test-results.XXXXXX)"
-status=0
-run_tests() { # run_tests RESULTS_SUBDIR [dotnet test args…]
-  local dir="$results/$1"; shift
-  dotnet test -c Release --logger "console;verbosity=normal" --logger trx --results-directory "$dir" --blame-hang-timeout 10m "$@"
+# lane NAME [dotnet test args…]: one dotnet test, in the background, in a process group of its own (its id in
+# NAME.pgid) so that an interrupted run can stop all of it; output lines prefixed with PREFIX when set.
+lane() {
+  local name="$1"; shift
+  ( set -o pipefail
+    setsid bash -c 'echo $$ > "$0"; exec "$@"' "$results/$name.pgid" \
+      dotnet test -c Release --logger "console;verbosity=normal" --logger trx --results-directory "$results/$name" \
+      --blame-hang-timeout 10m "$@" 2>&1 | sed -u "s/^/${PREFIX:-}/" ) &
 }
+status=0
 if [ $# -gt 0 ]; then
-  run_tests all DxyqOpenData.sln "$@" || status=$?
+  lane all DxyqOpenData.sln "$@"
+  wait $! || status=$?
 else
   # Two lanes side by side. The classes marked [Trait("Lane", "processes")] start real nodes, brokers and clusters and
   # mostly wait on them (kills, leases, settle times): three of them at a time, their lines prefixed. Everything else
   # is CPU-bound and runs two classes at a time (the runner's default on two cores), as before.
   dotnet build DxyqOpenData.sln -c Release -nologo -v q
-  ( set -o pipefail
-    run_tests processes tests/DxyqOpenData.Tests/DxyqOpenData.Tests.csproj --no-build --filter "Lane=processes" -- xUnit.MaxParallelThreads=3 2>&1 \
-      | sed -u 's/^/[processes] /' ) &
+  PREFIX="[processes] " lane processes tests/DxyqOpenData.Tests/DxyqOpenData.Tests.csproj --no-build --filter "Lane=processes" \
+    -- xUnit.MaxParallelThreads=3
   processes=$!
-  run_tests main DxyqOpenData.sln --no-build --filter "Lane!=processes" || status=$?
+  lane main DxyqOpenData.sln --no-build --filter "Lane!=processes"
+  main=$!
+  wait "$main" || status=$?
   wait "$processes" || status=$?
 fi
+rm -f "$results"/*.pgid
 
 # The whole run's time (the suite's target: under 12 minutes on a quiet 2-core machine), then one closing line for
 # the whole run, summed over every test assembly's results.
