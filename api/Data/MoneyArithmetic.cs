@@ -1,0 +1,64 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Metadata;
+
+namespace DxyqOpenData.Api.Data;
+
+/// <summary>
+/// Arithmetic on money computed in yuan. A money property is stored as integer fen (<see cref="FenConverter"/>), and EF
+/// gives a literal beside it the property's converter: <c>priceCny div 10000</c> became <c>price_fen / 1000000</c> in
+/// integer arithmetic, read back as fen. Inside arithmetic (and rounding), each money property is read as
+/// <c>CAST(fen AS decimal) * 0.01</c> instead (EF casts the stored value when unboxing, as
+/// <see cref="AggregateUnflattener"/> notes; a product keeps the scale at 2, where PostgreSQL would give a quotient 14
+/// more places), so the provider computes in decimals (SQLite through EF's decimal functions). Comparisons of a bare money property keep the stored fen and its index.
+/// </summary>
+internal sealed class MoneyArithmetic : IQueryExpressionInterceptor
+{
+    public static readonly MoneyArithmetic Instance = new();
+
+    public Expression QueryCompilationStarting(Expression queryExpression, QueryExpressionEventData eventData) =>
+        eventData.Context is { } context ? new Rewriter(context.Model).Visit(queryExpression) : queryExpression;
+
+    private sealed class Rewriter(IModel model) : ExpressionVisitor
+    {
+        protected override Expression VisitBinary(BinaryExpression node)
+        {
+            if (node.NodeType is not (ExpressionType.Add or ExpressionType.AddChecked or ExpressionType.Subtract or ExpressionType.SubtractChecked
+                or ExpressionType.Multiply or ExpressionType.MultiplyChecked or ExpressionType.Divide or ExpressionType.Modulo))
+            {
+                return base.VisitBinary(node);
+            }
+            var left = Yuan(Visit(node.Left));
+            var right = Yuan(Visit(node.Right));
+            return left == node.Left && right == node.Right ? node : Expression.MakeBinary(node.NodeType, left, right, node.IsLiftedToNull, node.Method);
+        }
+
+        protected override Expression VisitUnary(UnaryExpression node) =>
+            node.NodeType is ExpressionType.Negate or ExpressionType.NegateChecked ? node.Update(Yuan(Visit(node.Operand))) : base.VisitUnary(node);
+
+        protected override Expression VisitMethodCall(MethodCallExpression node) =>
+            node.Method.DeclaringType == typeof(Math) || node.Method.DeclaringType == typeof(decimal)
+                ? node.Update(node.Object is null ? null : Yuan(Visit(node.Object)), node.Arguments.Select(a => Yuan(Visit(a))))
+                : base.VisitMethodCall(node);
+
+        /// <summary>An operand with each money property in it read in yuan (through conversions, not into lambdas).</summary>
+        private Expression Yuan(Expression operand) => operand switch
+        {
+            MemberExpression { Member: PropertyInfo property, Expression: { } owner } member when IsMoney(owner.Type, property) =>
+                Expression.Multiply(
+                    Expression.Convert(Expression.Convert(member, typeof(object)), member.Type),
+                    Expression.Constant(0.01m, member.Type)),
+            // A value already read in yuan (its cast through object) is left as it is.
+            UnaryExpression { NodeType: ExpressionType.Convert } convert when convert.Operand.Type != typeof(object) && convert.Type != typeof(object) =>
+                convert.Update(Yuan(convert.Operand)),
+            ConditionalExpression conditional => conditional.Update(conditional.Test, Yuan(conditional.IfTrue), Yuan(conditional.IfFalse)),
+            _ => operand,
+        };
+
+        private bool IsMoney(Type owner, PropertyInfo property) =>
+            (property.PropertyType == typeof(decimal) || property.PropertyType == typeof(decimal?))
+            && model.FindEntityType(owner)?.FindProperty(property.Name) is { } mapped
+            && (mapped.GetValueConverter() ?? mapped.GetTypeMapping().Converter) is FenConverter;
+    }
+}
