@@ -50,6 +50,13 @@ fi
 
 # --- a throwaway PostgreSQL cluster -----------------------------------------------------------------------
 pg_dir=""
+# The clusters the cluster tests started (scripts/cluster daemonizes their HAProxy and mosquitto, which a killed test
+# host never stops) are under the run's temporary directory.
+stop_clusters() {
+  for cluster in "${results:-/nonexistent}"/tmp/dxyq-cluster-*; do
+    [ -f "$cluster/cluster.env" ] && scripts/cluster stop --dir "$cluster" >/dev/null 2>&1 || true
+  done
+}
 cleanup() {
   # An interrupted run: the test lanes go first (each its whole process group: dotnet test, its test host and the node
   # processes its tests started), they use the cluster.
@@ -57,6 +64,7 @@ cleanup() {
     [ -s "$group" ] && kill -- -"$(cat "$group")" 2>/dev/null || true
   done
   jobs -p | xargs -r kill 2>/dev/null || true
+  stop_clusters
   [ -z "$pg_dir" ] || throwaway_pg_stop "$pg_dir"
 }
 trap cleanup EXIT
@@ -71,12 +79,16 @@ fi
 
 # --- the tests ----------------------------------------------------------------------------------------------
 results="$(mktemp -d /tmp/dxyq-test-results.XXXXXX)"
+# The tests' temporary files (template databases, node processes' SQLite files, brokers' and clusters' directories) go
+# to the run's own directory, removed with it at the end. World-writable like /tmp: mosquitto and PostgreSQL drop root.
+chmod 755 "$results"
+mkdir -m 1777 "$results/tmp"
 # lane NAME [dotnet test args…]: one dotnet test, in the background, in a process group of its own (its id in
 # NAME.pgid) so that an interrupted run can stop all of it; output lines prefixed with PREFIX when set.
 lane() {
   local name="$1"; shift
   ( set -o pipefail
-    setsid bash -c 'echo $$ > "$0"; exec "$@"' "$results/$name.pgid" \
+    TMPDIR="$results/tmp" setsid bash -c 'echo $$ > "$0"; exec "$@"' "$results/$name.pgid" \
       dotnet test -c Release --logger "console;verbosity=normal" --logger trx --results-directory "$results/$name" \
       --blame-hang-timeout 10m "$@" 2>&1 | sed -u "s/^/${PREFIX:-}/" ) &
 }
@@ -98,6 +110,7 @@ else
   wait "$processes" || status=$?
 fi
 rm -f "$results"/*.pgid
+stop_clusters
 
 # The whole run's time (the suite's target: under 12 minutes on a quiet 2-core machine), then one closing line for
 # the whole run, summed over every test assembly's results.
