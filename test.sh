@@ -65,6 +65,7 @@ cleanup() {
   done
   jobs -p | xargs -r kill 2>/dev/null || true
   stop_clusters
+  [ -z "${results:-}" ] || rm -rf "$results"
   [ -z "$pg_dir" ] || throwaway_pg_stop "$pg_dir"
 }
 trap cleanup EXIT
