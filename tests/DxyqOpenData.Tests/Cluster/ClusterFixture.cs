@@ -29,12 +29,16 @@ public sealed class ClusterFixture : IAsyncLifetime
     public Federation.FakePeers Peers { get; } = new();
 
     public string ConnectionString { get; private set; } = "";
+
+    /// <summary>The application name in <see cref="ConnectionString"/>, which the nodes' connections must show as given.</summary>
+    public const string ApplicationName = "dxyq cluster & #1";
     public Uri Url => new(_addresses["DXYQ_CLUSTER_URL"]);
     public Uri Node(int i) => new(_addresses[$"DXYQ_NODE{i}_URL"]);
 
     public async Task InitializeAsync()
     {
-        ConnectionString = TestPostgres.CreateDatabase("dxyq_cluster");
+        // The nodes' connection string carries characters a sed replacement would take as its own ('&', '#').
+        ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(TestPostgres.CreateDatabase("dxyq_cluster")) { ApplicationName = ApplicationName }.ConnectionString;
         Peers.Token(Peer);
         Peers.Feed(Peer, "*", """{"changes":[],"cursor":"c1","more":false}""");
         // A crashed push holds its Idempotency-Key for this long: short here, so the clients' retries get through.

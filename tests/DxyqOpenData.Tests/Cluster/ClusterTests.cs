@@ -3,7 +3,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using DxyqOpenData.Api.Data;
 using DxyqOpenData.Tests.Security;
+using DxyqOpenData.Tests.Sensors;
+using Npgsql;
 using Xunit.Abstractions;
 
 namespace DxyqOpenData.Tests.Cluster;
@@ -36,6 +39,24 @@ public sealed class ClusterTests(ClusterFixture cluster, ITestOutputHelper outpu
         Content = new StringContent(body, Encoding.UTF8, "application/json"),
         Headers = { { "Idempotency-Key", key } },
     };
+
+    /// <summary>
+    /// The connection string given to <c>scripts/cluster --postgres</c> reaches the nodes as it is: its application name
+    /// holds '&amp;' and '#', which the script's former sed replacement took as its own.
+    /// </summary>
+    [Fact]
+    public async Task The_nodes_connect_with_the_connection_string_as_given()
+    {
+        using (var http = new HttpClient { BaseAddress = cluster.Url })
+        {
+            (await http.GetAsync("/odata/Units?$top=1")).EnsureSuccessStatusCode();
+        }
+        const string probe = "cluster-test-probe";
+        var names = await NodeProcess.QueryAsync(DatabaseProvider.PostgreSql,
+            new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { ApplicationName = probe }.ConnectionString,
+            $"SELECT DISTINCT application_name FROM pg_stat_activity WHERE datname = current_database() AND application_name <> '{probe}'");
+        Assert.Equal([ClusterFixture.ApplicationName], names.Select(r => (string?)r[0]).Where(n => n is { Length: > 0 }));
+    }
 
     [Fact]
     public async Task A_token_from_one_node_and_an_idempotency_key_answered_by_one_are_honoured_by_the_other()
