@@ -71,11 +71,7 @@ public abstract class BrokerFaultTests(DatabaseProvider provider)
     /// </summary>
     internal static async Task<IReadOnlyList<string>> CanonicalSensorsAsync(NodeFactory node, int count)
     {
-        var ids = (await NodeProcess.QueryAsync(node.Provider, node.ConnectionString,
-            "SELECT id FROM sensors WHERE status = 'active' AND instrument_id IS NOT NULL ORDER BY id")).Select(r => (string)r[0]!).Take(count).ToList();
-        Assert.Equal(count, ids.Count);
-        await NodeProcess.QueryAsync(node.Provider, node.ConnectionString,
-            $"UPDATE sensors SET format = 'canonical' WHERE id IN ({string.Join(", ", ids.Select(id => $"'{id}'"))})");
+        var ids = await NodeProcess.CanonicalSensorsAsync(node.Provider, node.ConnectionString, count);
         await node.Services.GetRequiredService<BridgeStatus>().WhenReceiving.WaitAsync(TimeSpan.FromSeconds(30));
         return ids;
     }

@@ -36,11 +36,7 @@ public abstract class NodeKillTests(DatabaseProvider provider, ITestOutputHelper
         await mosquitto.StartAsync();
         var database = NodeProcess.CreateDatabase(provider, "dxyq-kill");
         // Made canonical before the node starts: its first load of the sensors has them so (no wait for a reload).
-        var sensors = (await NodeProcess.QueryAsync(provider, database,
-            "SELECT id FROM sensors WHERE status = 'active' AND instrument_id IS NOT NULL ORDER BY id"))
-            .Select(r => (string)r[0]!).Take(6).ToList();
-        Assert.Equal(6, sensors.Count);
-        await NodeProcess.QueryAsync(provider, database, $"UPDATE sensors SET format = 'canonical' WHERE id IN ({string.Join(", ", sensors.Select(s => $"'{s}'"))})");
+        var sensors = await NodeProcess.CanonicalSensorsAsync(provider, database, 6);
         var settings = new Dictionary<string, string?>
         {
             ["SensorBridge:Enabled"] = "true",

@@ -126,6 +126,24 @@ public sealed class NodeProcess : IAsyncDisposable
         _process.Dispose();
     }
 
+    /// <summary>
+    /// The first <paramref name="count"/> active sensors with an instrument (by id; also meeting <paramref name="where"/>),
+    /// made canonical (and given <paramref name="heartbeatSeconds"/>) in the database: done before a node starts, its
+    /// bridge's first load of the sensors has them so.
+    /// </summary>
+    public static async Task<List<string>> CanonicalSensorsAsync(DatabaseProvider provider, string connectionString, int count,
+        string? where = null, int? heartbeatSeconds = null)
+    {
+        var ids = (await QueryAsync(provider, connectionString,
+                $"SELECT id FROM sensors WHERE status = 'active' AND instrument_id IS NOT NULL{(where is null ? "" : $" AND {where}")} ORDER BY id"))
+            .Select(r => (string)r[0]!).Take(count).ToList();
+        Assert.Equal(count, ids.Count);
+        await QueryAsync(provider, connectionString, $"UPDATE sensors SET format = 'canonical'"
+            + (heartbeatSeconds is { } heartbeat ? $", heartbeat_seconds = {heartbeat}" : "")
+            + $" WHERE id IN ({string.Join(", ", ids.Select(id => $"'{id}'"))})");
+        return ids;
+    }
+
     public static async Task<List<object?[]>> QueryAsync(DatabaseProvider provider, string connectionString, string sql)
     {
         await using DbConnection connection = provider == DatabaseProvider.Sqlite ? new SqliteConnection(connectionString) : new NpgsqlConnection(connectionString);

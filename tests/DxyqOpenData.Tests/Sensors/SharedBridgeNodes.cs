@@ -63,14 +63,9 @@ public sealed class SharedBridgeNodes : IAsyncDisposable
     private async Task StartAsync(int bridges, int count, DateTime start, Func<int, IReadOnlyDictionary<string, string?>> settings, bool firstHoldsSessions)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        Sensors = (await QueryAsync("SELECT id, instrument_id FROM sensors WHERE status = 'active' AND instrument_id IS NOT NULL "
-                + "AND id NOT IN (SELECT sensor_id FROM usage_sessions WHERE end_reason = 'open' AND sensor_id IS NOT NULL) ORDER BY id"))
-            .Take(count).Select(r => (string)r[0]!).ToList();
-        Assert.Equal(count, Sensors.Count);
-        await QueryAsync($"UPDATE sensors SET format = 'canonical', heartbeat_seconds = {HeartbeatSeconds} WHERE id IN ({SensorList})");
-        var warmUp = (await QueryAsync($"SELECT id FROM sensors WHERE status = 'active' AND instrument_id IS NOT NULL AND id NOT IN ({SensorList}) ORDER BY id"))
-            .Select(r => (string)r[0]!).First();
-        await QueryAsync($"UPDATE sensors SET format = 'canonical' WHERE id = '{warmUp}'");
+        Sensors = await NodeProcess.CanonicalSensorsAsync(_provider, _database, count,
+            "id NOT IN (SELECT sensor_id FROM usage_sessions WHERE end_reason = 'open' AND sensor_id IS NOT NULL)", HeartbeatSeconds);
+        var warmUp = (await NodeProcess.CanonicalSensorsAsync(_provider, _database, 1, $"id NOT IN ({SensorList})"))[0];
 
         await _broker.StartAsync();
         Dictionary<string, string?> Settings(int node) => new Dictionary<string, string?>
