@@ -11,7 +11,8 @@ namespace DxyqOpenData.Api.Data;
 /// integer arithmetic, read back as fen. Inside arithmetic (and rounding), each money property is read as
 /// <c>CAST(fen AS decimal) * 0.01</c> instead (EF casts the stored value when unboxing, as
 /// <see cref="AggregateUnflattener"/> notes; a product keeps the scale at 2, where PostgreSQL would give a quotient 14
-/// more places), so the provider computes in decimals (SQLite through EF's decimal functions). Comparisons of a bare money property keep the stored fen and its index.
+/// more places), so the provider computes in decimals (SQLite through EF's decimal functions). Comparisons of a bare
+/// money property keep the stored fen and its index.
 /// </summary>
 internal sealed class MoneyArithmetic : IQueryExpressionInterceptor
 {
