@@ -186,8 +186,8 @@ internal static partial class BadInput
     [GeneratedRegex(@"^\s+(?:eq|ne|gt|ge|lt|le|add|sub|mul|div|divby|mod)\s+(?<property>[A-Za-z_][\w/]*)")]
     private static partial Regex PropertyAfter();
 
-    [GeneratedRegex(@"\b(?:div|divby|mod)\b")]
-    private static partial Regex DivisionOperator();
+    [GeneratedRegex(@"\b(?:div|divby|mod|has)\b")]
+    private static partial Regex SuspectOperator();
 
     /// <summary><c>$ref</c> as an item of its own (not <c>nav/$ref</c>).</summary>
     [GeneratedRegex(@"(?:^|[,(;=])\s*\$ref\b")]
@@ -217,18 +217,20 @@ internal static partial class BadInput
     }
 
     /// <summary>
-    /// Refuses a division or modulo by a literal zero anywhere in the query ($filter, $orderby, $compute, $apply, and
-    /// the options nested in $expand): OData makes integer and decimal division by zero an error, PostgreSQL raises
-    /// one for every type, SQLite answers null. The node answers 400 on every database.
+    /// Refuses what the library parses but cannot answer, anywhere in the query ($filter, $orderby, $compute, $apply,
+    /// and the options nested in $expand): a division or modulo by a literal zero (OData makes integer and decimal
+    /// division by zero an error, PostgreSQL raises one for every type, SQLite answers null; the node answers 400 on
+    /// every database), and <c>has</c> on an enumeration that is not a flags enumeration (every one here: a value is
+    /// one member, and the library's translation matched no row at all).
     /// </summary>
-    public static void RejectDivisionByZero(ODataQueryOptions options)
+    public static void RejectUnanswerable(ODataQueryOptions options)
     {
         var raw = options.RawValues;
-        if (!new[] { raw.Filter, raw.OrderBy, raw.Compute, raw.Apply, raw.Expand }.Any(t => t is not null && DivisionOperator().IsMatch(t)))
+        if (!new[] { raw.Filter, raw.OrderBy, raw.Compute, raw.Apply, raw.Expand }.Any(t => t is not null && SuspectOperator().IsMatch(t)))
         {
             return;
         }
-        RejectDivisionByZero([
+        RejectUnanswerable([
             (options.Filter?.FilterClause, "$filter"),
             (options.OrderBy?.OrderByClause, "$orderby"),
             (options.Compute?.ComputeClause, "$compute"),
@@ -238,40 +240,63 @@ internal static partial class BadInput
     }
 
     /// <summary>The same, over parsed clauses (each with the option it came from).</summary>
-    public static void RejectDivisionByZero(IReadOnlyList<(object? Clause, string Option)> clauses)
+    public static void RejectUnanswerable(IReadOnlyList<(object? Clause, string Option)> clauses)
     {
         var visited = new HashSet<object>(ReferenceEqualityComparer.Instance);
         foreach (var (clause, option) in clauses)
         {
-            if (clause is not null && FindDivisionByZero(clause, visited, depth: 0) is { } division)
+            if (clause is not null && FindUnanswerable(clause, visited, depth: 0) is { } found)
             {
-                var verb = division.OperatorKind == BinaryOperatorKind.Modulo ? "mod" : "div";
-                throw new QueryRejectedException(
-                    $"Division by zero in {option}: '{verb} 0' has no value (OData makes integer and decimal division by zero an error).",
-                    option);
+                throw found.OperatorKind == BinaryOperatorKind.Has
+                    ? new QueryRejectedException(
+                        $"'has' in {option} tests the flags of a flags enumeration, and {EnumOf(found)?.FullName() ?? "this enumeration"} is not one " +
+                        $"(a value is one member): compare with eq or in instead, as in {Example(found)}.",
+                        option)
+                    : new QueryRejectedException(
+                        $"Division by zero in {option}: '{(found.OperatorKind == BinaryOperatorKind.Modulo ? "mod" : "div")} 0' has no value " +
+                        "(OData makes integer and decimal division by zero an error).",
+                        option);
             }
         }
     }
 
-    private static BinaryOperatorNode? FindDivisionByZero(object node, HashSet<object> visited, int depth)
+    private static BinaryOperatorNode? FindUnanswerable(object node, HashSet<object> visited, int depth)
     {
         if (depth > 200 || !visited.Add(node))
         {
             return null;
         }
-        if (node is BinaryOperatorNode { OperatorKind: BinaryOperatorKind.Divide or BinaryOperatorKind.Modulo } binary && IsZero(binary.Right))
+        if (node is BinaryOperatorNode binary
+            && (binary.OperatorKind is BinaryOperatorKind.Divide or BinaryOperatorKind.Modulo && IsZero(binary.Right)
+                || binary.OperatorKind == BinaryOperatorKind.Has && EnumOf(binary) is { IsFlags: false }))
         {
             return binary;
         }
         foreach (var child in Children(node))
         {
-            if (FindDivisionByZero(child, visited, depth + 1) is { } found)
+            if (FindUnanswerable(child, visited, depth + 1) is { } found)
             {
                 return found;
             }
         }
         return null;
     }
+
+    /// <summary><c>status eq 'normal'</c> for <c>status has Dxyq.Catalog.InstrumentStatus'normal'</c>.</summary>
+    private static string Example(BinaryOperatorNode has)
+    {
+        static SingleValueNode Unwrapped(SingleValueNode node) => node is ConvertNode convert ? Unwrapped(convert.Source) : node;
+        var property = Unwrapped(has.Left) is SingleValuePropertyAccessNode access ? access.Property.Name : "property";
+        var members = EnumOf(has)?.Members.ToList() ?? [];
+        // The parser holds the member's value as a number ('4' for 'other').
+        var member = Unwrapped(has.Right) is ConstantNode { Value: ODataEnumValue value }
+            ? members.FirstOrDefault(m => m.Value.Value.ToString(CultureInfo.InvariantCulture) == value.Value || m.Name == value.Value)?.Name ?? value.Value
+            : members.FirstOrDefault()?.Name;
+        return $"{property} eq '{member}'";
+    }
+
+    private static IEdmEnumType? EnumOf(BinaryOperatorNode has) =>
+        (has.Right.TypeReference?.Definition ?? has.Left.TypeReference?.Definition) as IEdmEnumType;
 
     private static bool IsZero(SingleValueNode node) => node switch
     {

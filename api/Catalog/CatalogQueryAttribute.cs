@@ -194,7 +194,7 @@ public sealed class CatalogQueryAttribute : EnableQueryAttribute
     {
         base.ValidateQuery(request, queryOptions);
         RestrictedProperties.ValidateQuery(request, queryOptions);
-        BadInput.RejectDivisionByZero(queryOptions);
+        BadInput.RejectUnanswerable(queryOptions);
         BadInput.RejectExpandedCount(queryOptions.SelectExpand?.SelectExpandClause);
         StableOrder.Ensure(queryOptions);
         request.HttpContext.Items[QueryOptionsKey] = queryOptions;

@@ -86,7 +86,7 @@ internal sealed class EntitySetQuery
             selectExpand = Parsed(options, options.ContainsKey("$expand") ? "$expand" : "$select", () => new SelectExpandQueryOption(options.GetValueOrDefault("$select"), options.GetValueOrDefault("$expand"), context, parser),
                 o => o.Validate(limits), o => o.SelectExpandClause);
         }
-        BadInput.RejectDivisionByZero([(filter?.FilterClause, "$filter"), (orderBy?.OrderByClause, "$orderby"), (selectExpand?.SelectExpandClause, "$expand")]);
+        BadInput.RejectUnanswerable([(filter?.FilterClause, "$filter"), (orderBy?.OrderByClause, "$orderby"), (selectExpand?.SelectExpandClause, "$expand")]);
         // Entities as read (to-one expansions included), or, for what only the library's projection gives (collections,
         // nested options), its projected rows.
         var clause = selectExpand?.SelectExpandClause;

@@ -11,8 +11,8 @@ namespace DxyqOpenData.Api.Data;
 /// integer arithmetic, read back as fen. Inside arithmetic (and rounding), each money property is read as
 /// <c>CAST(fen AS decimal) * 0.01</c> instead (EF casts the stored value when unboxing, as
 /// <see cref="AggregateUnflattener"/> notes; a product keeps the scale at 2, where PostgreSQL would give a quotient 14
-/// more places), so the provider computes in decimals (SQLite through EF's decimal functions). Comparisons of a bare
-/// money property keep the stored fen and its index.
+/// more places), so the provider computes in decimals (SQLite through EF's decimal functions). An average of amounts
+/// is taken in yuan the same way. Comparisons of a bare money property keep the stored fen and its index.
 /// </summary>
 internal sealed class MoneyArithmetic : IQueryExpressionInterceptor
 {
@@ -38,10 +38,29 @@ internal sealed class MoneyArithmetic : IQueryExpressionInterceptor
         protected override Expression VisitUnary(UnaryExpression node) =>
             node.NodeType is ExpressionType.Negate or ExpressionType.NegateChecked ? node.Update(Yuan(Visit(node.Operand))) : base.VisitUnary(node);
 
-        protected override Expression VisitMethodCall(MethodCallExpression node) =>
-            node.Method.DeclaringType == typeof(Math) || node.Method.DeclaringType == typeof(decimal)
-                ? node.Update(node.Object is null ? null : Yuan(Visit(node.Object)), node.Arguments.Select(a => Yuan(Visit(a))))
-                : base.VisitMethodCall(node);
+        protected override Expression VisitMethodCall(MethodCallExpression node)
+        {
+            if (node.Method.DeclaringType == typeof(Math) || node.Method.DeclaringType == typeof(decimal))
+            {
+                return node.Update(node.Object is null ? null : Yuan(Visit(node.Object)), node.Arguments.Select(a => Yuan(Visit(a))));
+            }
+            // An average of amounts is no whole number of fen: AVG of the stored fen, read back through the converter,
+            // lost its fraction ($apply's "priceCny with average"). It averages the amounts in yuan instead.
+            if (node.Method.Name == nameof(Queryable.Average) && node.Arguments.Count == 2
+                && (node.Method.DeclaringType == typeof(Queryable) || node.Method.DeclaringType == typeof(Enumerable)))
+            {
+                var source = Visit(node.Arguments[0]);
+                var selector = Visit(node.Arguments[1]);
+                var lambda = (selector is UnaryExpression { NodeType: ExpressionType.Quote } quote ? quote.Operand : selector) as LambdaExpression;
+                if (lambda is not null && Yuan(lambda.Body) is var body && body != lambda.Body)
+                {
+                    Expression average = Expression.Lambda(lambda.Type, body, lambda.Parameters);
+                    selector = selector.NodeType == ExpressionType.Quote ? Expression.Quote(average) : average;
+                }
+                return node.Update(null, [source, selector]);
+            }
+            return base.VisitMethodCall(node);
+        }
 
         /// <summary>An operand with each money property in it read in yuan (through conversions, not into lambdas).</summary>
         private Expression Yuan(Expression operand) => operand switch

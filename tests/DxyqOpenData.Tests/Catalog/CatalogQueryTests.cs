@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using DxyqOpenData.Tests.Infrastructure;
 using DxyqOpenData.Tests.Security;
+using Microsoft.OData.Edm;
 
 namespace DxyqOpenData.Tests.Catalog;
 
@@ -476,6 +477,76 @@ public abstract class CatalogQueryTests(NodeFactory node)
         string s => DateTime.SpecifyKind(DateTime.Parse(s, System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc),
         _ => throw new InvalidOperationException($"unexpected {value.GetType()}"),
     };
+
+    /// <summary>
+    /// <c>startswith</c>, <c>endswith</c> and <c>contains</c> compare case-sensitively and take <c>%</c>, <c>_</c> and
+    /// <c>\</c> as plain characters, on every string property of every set: patterns cut from stored values at random
+    /// (prefix, suffix, middle), with the ASCII letters' case flipped or a LIKE wildcard put in at random, and a few
+    /// fixed ones; each count is compared with the values read by SQL and matched here ordinally. (On SQLite,
+    /// <c>startswith(englishName,'laser')</c> found the "Laser …" instruments: EF's <c>LIKE 'laser%'</c> ignored case.)
+    /// </summary>
+    [Fact]
+    public async Task String_functions_are_case_sensitive_and_literal_on_every_string_property()
+    {
+        const int seed = 20261207;
+        var random = new Random(seed);
+        var admin = await CatalogSet.AdminAsync(node);
+        var failures = new List<string>();
+        var (cases, caseSensitiveCases) = (0, 0);
+        foreach (var set in CatalogSet.All(node))
+        {
+            foreach (var property in set.Properties(t => t.IsString()))
+            {
+                var values = (await node.RowsAsync($"SELECT {set.Column(property)} FROM {set.Table} WHERE {set.Published}"))
+                    .Select(r => r[0] as string).ToList();
+                var stored = values.OfType<string>().Where(v => v.Length > 0).ToList();
+                if (stored.Count == 0)
+                {
+                    continue;
+                }
+                // The wildcards alone under a function drawn at random; a prefix under startswith, a suffix under
+                // endswith, a middle part under contains, each also with its case flipped or a wildcard put in.
+                string[] functions = ["startswith", "endswith", "contains"];
+                var patterns = new List<(string Function, string Pattern)>(
+                    new[] { "%", "_", "\\" }.Select(w => (functions[random.Next(3)], w)));
+                for (var i = 0; i < 3; i++)
+                {
+                    var value = stored[random.Next(stored.Count)];
+                    var length = 1 + random.Next(Math.Min(value.Length, 8));
+                    var cut = i switch { 0 => value[..length], 1 => value[^length..], _ => value.Substring(random.Next(value.Length - length + 1), length) };
+                    patterns.Add((functions[i], cut));
+                    patterns.Add((functions[i], random.Next(2) == 0 ? FlipAsciiCase(cut) : cut.Insert(random.Next(cut.Length + 1), random.Next(2) == 0 ? "%" : "_")));
+                }
+                foreach (var (function, pattern) in patterns.Distinct())
+                {
+                    Func<string, bool> matches = function switch
+                    {
+                        "startswith" => v => v.StartsWith(pattern, StringComparison.Ordinal),
+                        "endswith" => v => v.EndsWith(pattern, StringComparison.Ordinal),
+                        _ => v => v.Contains(pattern, StringComparison.Ordinal),
+                    };
+                    cases++;
+                    var expected = values.Count(v => v is not null && matches(v));
+                    if (pattern != FlipAsciiCase(pattern) && values.Any(v => v is not null && !matches(v) && matches(FlipAsciiCase(v))))
+                    {
+                        caseSensitiveCases++;
+                    }
+                    var filter = $"{function}({property.Name},'{pattern.Replace("'", "''")}')";
+                    var url = $"/odata/{set.Name}?$filter={Uri.EscapeDataString(filter)}&$count=true&$top=0";
+                    var actual = (await admin.GetJsonAsync(url))["@odata.count"]!.GetValue<long>();
+                    if (actual != expected)
+                    {
+                        failures.Add($"{set.Name}?$filter={filter}: {actual}, expected {expected}");
+                    }
+                }
+            }
+        }
+        Assert.True(failures.Count == 0, $"seed {seed}, {failures.Count} of {cases}:\n" + string.Join("\n", failures));
+        Assert.True(caseSensitiveCases > 10, $"only {caseSensitiveCases} cases where ignoring case would have matched more");
+
+        static string FlipAsciiCase(string text) =>
+            string.Concat(text.Select(c => c is >= 'a' and <= 'z' ? char.ToUpperInvariant(c) : c is >= 'A' and <= 'Z' ? char.ToLowerInvariant(c) : c));
+    }
 }
 
 public sealed class SqliteCatalogQueryTests(SqliteNode node) : CatalogQueryTests(node), IClassFixture<SqliteNode>;

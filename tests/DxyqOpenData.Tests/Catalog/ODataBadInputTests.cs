@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using DxyqOpenData.Tests.Infrastructure;
 using DxyqOpenData.Tests.Security;
+using Microsoft.OData.Edm;
 
 namespace DxyqOpenData.Tests.Catalog;
 
@@ -162,6 +163,48 @@ public abstract class ODataBadInputTests(NodeFactory node)
 
         Assert.Contains("division by zero", error["message"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(target, error["target"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// <c>has</c> on each enumeration property of every set (none is a flags enumeration), in <c>$filter</c>, an
+    /// <c>$apply</c> filter and a filter nested in <c>$expand</c>: 400 naming the operator and the option, where the
+    /// library's translation matched no row (<c>status has …'normal'</c> found none of the normal instruments).
+    /// </summary>
+    [Fact]
+    public async Task Has_on_an_enumeration_that_is_not_flags_answers_400()
+    {
+        var admin = await CatalogSet.AdminAsync(node);
+        var sets = CatalogSet.All(node);
+        var checkedProperties = 0;
+        foreach (var set in sets)
+        {
+            foreach (var property in set.Properties(t => t.IsEnum()))
+            {
+                var type = (IEdmEnumType)property.Type.Definition;
+                Assert.False(type.IsFlags);
+                var has = $"{property.Name} has {type.FullName()}'{type.Members.Last().Name}'";
+                var parent = sets.Select(p => (Set: p, Navigation: p.Type.NavigationProperties().FirstOrDefault(n => n.ToEntityType() == set.Type && n.TargetMultiplicity() == EdmMultiplicity.Many)))
+                    .FirstOrDefault(p => p.Navigation is not null);
+                var queries = new List<(string Url, string Target)>
+                {
+                    ($"/odata/{set.Name}?$filter={has}", "$filter"),
+                    ($"/odata/{set.Name}?$apply=filter({has})/aggregate($count as n)", "$apply"),
+                };
+                if (parent.Navigation is not null)
+                {
+                    queries.Add(($"/odata/{parent.Set.Name}?$expand={parent.Navigation.Name}($filter={has})", "$expand"));
+                }
+                foreach (var (url, target) in queries)
+                {
+                    var error = await ErrorAsync(url, client: admin);
+                    Assert.Contains("'has'", error["message"]!.GetValue<string>());
+                    Assert.Contains($"{property.Name} eq '{type.Members.Last().Name}'", error["message"]!.GetValue<string>());
+                    Assert.Equal(target, error["target"]!.GetValue<string>());
+                }
+                checkedProperties++;
+            }
+        }
+        Assert.True(checkedProperties >= 10, $"only {checkedProperties} enumeration properties");
     }
 
     [Theory]
