@@ -85,7 +85,7 @@ public static class DatabaseSetup
     {
         // Reads dominate: no change tracking unless a writer asks for it.
         o.UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking);
-        o.AddInterceptors(AggregateUnflattener.Instance, MoneyArithmetic.Instance);
+        o.AddInterceptors(AggregateUnflattener.Instance, MoneyArithmetic.Instance, ApplyAliasTypes.Instance);
         // A query EF cannot translate must fail, not quietly load a table into memory.
         // Service records and alerts keep pointing at confidential instruments: they are read by the owning unit,
         // which knows them. The public dependents (offerings, usage sessions) carry the instrument's filter.

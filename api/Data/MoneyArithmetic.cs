@@ -62,13 +62,40 @@ internal sealed class MoneyArithmetic : IQueryExpressionInterceptor
             return base.VisitMethodCall(node);
         }
 
+        /// <summary>
+        /// A value of an <c>$apply</c> result (<c>groupby((priceCny))</c>'s key, <c>priceCny with sum as s</c>) that is an
+        /// amount, or a sum, minimum or maximum of amounts, is held in yuan: a later <c>filter(s gt 1000000000)</c>,
+        /// <c>compute(s div 2 as h)</c> or <c>$filter</c> reads the slot with a cast, which EF applies to the stored fen.
+        /// The aggregate itself still runs over the integer fen.
+        /// </summary>
+        protected override MemberAssignment VisitMemberAssignment(MemberAssignment node)
+        {
+            var assignment = base.VisitMemberAssignment(node);
+            return assignment is { Member.Name: "Value", Expression: UnaryExpression { NodeType: ExpressionType.Convert } box }
+                && box.Type == typeof(object) && assignment.Member.DeclaringType?.Namespace == "Microsoft.AspNetCore.OData.Query.Container"
+                && IsAmount(box.Operand)
+                ? assignment.Update(Expression.Convert(InYuan(box.Operand), typeof(object)))
+                : assignment;
+        }
+
+        /// <summary>A money property, or a sum, minimum or maximum of one (their SQL holds fen).</summary>
+        private bool IsAmount(Expression value) => value switch
+        {
+            MemberExpression { Member: PropertyInfo property, Expression: { } owner } => IsMoney(owner.Type, property),
+            MethodCallExpression { Method.Name: nameof(Enumerable.Sum) or nameof(Enumerable.Min) or nameof(Enumerable.Max), Arguments: [_, var selector] } call
+                when call.Method.DeclaringType == typeof(Enumerable) || call.Method.DeclaringType == typeof(Queryable) =>
+                (selector is UnaryExpression { NodeType: ExpressionType.Quote } quote ? quote.Operand : selector) is LambdaExpression { Body: var body } && IsAmount(body),
+            _ => false,
+        };
+
+        /// <summary>A value in fen read as yuan: <c>CAST(fen AS decimal) * 0.01</c>.</summary>
+        private static Expression InYuan(Expression fen) =>
+            Expression.Multiply(Expression.Convert(Expression.Convert(fen, typeof(object)), fen.Type), Expression.Constant(0.01m, fen.Type));
+
         /// <summary>An operand with each money property in it read in yuan (through conversions, not into lambdas).</summary>
         private Expression Yuan(Expression operand) => operand switch
         {
-            MemberExpression { Member: PropertyInfo property, Expression: { } owner } member when IsMoney(owner.Type, property) =>
-                Expression.Multiply(
-                    Expression.Convert(Expression.Convert(member, typeof(object)), member.Type),
-                    Expression.Constant(0.01m, member.Type)),
+            MemberExpression { Member: PropertyInfo property, Expression: { } owner } member when IsMoney(owner.Type, property) => InYuan(member),
             // A value already read in yuan (its cast through object) is left as it is.
             UnaryExpression { NodeType: ExpressionType.Convert } convert when convert.Operand.Type != typeof(object) && convert.Type != typeof(object) =>
                 convert.Update(Yuan(convert.Operand)),

@@ -11,7 +11,7 @@ throwaway_pg_start() {
   as_pg "$(pg_bin)/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; return 1; }
   for _ in 1 2 3 4 5 6 7 8 9 10; do
-    port=$((20000 + RANDOM % 30000))
+    port=$((10000 + RANDOM % 22000))  # below the ephemeral range, which outgoing connections take (see scripts/cluster)
     port_free "$port" || continue
     if as_pg "$(pg_bin)/pg_ctl" start -D "$dir/data" -w -t 60 -l "$dir/server.log" -o \
         "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null; then

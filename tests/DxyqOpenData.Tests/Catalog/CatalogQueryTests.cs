@@ -547,6 +547,110 @@ public abstract class CatalogQueryTests(NodeFactory node)
         static string FlipAsciiCase(string text) =>
             string.Concat(text.Select(c => c is >= 'a' and <= 'z' ? char.ToUpperInvariant(c) : c is >= 'A' and <= 'Z' ? char.ToLowerInvariant(c) : c));
     }
+
+    /// <summary>
+    /// A name an <c>$apply</c> defines keeps its type in later steps: for each number property of each set, summed per
+    /// unit (or over the set), the sum is filtered with an integer literal just below a random group's sum, in the
+    /// <c>$apply</c> and in <c>$filter</c>; divided by an integer in a <c>compute</c>, which is then filtered, aggregated and
+    /// ordered by. Each answer is checked against the values read by SQL and summed here (integer properties divide as
+    /// integers, as OData says). (The parser typed the name as the literal: <c>filter(h gt 100)</c> truncated 100.58
+    /// hours to 100, <c>compute(h div 24 as days)</c> divided integers, and a sum of amounts was compared in fen.)
+    /// </summary>
+    [Fact]
+    public async Task Apply_results_keep_their_type_in_later_steps()
+    {
+        const int seed = 20261208;
+        var random = new Random(seed);
+        var admin = await CatalogSet.AdminAsync(node);
+        var failures = new List<string>();
+        var checkedProperties = 0;
+        foreach (var set in CatalogSet.All(node))
+        {
+            var unit = set.Type.FindProperty("unitId");
+            foreach (var property in set.Properties(t => t.IsDecimal() || t.IsDouble() || t.IsInt32() || t.IsInt64()))
+            {
+                if (property == set.Key)
+                {
+                    continue;
+                }
+                var money = property.Type.IsDecimal(); // every decimal of the catalog is an amount, stored in fen
+                var integer = property.Type.IsInt32() || property.Type.IsInt64();
+                var rows = await node.RowsAsync($"SELECT {(unit is null ? "'all'" : set.Column(unit))}, {set.Column(property)} FROM {set.Table} WHERE {set.Published}");
+                if (!rows.Any(r => r[1] is not null and not DBNull))
+                {
+                    continue;
+                }
+                // A group whose values are all null sums to 0 (EF's SUM, as .NET's).
+                var sums = rows.GroupBy(r => r[0]!.ToString()!.Trim()).ToDictionary(g => g.Key, g =>
+                {
+                    var present = g.Where(r => r[1] is not null and not DBNull).ToList();
+                    return money ? present.Sum(r => Convert.ToInt64(r[1])) / 100m
+                        : integer ? present.Sum(r => Convert.ToInt64(r[1]))
+                        : (decimal)present.Sum(r => Convert.ToDouble(r[1]));
+                });
+                var groupBy = unit is null ? $"aggregate({property.Name} with sum as s)" : $"groupby((unitId),aggregate({property.Name} with sum as s))";
+                var tolerance = integer || money ? 0m : 0.000001m;
+
+                // Filtered with an integer just below a group's sum (a fraction above it is what a truncation loses); for
+                // sums of floating values, one whose fraction keeps clear of the integers (no tie within rounding).
+                var candidates = integer || money ? sums.Values.ToList() : sums.Values.Where(v => v - decimal.Floor(v) is > 0.001m and < 0.999m).ToList();
+                if (candidates.Count == 0)
+                {
+                    continue;
+                }
+                var pivot = decimal.Floor(candidates[random.Next(candidates.Count)]);
+                checkedProperties++;
+                foreach (var (op, holds) in new (string, Func<decimal, bool>)[] { ("gt", v => v > pivot), ("le", v => v <= pivot) })
+                {
+                    var expected = sums.Values.Count(holds);
+                    var inApply = $"/odata/{set.Name}?$apply={groupBy}/filter(s {op} {pivot})/aggregate($count as n)";
+                    Check(inApply, (await admin.GetJsonAsync(inApply)).Values().SingleOrDefault()?["n"]?.GetValue<long>() ?? 0, expected);
+                    var inFilter = $"/odata/{set.Name}?$apply={groupBy}&$filter=s {op} {pivot}";
+                    Check(inFilter, (await admin.GetAllPagesAsync(inFilter)).Items.Count, expected);
+                }
+
+                // Divided by an integer: the quotient filtered (against a group's), summed, and ordered by.
+                var divisor = new[] { 3, 7, 24 }[random.Next(3)];
+                decimal Quotient(decimal sum) => integer ? Math.Truncate(sum / divisor) : sum / divisor;
+                var compute = $"{groupBy}/compute(s div {divisor} as q)";
+                var quotients = sums.Values.Select(Quotient).ToList();
+                // Halfway between two neighbouring quotients: no quotient lies within rounding of it.
+                var distinct = quotients.Distinct().Order().ToList();
+                var gaps = Enumerable.Range(1, Math.Max(0, distinct.Count - 1)).Where(i => distinct[i] - distinct[i - 1] > 0.001m).ToList();
+                var at = gaps.Count == 0 ? -1 : gaps[random.Next(gaps.Count)];
+                var threshold = at < 0 ? distinct[0] + 1 : decimal.Round((distinct[at - 1] + distinct[at]) / 2, 6);
+                var filtered = $"/odata/{set.Name}?$apply={compute}/filter(q lt {threshold})/aggregate($count as n)";
+                Check(filtered, (await admin.GetJsonAsync(filtered)).Values().SingleOrDefault()?["n"]?.GetValue<long>() ?? 0, quotients.Count(q => q < threshold));
+                var summed = $"/odata/{set.Name}?$apply={compute}/aggregate(q with sum as t,q with max as m)";
+                var totals = (await admin.GetJsonAsync(summed)).Values().Single()!;
+                if (Math.Abs(totals["t"]!.GetValue<decimal>() - quotients.Sum()) > tolerance * quotients.Count + (money ? 0.0000001m * quotients.Count : 0)
+                    || Math.Abs(totals["m"]!.GetValue<decimal>() - quotients.Max()) > tolerance + (money ? 0.0000001m : 0))
+                {
+                    failures.Add($"{summed}: {totals.ToJsonString()}, expected t {quotients.Sum()}, m {quotients.Max()}");
+                }
+                if (unit is not null)
+                {
+                    var ordered = $"/odata/{set.Name}?$apply={compute}&$orderby=q desc,unitId&$top=5";
+                    var top = (await admin.GetJsonAsync(ordered)).Values().Select(v => v!["q"]!.GetValue<decimal>()).ToList();
+                    var expectedTop = quotients.OrderDescending().Take(5).ToList();
+                    if (top.Count != expectedTop.Count || top.Zip(expectedTop).Any(p => Math.Abs(p.First - p.Second) > tolerance + (money ? 0.0000001m : 0)))
+                    {
+                        failures.Add($"{ordered}: {string.Join(", ", top)}, expected {string.Join(", ", expectedTop)}");
+                    }
+                }
+            }
+        }
+        Assert.True(checkedProperties >= 6, $"only {checkedProperties} number properties");
+        Assert.True(failures.Count == 0, $"seed {seed}:\n" + string.Join("\n", failures));
+
+        void Check(string url, long actual, long expected)
+        {
+            if (actual != expected)
+            {
+                failures.Add($"{url}: {actual}, expected {expected}");
+            }
+        }
+    }
 }
 
 public sealed class SqliteCatalogQueryTests(SqliteNode node) : CatalogQueryTests(node), IClassFixture<SqliteNode>;
