@@ -186,7 +186,7 @@ internal static partial class BadInput
     [GeneratedRegex(@"^\s+(?:eq|ne|gt|ge|lt|le|add|sub|mul|div|divby|mod)\s+(?<property>[A-Za-z_][\w/]*)")]
     private static partial Regex PropertyAfter();
 
-    [GeneratedRegex(@"\b(?:div|divby|mod|has)\b")]
+    [GeneratedRegex(@"\b(?:div|divby|mod|has|substring)\b")]
     private static partial Regex SuspectOperator();
 
     /// <summary><c>$ref</c> as an item of its own (not <c>nav/$ref</c>).</summary>
@@ -220,8 +220,9 @@ internal static partial class BadInput
     /// Refuses what the library parses but cannot answer, anywhere in the query ($filter, $orderby, $compute, $apply,
     /// and the options nested in $expand): a division or modulo by a literal zero (OData makes integer and decimal
     /// division by zero an error, PostgreSQL raises one for every type, SQLite answers null; the node answers 400 on
-    /// every database), and <c>has</c> on an enumeration that is not a flags enumeration (every one here: a value is
-    /// one member, and the library's translation matched no row at all).
+    /// every database), <c>has</c> on an enumeration that is not a flags enumeration (every one here: a value is
+    /// one member, and the library's translation matched no row at all), and <c>substring</c> with a negative length
+    /// (a bad request, OData says; SQLite matched nothing).
     /// </summary>
     public static void RejectUnanswerable(ODataQueryOptions options)
     {
@@ -247,20 +248,22 @@ internal static partial class BadInput
         {
             if (clause is not null && FindUnanswerable(clause, visited, depth: 0) is { } found)
             {
-                throw found.OperatorKind == BinaryOperatorKind.Has
+                throw found is not BinaryOperatorNode binary
+                    ? new QueryRejectedException($"substring in {option} has a negative length: OData makes that a bad request.", option)
+                    : binary.OperatorKind == BinaryOperatorKind.Has
                     ? new QueryRejectedException(
-                        $"'has' in {option} tests the flags of a flags enumeration, and {EnumOf(found)?.FullName() ?? "this enumeration"} is not one " +
-                        $"(a value is one member): compare with eq or in instead, as in {Example(found)}.",
+                        $"'has' in {option} tests the flags of a flags enumeration, and {EnumOf(binary)?.FullName() ?? "this enumeration"} is not one " +
+                        $"(a value is one member): compare with eq or in instead, as in {Example(binary)}.",
                         option)
                     : new QueryRejectedException(
-                        $"Division by zero in {option}: '{(found.OperatorKind == BinaryOperatorKind.Modulo ? "mod" : "div")} 0' has no value " +
+                        $"Division by zero in {option}: '{(binary.OperatorKind == BinaryOperatorKind.Modulo ? "mod" : "div")} 0' has no value " +
                         "(OData makes integer and decimal division by zero an error).",
                         option);
             }
         }
     }
 
-    private static BinaryOperatorNode? FindUnanswerable(object node, HashSet<object> visited, int depth)
+    private static QueryNode? FindUnanswerable(object node, HashSet<object> visited, int depth)
     {
         if (depth > 200 || !visited.Add(node))
         {
@@ -271,6 +274,10 @@ internal static partial class BadInput
                 || binary.OperatorKind == BinaryOperatorKind.Has && EnumOf(binary) is { IsFlags: false }))
         {
             return binary;
+        }
+        if (node is SingleValueFunctionCallNode { Name: "substring" } substring && substring.Parameters.ElementAtOrDefault(2) is SingleValueNode length && IsNegative(length))
+        {
+            return substring;
         }
         foreach (var child in Children(node))
         {
@@ -297,6 +304,14 @@ internal static partial class BadInput
 
     private static IEdmEnumType? EnumOf(BinaryOperatorNode has) =>
         (has.Right.TypeReference?.Definition ?? has.Left.TypeReference?.Definition) as IEdmEnumType;
+
+    private static bool IsNegative(SingleValueNode node) => node switch
+    {
+        ConvertNode convert => IsNegative(convert.Source),
+        ConstantNode { Value: int i } => i < 0,
+        ConstantNode { Value: long l } => l < 0,
+        _ => false,
+    };
 
     private static bool IsZero(SingleValueNode node) => node switch
     {

@@ -165,6 +165,30 @@ public abstract class ODataBadInputTests(NodeFactory node)
         Assert.Equal(target, error["target"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("Instruments", "$filter=substring(name,1,-1) eq 'x'", "$filter")]
+    [InlineData("Units", "$orderby=substring(name,0,-2)", "$orderby")]
+    [InlineData("Datasets", "$compute=substring(title,2,-1) as t&$select=id,t", "$compute")]
+    [InlineData("Instruments", "$apply=filter(substring(model,0,-5) eq 'a')/aggregate($count as n)", "$apply")]
+    public async Task Substring_with_a_negative_length_answers_400(string set, string query, string target)
+    {
+        var error = await ErrorAsync($"/odata/{set}?{query}");
+
+        Assert.Contains("negative length", error["message"]!.GetValue<string>());
+        Assert.Equal(target, error["target"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Substring_with_a_length_still_answers()
+    {
+        var expected = await node.ScalarAsync<long>("SELECT COUNT(*) FROM units WHERE substr(name, 1, 2) = '浙江'");
+
+        var page = await _client.GetJsonAsync($"/odata/Units?$filter={Uri.EscapeDataString("substring(name,0,2) eq '浙江'")}&$count=true&$top=0");
+
+        Assert.True(expected > 0);
+        Assert.Equal(expected, page["@odata.count"]!.GetValue<long>());
+    }
+
     /// <summary>
     /// <c>has</c> on each enumeration property of every set (none is a flags enumeration), in <c>$filter</c>, an
     /// <c>$apply</c> filter and a filter nested in <c>$expand</c>: 400 naming the operator and the option, where the
