@@ -11,13 +11,14 @@ using Microsoft.OData.UriParser;
 namespace DxyqOpenData.Api.Catalog;
 
 /// <summary>
-/// Three bindings of the library's done differently here:
+/// Bindings of the library's done differently here:
 /// <list type="bullet">
 /// <item><c>status in ('normal','underRepair')</c>: the library parses the wire names as CLR member names, which fails
 /// for enums whose wire names come from <c>[EnumMember]</c>. Such lists are bound by wire name.</item>
 /// <item><c>acceptanceDate ge 2021-01-01</c>: the library compares dates as <c>year * 10000 + month * 100 + day</c>,
 /// which the database computes row by row (SQLite: <c>strftime</c> three times) and which no index can serve. Two dates
-/// are compared as dates here: a plain column comparison (the ISO text on SQLite, <c>date</c> elsewhere), same answers.</item>
+/// are compared as dates here: a plain column comparison (the ISO text on SQLite, <c>date</c> elsewhere), same answers;
+/// the date of an instant (<c>date(onboardedAt) le onboardingDueDate</c>) is its UTC date.</item>
 /// <item><c>instrumentId in (null, …)</c> on a property that cannot be null: the null items are dropped (they match
 /// nothing), where the library's binding fails in EF.</item>
 /// </list>
@@ -69,8 +70,16 @@ internal sealed class CatalogFilterBinder : FilterBinder
         {
             return Expression.Property(Expression.Constant(new DateParameter(new DateOnly(date.Year, date.Month, date.Day))), nameof(DateParameter.Value));
         }
-        return StripConvert(Bind(operand, context));
+        var bound = StripConvert(Bind(operand, context));
+        // date(onboardedAt): the library binds it as the instant itself; its date (UTC, as the instant is served) is a
+        // DateOnly, which compares with a date property (the library cannot: DateTime against DateOnly, a 400).
+        return bound.Type == typeof(DateTime) ? Expression.Call(FromDateTime, bound)
+            : bound.Type == typeof(DateTime?) ? Expression.Condition(Expression.Property(bound, "HasValue"),
+                Expression.Convert(Expression.Call(FromDateTime, Expression.Property(bound, "Value")), typeof(DateOnly?)), Expression.Constant(null, typeof(DateOnly?)))
+            : bound;
     }
+
+    private static readonly MethodInfo FromDateTime = typeof(DateOnly).GetMethod(nameof(DateOnly.FromDateTime), [typeof(DateTime)])!;
 
     private sealed class DateParameter(DateOnly value)
     {

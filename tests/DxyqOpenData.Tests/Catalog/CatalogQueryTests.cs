@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using DxyqOpenData.Tests.Infrastructure;
@@ -480,9 +481,9 @@ public abstract class CatalogQueryTests(NodeFactory node)
 
     /// <summary>
     /// <c>startswith</c>, <c>endswith</c> and <c>contains</c> compare case-sensitively and take <c>%</c>, <c>_</c> and
-    /// <c>\</c> as plain characters, on every string property of every set: patterns cut from stored values at random
-    /// (prefix, suffix, middle), with the ASCII letters' case flipped or a LIKE wildcard put in at random, and a few
-    /// fixed ones; each count is compared with the values read by SQL and matched here ordinally. (On SQLite,
+    /// <c>\</c> as plain characters, on every string property of every set, under a function drawn at random: a pattern
+    /// cut from a stored value (prefix, suffix, middle), the same with the ASCII letters' case flipped or a LIKE wildcard
+    /// put in, and a wildcard alone; each count is compared with the values read by SQL and matched here ordinally. (On SQLite,
     /// <c>startswith(englishName,'laser')</c> found the "Laser …" instruments: EF's <c>LIKE 'laser%'</c> ignored case.)
     /// </summary>
     [Fact]
@@ -504,19 +505,20 @@ public abstract class CatalogQueryTests(NodeFactory node)
                 {
                     continue;
                 }
-                // The wildcards alone under a function drawn at random; a prefix under startswith, a suffix under
-                // endswith, a middle part under contains, each also with its case flipped or a wildcard put in.
+                // One function drawn at random: a wildcard alone, and a part of a stored value cut for it (a prefix for
+                // startswith, a suffix for endswith, a middle part for contains), also with its case flipped or a
+                // wildcard put in.
                 string[] functions = ["startswith", "endswith", "contains"];
-                var patterns = new List<(string Function, string Pattern)>(
-                    new[] { "%", "_", "\\" }.Select(w => (functions[random.Next(3)], w)));
-                for (var i = 0; i < 3; i++)
+                var f = random.Next(3);
+                var value = stored[random.Next(stored.Count)];
+                var length = 1 + random.Next(Math.Min(value.Length, 8));
+                var cut = f switch { 0 => value[..length], 1 => value[^length..], _ => value.Substring(random.Next(value.Length - length + 1), length) };
+                var patterns = new List<(string Function, string Pattern)>
                 {
-                    var value = stored[random.Next(stored.Count)];
-                    var length = 1 + random.Next(Math.Min(value.Length, 8));
-                    var cut = i switch { 0 => value[..length], 1 => value[^length..], _ => value.Substring(random.Next(value.Length - length + 1), length) };
-                    patterns.Add((functions[i], cut));
-                    patterns.Add((functions[i], random.Next(2) == 0 ? FlipAsciiCase(cut) : cut.Insert(random.Next(cut.Length + 1), random.Next(2) == 0 ? "%" : "_")));
-                }
+                    (functions[f], new[] { "%", "_", "\\" }[random.Next(3)]),
+                    (functions[f], cut),
+                    (functions[f], random.Next(2) == 0 ? FlipAsciiCase(cut) : cut.Insert(random.Next(cut.Length + 1), random.Next(2) == 0 ? "%" : "_")),
+                };
                 foreach (var (function, pattern) in patterns.Distinct())
                 {
                     Func<string, bool> matches = function switch
@@ -542,7 +544,7 @@ public abstract class CatalogQueryTests(NodeFactory node)
             }
         }
         Assert.True(failures.Count == 0, $"seed {seed}, {failures.Count} of {cases}:\n" + string.Join("\n", failures));
-        Assert.True(caseSensitiveCases > 10, $"only {caseSensitiveCases} cases where ignoring case would have matched more");
+        Assert.True(caseSensitiveCases > 5, $"only {caseSensitiveCases} cases where ignoring case would have matched more");
 
         static string FlipAsciiCase(string text) =>
             string.Concat(text.Select(c => c is >= 'a' and <= 'z' ? char.ToUpperInvariant(c) : c is >= 'A' and <= 'Z' ? char.ToLowerInvariant(c) : c));
@@ -551,7 +553,7 @@ public abstract class CatalogQueryTests(NodeFactory node)
     /// <summary>
     /// A name an <c>$apply</c> defines keeps its type in later steps: for each number property of each set, summed per
     /// unit (or over the set), the sum is filtered with an integer literal just below a random group's sum, in the
-    /// <c>$apply</c> and in <c>$filter</c>; divided by an integer in a <c>compute</c>, which is then filtered, aggregated and
+    /// <c>$apply</c> or in <c>$filter</c>; divided by an integer in a <c>compute</c>, which is then filtered, aggregated and
     /// ordered by. Each answer is checked against the values read by SQL and summed here (integer properties divide as
     /// integers, as OData says). (The parser typed the name as the literal: <c>filter(h gt 100)</c> truncated 100.58
     /// hours to 100, <c>compute(h div 24 as days)</c> divided integers, and a sum of amounts was compared in fen.)
@@ -600,11 +602,14 @@ public abstract class CatalogQueryTests(NodeFactory node)
                 }
                 var pivot = decimal.Floor(candidates[random.Next(candidates.Count)]);
                 checkedProperties++;
-                foreach (var (op, holds) in new (string, Func<decimal, bool>)[] { ("gt", v => v > pivot), ("le", v => v <= pivot) })
+                var (op, expected) = random.Next(2) == 0 ? ("gt", sums.Values.Count(v => v > pivot)) : ("le", sums.Values.Count(v => v <= pivot));
+                if (random.Next(2) == 0)
                 {
-                    var expected = sums.Values.Count(holds);
                     var inApply = $"/odata/{set.Name}?$apply={groupBy}/filter(s {op} {pivot})/aggregate($count as n)";
                     Check(inApply, (await admin.GetJsonAsync(inApply)).Values().SingleOrDefault()?["n"]?.GetValue<long>() ?? 0, expected);
+                }
+                else
+                {
                     var inFilter = $"/odata/{set.Name}?$apply={groupBy}&$filter=s {op} {pivot}";
                     Check(inFilter, (await admin.GetAllPagesAsync(inFilter)).Items.Count, expected);
                 }
@@ -650,6 +655,73 @@ public abstract class CatalogQueryTests(NodeFactory node)
                 failures.Add($"{url}: {actual}, expected {expected}");
             }
         }
+    }
+
+    /// <summary>
+    /// The date of an instant (<c>date(onboardedAt)</c>) compares with a date property and with a date literal: every
+    /// pair of an instant and a date property of a set (the ones of Instruments, and any other set's), with an operator
+    /// drawn at random, and each instant property with the date of one of its stored values; counts checked against the
+    /// UTC dates of the instants read by SQL. (The library bound <c>date(onboardedAt) le onboardingDueDate</c> as a
+    /// DateTime against a DateOnly: 400.)
+    /// </summary>
+    [Fact]
+    public async Task The_date_of_an_instant_compares_with_dates()
+    {
+        const int seed = 20261209;
+        var random = new Random(seed);
+        var admin = await CatalogSet.AdminAsync(node);
+        var failures = new List<string>();
+        var pairs = 0;
+        string[] operators = ["eq", "ne", "lt", "le", "gt", "ge"];
+        foreach (var set in CatalogSet.All(node))
+        {
+            var instants = set.Properties(t => t.IsDateTimeOffset()).ToList();
+            var dates = set.Properties(t => t.IsDate()).ToList();
+            foreach (var instant in instants)
+            {
+                var rows = await node.RowsAsync(
+                    $"SELECT {string.Join(", ", dates.Prepend(instant).Select(p => set.Column(p)))} FROM {set.Table} WHERE {set.Published}");
+                var utcDates = rows.Select(r => DateOf(r[0])).ToList();
+                var stored = utcDates.OfType<DateOnly>().ToList();
+                if (stored.Count == 0)
+                {
+                    continue;
+                }
+                var literal = stored[random.Next(stored.Count)];
+                var targets = dates.Select((d, i) => (Text: d.Name, Values: rows.Select(r => DateOf(r[i + 1])).ToList()))
+                    .Append((Text: literal.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), Values: rows.Select(_ => (DateOnly?)literal).ToList()));
+                foreach (var (text, values) in targets)
+                {
+                    pairs++;
+                    var op = operators[random.Next(operators.Length)];
+                    var expected = utcDates.Zip(values).Count(p => Holds(op, p.First, p.Second));
+                    var filter = $"date({instant.Name}) {op} {text}";
+                    var actual = (await admin.GetJsonAsync($"/odata/{set.Name}?$filter={Uri.EscapeDataString(filter)}&$count=true&$top=0"))["@odata.count"]!.GetValue<long>();
+                    if (actual != expected)
+                    {
+                        failures.Add($"{set.Name}?$filter={filter}: {actual}, expected {expected}");
+                    }
+                }
+            }
+        }
+        Assert.True(pairs > 20, $"only {pairs} comparisons");
+        Assert.True(failures.Count == 0, $"seed {seed}:\n" + string.Join("\n", failures));
+
+        // OData: a comparison with null is false, except ne (true when one side only is null).
+        static bool Holds(string op, DateOnly? left, DateOnly? right) => left is { } l && right is { } r
+            ? op switch { "eq" => l == r, "ne" => l != r, "lt" => l < r, "le" => l <= r, "gt" => l > r, _ => l >= r }
+            : op switch { "eq" => left is null && right is null, "ne" => left is null != right is null, _ => false };
+
+        // The UTC date of a stored instant (SQLite: EF's text in UTC; PostgreSQL: a UTC DateTime), or a stored date.
+        static DateOnly? DateOf(object? value) => value switch
+        {
+            null or DBNull => null,
+            DateOnly date => date,
+            DateTime time => DateOnly.FromDateTime(time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : time),
+            DateTimeOffset time => DateOnly.FromDateTime(time.UtcDateTime),
+            string text => DateOnly.ParseExact(text[..10], "yyyy-MM-dd", CultureInfo.InvariantCulture),
+            _ => throw new InvalidOperationException($"unexpected {value.GetType()}"),
+        };
     }
 }
 
