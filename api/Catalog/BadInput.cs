@@ -222,7 +222,7 @@ internal static partial class BadInput
     /// division by zero an error, PostgreSQL raises one for every type, SQLite answers null; the node answers 400 on
     /// every database), <c>has</c> on an enumeration that is not a flags enumeration (every one here: a value is
     /// one member, and the library's translation matched no row at all), and <c>substring</c> with a negative length
-    /// (a bad request, OData says; SQLite matched nothing).
+    /// (a bad request, OData says) or start (from the end, which OData leaves optional; it matched nothing).
     /// </summary>
     public static void RejectUnanswerable(ODataQueryOptions options)
     {
@@ -249,7 +249,9 @@ internal static partial class BadInput
             if (clause is not null && FindUnanswerable(clause, visited, depth: 0) is { } found)
             {
                 throw found is not BinaryOperatorNode binary
-                    ? new QueryRejectedException($"substring in {option} has a negative length: OData makes that a bad request.", option)
+                    ? new QueryRejectedException(
+                        $"substring in {option} has a negative start or length: a negative length is a bad request (OData), and a start counted " +
+                        "from the end is not supported here (for the last characters, use endswith).", option)
                     : binary.OperatorKind == BinaryOperatorKind.Has
                     ? new QueryRejectedException(
                         $"'has' in {option} tests the flags of a flags enumeration, and {EnumOf(binary)?.FullName() ?? "this enumeration"} is not one " +
@@ -275,7 +277,8 @@ internal static partial class BadInput
         {
             return binary;
         }
-        if (node is SingleValueFunctionCallNode { Name: "substring" } substring && substring.Parameters.ElementAtOrDefault(2) is SingleValueNode length && IsNegative(length))
+        if (node is SingleValueFunctionCallNode { Name: "substring" } substring
+            && substring.Parameters.Skip(1).OfType<SingleValueNode>().Any(IsNegative))
         {
             return substring;
         }

@@ -170,11 +170,13 @@ public abstract class ODataBadInputTests(NodeFactory node)
     [InlineData("Units", "$orderby=substring(name,0,-2)", "$orderby")]
     [InlineData("Datasets", "$compute=substring(title,2,-1) as t&$select=id,t", "$compute")]
     [InlineData("Instruments", "$apply=filter(substring(model,0,-5) eq 'a')/aggregate($count as n)", "$apply")]
-    public async Task Substring_with_a_negative_length_answers_400(string set, string query, string target)
+    [InlineData("Instruments", "$filter=substring(name,-1) eq '仪'", "$filter")]
+    [InlineData("Sensors", "$orderby=substring(id,-3,2)", "$orderby")]
+    public async Task Substring_with_a_negative_start_or_length_answers_400(string set, string query, string target)
     {
         var error = await ErrorAsync($"/odata/{set}?{query}");
 
-        Assert.Contains("negative length", error["message"]!.GetValue<string>());
+        Assert.Contains("negative start or length", error["message"]!.GetValue<string>());
         Assert.Equal(target, error["target"]!.GetValue<string>());
     }
 
