@@ -129,10 +129,23 @@ public static class DatabaseSetup
 /// (<c>case_sensitive_like</c>, as Microsoft.Data.Sqlite's docs advise): EF translates <c>startswith</c> and
 /// <c>endswith</c> with a literal to <c>LIKE 'x%'</c>, which SQLite otherwise matches ignoring the case of A–Z, where
 /// OData compares strings case-sensitively (as PostgreSQL's <c>LIKE</c> and <c>contains</c>' <c>instr</c> do).
+/// SQLite's own <c>lower</c> and <c>upper</c> fold A–Z only; OData's <c>tolower</c>/<c>toupper</c> follow Unicode, as
+/// PostgreSQL's do (<c>tolower(model) eq 'äkta pure'</c>), so each connection has them from .NET's invariant culture
+/// (Microsoft.Data.Sqlite re-registers a connection's functions whenever it opens).
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
     public static readonly SqlitePragmas Instance = new();
+
+    public override DbConnection ConnectionCreated(ConnectionCreatedEventData eventData, DbConnection result)
+    {
+        if (result is SqliteConnection sqlite)
+        {
+            sqlite.CreateFunction("lower", (string? text) => text?.ToLowerInvariant(), isDeterministic: true);
+            sqlite.CreateFunction("upper", (string? text) => text?.ToUpperInvariant(), isDeterministic: true);
+        }
+        return result;
+    }
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 

@@ -723,6 +723,62 @@ public abstract class CatalogQueryTests(NodeFactory node)
             _ => throw new InvalidOperationException($"unexpected {value.GetType()}"),
         };
     }
+
+    /// <summary>
+    /// <c>tolower</c> and <c>toupper</c> follow Unicode on every database: an instrument pushed with letters beyond A–Z
+    /// (<c>ÄKTA</c>, <c>Österreich</c>, <c>Σ</c>, <c>µ</c>), then, for every string value of the set that holds such a
+    /// letter, <c>tolower(p) eq …</c> and <c>toupper(p) eq …</c> with the value folded by .NET's invariant culture, and
+    /// <c>contains(tolower(p), …)</c> with a folded part of it, counted against the values read by SQL and folded here.
+    /// (SQLite's own lower and upper fold A–Z only: <c>tolower(model) eq 'äkta pure 25'</c> found nothing there.)
+    /// </summary>
+    [Fact]
+    public async Task Tolower_and_toupper_fold_every_letter()
+    {
+        var unit = (await node.RowsAsync("SELECT id FROM units ORDER BY id")).First()[0]!.ToString()!.Trim();
+        var writer = node.WithToken(await node.CreateClient().TokenAsync(await node.AddClientAsync("catalog.write", unit)));
+        var innerId = $"AKTA-{Guid.NewGuid():N}"[..20];
+        using var push = await writer.PostAsync("/api/v1/push/instruments", new StringContent(new JsonArray(new JsonObject
+        {
+            ["innerId"] = innerId, ["name"] = "蛋白纯化系统", ["englishName"] = "Protein purification system ÄKTA", ["model"] = "ÄKTA pure 25",
+            ["manufacturer"] = "Cytiva Österreich", ["technicalSpecs"] = "流速 0.001–25 ml/min；ΣΔ 检测 µS/cm", ["categoryCode"] = "020301",
+            ["instrumentType"] = "special", ["priceCny"] = 800000m, ["fundingSource"] = "selfRaised", ["acceptanceDate"] = "2025-11-03",
+            ["status"] = "normal", ["shareMode"] = "open", ["regionCode"] = "330106", ["countryOfOrigin"] = "SE",
+        }).ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(push.IsSuccessStatusCode, await push.Content.ReadAsStringAsync());
+
+        var admin = await CatalogSet.AdminAsync(node);
+        var failures = new List<string>();
+        var cases = 0;
+        foreach (var set in CatalogSet.All(node))
+        {
+            foreach (var property in set.Properties(t => t.IsString()))
+            {
+                var values = (await node.RowsAsync($"SELECT {set.Column(property)} FROM {set.Table} WHERE {set.Published}"))
+                    .Select(r => r[0] as string).OfType<string>().ToList();
+                foreach (var value in values.Where(v => v.Any(c => c > '\u007f' && char.ToLowerInvariant(c) != char.ToUpperInvariant(c))).Distinct().Take(3))
+                {
+                    var (lower, upper) = (value.ToLowerInvariant(), value.ToUpperInvariant());
+                    var part = lower.Substring(Math.Max(0, lower.IndexOf(lower.First(c => c > '\u007f' && char.IsLetter(c) && char.ToUpperInvariant(c) != c)) - 1), 2);
+                    foreach (var (filter, expected) in new[]
+                    {
+                        ($"tolower({property.Name}) eq '{lower.Replace("'", "''")}'", values.Count(v => v.ToLowerInvariant() == lower)),
+                        ($"toupper({property.Name}) eq '{upper.Replace("'", "''")}'", values.Count(v => v.ToUpperInvariant() == upper)),
+                        ($"contains(tolower({property.Name}),'{part.Replace("'", "''")}')", values.Count(v => v.ToLowerInvariant().Contains(part, StringComparison.Ordinal))),
+                    })
+                    {
+                        cases++;
+                        var actual = (await admin.GetJsonAsync($"/odata/{set.Name}?$filter={Uri.EscapeDataString(filter)}&$count=true&$top=0"))["@odata.count"]!.GetValue<long>();
+                        if (actual != expected)
+                        {
+                            failures.Add($"{set.Name}?$filter={filter}: {actual}, expected {expected}");
+                        }
+                    }
+                }
+            }
+        }
+        Assert.True(cases >= 12, $"only {cases} cases");
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
 }
 
 public sealed class SqliteCatalogQueryTests(SqliteNode node) : CatalogQueryTests(node), IClassFixture<SqliteNode>;
