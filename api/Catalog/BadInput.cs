@@ -246,51 +246,47 @@ internal static partial class BadInput
         var visited = new HashSet<object>(ReferenceEqualityComparer.Instance);
         foreach (var (clause, option) in clauses)
         {
-            if (clause is not null && FindUnanswerable(clause, visited, depth: 0) is { } found)
+            if (clause is not null && FindRefusal(clause, option, visited, depth: 0) is { } refusal)
             {
-                throw found is not BinaryOperatorNode binary
-                    ? new QueryRejectedException(
-                        $"substring in {option} has a negative start or length: a negative length is a bad request (OData), and a start counted " +
-                        "from the end is not supported here (for the last characters, use endswith).", option)
-                    : binary.OperatorKind == BinaryOperatorKind.Has
-                    ? new QueryRejectedException(
-                        $"'has' in {option} tests the flags of a flags enumeration, and {EnumOf(binary)?.FullName() ?? "this enumeration"} is not one " +
-                        $"(a value is one member): compare with eq or in instead, as in {Example(binary)}.",
-                        option)
-                    : new QueryRejectedException(
-                        $"Division by zero in {option}: '{(binary.OperatorKind == BinaryOperatorKind.Modulo ? "mod" : "div")} 0' has no value " +
-                        "(OData makes integer and decimal division by zero an error).",
-                        option);
+                throw new QueryRejectedException(refusal, option);
             }
         }
     }
 
-    private static QueryNode? FindUnanswerable(object node, HashSet<object> visited, int depth)
+    private static string? FindRefusal(object node, string option, HashSet<object> visited, int depth)
     {
         if (depth > 200 || !visited.Add(node))
         {
             return null;
         }
-        if (node is BinaryOperatorNode binary
-            && (binary.OperatorKind is BinaryOperatorKind.Divide or BinaryOperatorKind.Modulo && IsZero(binary.Right)
-                || binary.OperatorKind == BinaryOperatorKind.Has && EnumOf(binary) is { IsFlags: false }))
+        if (Refusal(node, option) is { } refusal)
         {
-            return binary;
-        }
-        if (node is SingleValueFunctionCallNode { Name: "substring" } substring
-            && substring.Parameters.Skip(1).OfType<SingleValueNode>().Any(IsNegative))
-        {
-            return substring;
+            return refusal;
         }
         foreach (var child in Children(node))
         {
-            if (FindUnanswerable(child, visited, depth + 1) is { } found)
+            if (FindRefusal(child, option, visited, depth + 1) is { } found)
             {
                 return found;
             }
         }
         return null;
     }
+
+    /// <summary>Why one part of a parsed query cannot be answered, or null.</summary>
+    private static string? Refusal(object node, string option) => node switch
+    {
+        BinaryOperatorNode { OperatorKind: BinaryOperatorKind.Divide or BinaryOperatorKind.Modulo } division when IsZero(division.Right) =>
+            $"Division by zero in {option}: '{(division.OperatorKind == BinaryOperatorKind.Modulo ? "mod" : "div")} 0' has no value " +
+            "(OData makes integer and decimal division by zero an error).",
+        BinaryOperatorNode { OperatorKind: BinaryOperatorKind.Has } has when EnumOf(has) is { IsFlags: false } type =>
+            $"'has' in {option} tests the flags of a flags enumeration, and {type.FullName()} is not one " +
+            $"(a value is one member): compare with eq or in instead, as in {Example(has)}.",
+        SingleValueFunctionCallNode { Name: "substring" } substring when substring.Parameters.Skip(1).OfType<SingleValueNode>().Any(IsNegative) =>
+            $"substring in {option} has a negative start or length: a negative length is a bad request (OData), and a start counted " +
+            "from the end is not supported here (for the last characters, use endswith).",
+        _ => null,
+    };
 
     /// <summary><c>status eq 'normal'</c> for <c>status has Dxyq.Catalog.InstrumentStatus'normal'</c>.</summary>
     private static string Example(BinaryOperatorNode has)

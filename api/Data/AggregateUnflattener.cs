@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using System.Reflection;
+using DxyqOpenData.Api.Internals;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace DxyqOpenData.Api.Data;
@@ -25,8 +26,7 @@ internal sealed class AggregateUnflattener : IQueryExpressionInterceptor
     }
 
     private static bool IsFlatteningWrapper(Type type) =>
-        type.IsGenericType && type.Name.StartsWith("FlatteningWrapper", StringComparison.Ordinal)
-        && type.Namespace == "Microsoft.AspNetCore.OData.Query.Wrapper";
+        type.IsGenericType && type.Name.StartsWith("FlatteningWrapper", StringComparison.Ordinal) && ODataInternals.IsApplyWrapper(type);
 
     /// <summary>Finds <c>$it =&gt; new FlatteningWrapper&lt;T&gt; { Source = $it, GroupByContainer = chain }</c> and records each slot.</summary>
     private sealed class FlatteningFinder : ExpressionVisitor

@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using System.Reflection;
+using DxyqOpenData.Api.Internals;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace DxyqOpenData.Api.Data;
@@ -17,8 +18,6 @@ internal sealed class ApplyAliasTypes : IQueryExpressionInterceptor
 {
     public static readonly ApplyAliasTypes Instance = new();
 
-    private const string ContainerNamespace = "Microsoft.AspNetCore.OData.Query.Container";
-
     public Expression QueryCompilationStarting(Expression queryExpression, QueryExpressionEventData eventData) =>
         new Rewriter().Visit(queryExpression);
 
@@ -30,8 +29,7 @@ internal sealed class ApplyAliasTypes : IQueryExpressionInterceptor
     /// </summary>
     private static Slot? SlotOf(Expression expression)
     {
-        if (expression is not MemberExpression { Member.Name: "Value", Expression: { } chain } value || value.Type != typeof(object)
-            || value.Member.DeclaringType?.Namespace != ContainerNamespace)
+        if (expression is not MemberExpression { Expression: { } chain } value || value.Type != typeof(object) || !ODataInternals.IsContainerValue(value.Member))
         {
             return null;
         }
@@ -39,7 +37,7 @@ internal sealed class ApplyAliasTypes : IQueryExpressionInterceptor
         while (true)
         {
             chain = chain is UnaryExpression { NodeType: ExpressionType.Convert } cast ? cast.Operand : chain;
-            if (chain is MemberExpression { Member.Name: "Next", Expression: { } previous })
+            if (chain is MemberExpression { Expression: { } previous } next && ODataInternals.IsContainerNext(next.Member))
             {
                 depth++;
                 chain = previous;
@@ -60,19 +58,20 @@ internal sealed class ApplyAliasTypes : IQueryExpressionInterceptor
         protected override Expression VisitMemberInit(MemberInitExpression node)
         {
             var init = (MemberInitExpression)base.VisitMemberInit(node);
-            if (init.Type.Namespace?.StartsWith("Microsoft.AspNetCore.OData.Query", StringComparison.Ordinal) == true)
+            if (ODataInternals.IsApplyWrapper(init.Type))
             {
                 foreach (var binding in init.Bindings.OfType<MemberAssignment>())
                 {
                     var container = binding.Expression;
-                    for (var depth = 0; container is MemberInitExpression chain && chain.Type.Namespace == ContainerNamespace; depth++)
+                    for (var depth = 0; container is MemberInitExpression chain && ODataInternals.IsApplyContainer(chain.Type); depth++)
                     {
-                        var bindings = chain.Bindings.OfType<MemberAssignment>().ToDictionary(b => b.Member.Name, b => b.Expression);
-                        if (bindings.GetValueOrDefault("Value") is UnaryExpression { NodeType: ExpressionType.Convert } box && box.Type == typeof(object))
+                        var bindings = chain.Bindings.OfType<MemberAssignment>().ToList();
+                        if (bindings.FirstOrDefault(b => ODataInternals.IsContainerValue(b.Member))?.Expression is UnaryExpression { NodeType: ExpressionType.Convert } box
+                            && box.Type == typeof(object))
                         {
                             _slots[new Slot(init.Type, binding.Member.Name, depth)] = box.Operand.Type;
                         }
-                        container = bindings.GetValueOrDefault("Next");
+                        container = bindings.FirstOrDefault(b => ODataInternals.IsContainerNext(b.Member))?.Expression;
                     }
                 }
             }

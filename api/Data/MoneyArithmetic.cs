@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using System.Reflection;
+using DxyqOpenData.Api.Internals;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Metadata;
 
@@ -71,8 +72,8 @@ internal sealed class MoneyArithmetic : IQueryExpressionInterceptor
         protected override MemberAssignment VisitMemberAssignment(MemberAssignment node)
         {
             var assignment = base.VisitMemberAssignment(node);
-            return assignment is { Member.Name: "Value", Expression: UnaryExpression { NodeType: ExpressionType.Convert } box }
-                && box.Type == typeof(object) && assignment.Member.DeclaringType?.Namespace == "Microsoft.AspNetCore.OData.Query.Container"
+            return assignment is { Expression: UnaryExpression { NodeType: ExpressionType.Convert } box }
+                && box.Type == typeof(object) && ODataInternals.IsContainerValue(assignment.Member)
                 && IsAmount(box.Operand)
                 ? assignment.Update(Expression.Convert(InYuan(box.Operand), typeof(object)))
                 : assignment;

@@ -12,6 +12,9 @@ internal sealed class LibraryInternals(Assembly library)
     public string Describe() =>
         $"{library.GetName().Name} {library.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? library.GetName().Version?.ToString()}";
 
+    public Type Type(string fullName) =>
+        library.GetType(fullName) ?? throw new MissingLibraryMemberException($"{Describe()} has no type {fullName}, which this node uses (see {nameof(Internals)}).");
+
     public PropertyInfo Property(Type type, string name) =>
         type.GetProperty(name, BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic) is { } property && property.GetMethod is not null
             ? property

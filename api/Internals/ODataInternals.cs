@@ -31,6 +31,16 @@ internal static class ODataInternals
     /// <summary>The parsed <c>$orderby</c> of a request, replaced by a stable one.</summary>
     private static readonly MethodInfo QueryOptionsOrderBySetter = Library.Setter(typeof(ODataQueryOptions), nameof(ODataQueryOptions.OrderBy));
 
+    /// <summary>
+    /// What <c>$apply</c>'s query expressions are made of, which the query interceptors that mend them recognize
+    /// (AggregateUnflattener, MoneyArithmetic, ApplyAliasTypes): the wrappers each stage projects to (GroupByWrapper's
+    /// namespace), and the chain of containers holding a stage's values (AggregationPropertyContainer: Value, Next).
+    /// </summary>
+    private static readonly Type ApplyWrapper = Library.Type("Microsoft.AspNetCore.OData.Query.Wrapper.GroupByWrapper");
+    private static readonly Type ApplyContainer = Library.Type("Microsoft.AspNetCore.OData.Query.Container.AggregationPropertyContainer");
+    private static readonly PropertyInfo ApplyContainerValue = Library.Property(ApplyContainer, "Value");
+    private static readonly PropertyInfo ApplyContainerNext = Library.Property(ApplyContainer, "Next");
+
     /// <summary>Resolves every member above (the type's initializer), throwing what names the first missing one.</summary>
     public static void Verify() => LibraryInternals.Verify(typeof(ODataInternals));
 
@@ -47,4 +57,19 @@ internal static class ODataInternals
     public static IEnumerable<OrderByClause>? OrderByClauses(QueryBinderContext context) => (IEnumerable<OrderByClause>?)BinderOrderByClauses.GetValue(context);
 
     public static void SetOrderBy(ODataQueryOptions options, OrderByQueryOption orderBy) => QueryOptionsOrderBySetter.Invoke(options, [orderBy]);
+
+    /// <summary>A type a stage of <c>$apply</c> projects to (GroupByWrapper, AggregationWrapper, FlatteningWrapper&lt;T&gt;, ComputeWrapper&lt;T&gt;…).</summary>
+    public static bool IsApplyWrapper(Type type) => type.Assembly == ApplyWrapper.Assembly && type.Namespace == ApplyWrapper.Namespace;
+
+    /// <summary>A link of the chain of containers holding a stage's values.</summary>
+    public static bool IsApplyContainer(Type type) => ApplyContainer.IsAssignableFrom(type);
+
+    /// <summary>The value a container holds (boxed: <c>Value = (object)…</c>, read <c>(T)container.Value</c>).</summary>
+    public static bool IsContainerValue(MemberInfo member) => IsContainerMember(member, ApplyContainerValue);
+
+    /// <summary>The next container of the chain.</summary>
+    public static bool IsContainerNext(MemberInfo member) => IsContainerMember(member, ApplyContainerNext);
+
+    private static bool IsContainerMember(MemberInfo member, PropertyInfo property) =>
+        member.Name == property.Name && member.DeclaringType is { } declaring && declaring.IsAssignableFrom(ApplyContainer);
 }
