@@ -105,8 +105,8 @@ if [ $# -gt 0 ]; then
   wait $! || status=$?
 else
   # Two lanes side by side. The classes marked [Trait("Lane", "processes")] start real nodes, brokers and clusters and
-  # mostly wait on them (kills, leases, settle times): three of them at a time, their lines prefixed. Everything else
-  # is CPU-bound and runs two classes at a time (the runner's default on two cores), as before.
+  # wait on them between their steps (kills, leases, settle times): three of them at a time, their lines prefixed.
+  # Everything else runs in the test host, two classes at a time (the runner's default on two cores).
   dotnet build DxyqOpenData.sln -c Release -nologo -v q
   PREFIX="[processes] " lane processes tests/DxyqOpenData.Tests/DxyqOpenData.Tests.csproj --no-build --filter "Lane=processes" \
     -- xUnit.MaxParallelThreads=3
