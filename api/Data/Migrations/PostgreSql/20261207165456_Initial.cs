@@ -13,6 +13,20 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "calendar_years",
+                columns: table => new
+                {
+                    year = table.Column<int>(type: "integer", nullable: false),
+                    notice = table.Column<string>(type: "character varying(20000)", maxLength: 20000, nullable: false),
+                    source = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_calendar_years", x => x.year);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "catalog_change_counter",
                 columns: table => new
                 {
@@ -67,6 +81,20 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_instrument_daily_usage", x => new { x.instrument_id, x.day });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "leases",
+                columns: table => new
+                {
+                    name = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    holder = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    acquired_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    expires_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_leases", x => x.name);
                 });
 
             migrationBuilder.CreateTable(
@@ -193,8 +221,11 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                     purchase_date = table.Column<DateOnly>(type: "date", nullable: true),
                     acceptance_date = table.Column<DateOnly>(type: "date", nullable: false),
                     onboarding_due_date = table.Column<DateOnly>(type: "date", nullable: false),
+                    onboarding_due_provisional = table.Column<bool>(type: "boolean", nullable: false),
                     onboarded_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    onboarding_late_days = table.Column<int>(type: "integer", nullable: true),
                     sensor_due_date = table.Column<DateOnly>(type: "date", nullable: true),
+                    sensor_due_provisional = table.Column<bool>(type: "boolean", nullable: false),
                     service_info_due_date = table.Column<DateOnly>(type: "date", nullable: true),
                     scrapped_on = table.Column<DateOnly>(type: "date", nullable: true),
                     status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
@@ -206,6 +237,7 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                     sensor_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     sensor_installed_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     service_info_completed_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    rated_hours_per_year = table.Column<double>(type: "double precision", nullable: true),
                     technical_specs = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
                     main_functions = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
                     subject_areas = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
@@ -313,6 +345,7 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                     region_code = table.Column<string>(type: "character(6)", fixedLength: true, maxLength: 6, nullable: false),
                     city_code = table.Column<string>(type: "character(6)", fixedLength: true, maxLength: 6, nullable: false),
                     in_mountain_county = table.Column<bool>(type: "boolean", nullable: false),
+                    province_owned = table.Column<bool>(type: "boolean", nullable: false),
                     address = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: true),
                     website = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: true),
                     has_connected_system = table.Column<bool>(type: "boolean", nullable: false),
@@ -322,6 +355,36 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_units", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "used_client_assertions",
+                columns: table => new
+                {
+                    client_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    jti = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    expires_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_used_client_assertions", x => new { x.client_id, x.jti });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "voucher_reconciliations",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    client_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    period_from = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    period_to = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    summary = table.Column<string>(type: "text", nullable: false),
+                    report = table.Column<byte[]>(type: "bytea", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_voucher_reconciliations", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -353,7 +416,7 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 columns: table => new
                 {
                     id = table.Column<Guid>(type: "uuid", nullable: false),
-                    unit_id = table.Column<string>(type: "character(18)", fixedLength: true, maxLength: 18, nullable: false),
+                    unit_id = table.Column<string>(type: "character(18)", fixedLength: true, maxLength: 18, nullable: true),
                     client_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
                     kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
@@ -394,6 +457,7 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                     heartbeat_seconds = table.Column<int>(type: "integer", nullable: false),
                     status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     last_seen_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    sessions_through = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     secret_hash = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true)
                 },
@@ -463,8 +527,11 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                     purchase_date = table.Column<DateOnly>(type: "date", nullable: true),
                     acceptance_date = table.Column<DateOnly>(type: "date", nullable: false),
                     onboarding_due_date = table.Column<DateOnly>(type: "date", nullable: false),
+                    onboarding_due_provisional = table.Column<bool>(type: "boolean", nullable: false),
                     onboarded_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    onboarding_late_days = table.Column<int>(type: "integer", nullable: true),
                     sensor_due_date = table.Column<DateOnly>(type: "date", nullable: true),
+                    sensor_due_provisional = table.Column<bool>(type: "boolean", nullable: false),
                     service_info_due_date = table.Column<DateOnly>(type: "date", nullable: true),
                     scrapped_on = table.Column<DateOnly>(type: "date", nullable: true),
                     status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
@@ -476,6 +543,7 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                     sensor_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     sensor_installed_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     service_info_completed_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    rated_hours_per_year = table.Column<double>(type: "double precision", nullable: true),
                     technical_specs = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
                     main_functions = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: true),
                     subject_areas = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
@@ -522,9 +590,14 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                     severity = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     message = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),
                     raised_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    since = table.Column<DateOnly>(type: "date", nullable: true),
                     reference_date = table.Column<DateOnly>(type: "date", nullable: true),
+                    cleared_by = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
                     resolved_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    explanation = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true)
+                    resolution_reason = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    explanation_reason = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true),
+                    explanation = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    explained_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -656,12 +729,20 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                     user_region_code = table.Column<string>(type: "character(6)", fixedLength: true, maxLength: 6, nullable: true),
                     is_external = table.Column<bool>(type: "boolean", nullable: false),
                     is_statutory = table.Column<bool>(type: "boolean", nullable: false),
+                    rewarded_as_contract = table.Column<bool>(type: "boolean", nullable: false),
                     fee_fen = table.Column<long>(type: "bigint", nullable: false),
                     payment_method = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     voucher_no = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     voucher_amount_fen = table.Column<long>(type: "bigint", nullable: true),
+                    voucher_split = table.Column<bool>(type: "boolean", nullable: false),
                     booked_on_platform = table.Column<bool>(type: "boolean", nullable: false),
+                    booked_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    booking_ref = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    paid_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    paid_amount_fen = table.Column<long>(type: "bigint", nullable: true),
+                    payment_ref = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     rating = table.Column<int>(type: "integer", nullable: true),
+                    rated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     feedback = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
                     updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
@@ -694,9 +775,16 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 values: new object[] { 1, 0L });
 
             migrationBuilder.CreateIndex(
-                name: "ix_alerts_instrument_id_kind",
+                name: "ix_alerts_instrument_id_raised_at",
                 table: "alerts",
-                columns: new[] { "instrument_id", "kind" });
+                columns: new[] { "instrument_id", "raised_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_alerts_open_instrument_id_kind",
+                table: "alerts",
+                columns: new[] { "instrument_id", "kind" },
+                unique: true,
+                filter: "resolved_at IS NULL");
 
             migrationBuilder.CreateIndex(
                 name: "ix_alerts_unit_id_raised_at",
@@ -759,6 +847,12 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 name: "ix_instruments_price_fen_name_is_confidential",
                 table: "instruments",
                 columns: new[] { "price_fen", "name", "is_confidential" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_instruments_provisional_deadlines",
+                table: "instruments",
+                columns: new[] { "onboarding_due_provisional", "sensor_due_provisional" },
+                filter: "onboarding_due_provisional OR sensor_due_provisional");
 
             migrationBuilder.CreateIndex(
                 name: "ix_instruments_region_code",
@@ -860,9 +954,11 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 column: "received_at");
 
             migrationBuilder.CreateIndex(
-                name: "ix_sensor_readings_ts",
+                name: "ix_sensor_readings_ts_sensor_id_seq",
                 table: "sensor_readings",
-                column: "ts");
+                columns: new[] { "ts", "sensor_id", "seq" },
+                unique: true)
+                .Annotation("Npgsql:NullsDistinct", false);
 
             migrationBuilder.CreateIndex(
                 name: "ix_sensors_instrument_id",
@@ -958,6 +1054,12 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 columns: new[] { "instrument_id", "started_at" });
 
             migrationBuilder.CreateIndex(
+                name: "ix_usage_sessions_sensor_id_started_at",
+                table: "usage_sessions",
+                columns: new[] { "sensor_id", "started_at" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "ix_usage_sessions_started_at",
                 table: "usage_sessions",
                 column: "started_at");
@@ -967,20 +1069,51 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
                 table: "usage_sessions",
                 columns: new[] { "unit_id", "started_at" });
 
+            migrationBuilder.CreateIndex(
+                name: "ix_used_client_assertions_expires_at",
+                table: "used_client_assertions",
+                column: "expires_at");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_voucher_reconciliations_client_id_created_at",
+                table: "voucher_reconciliations",
+                columns: new[] { "client_id", "created_at" });
+
             // The change feed's triggers: every write to a public catalog table, whatever its path (EF, bulk copy,
             // COPY, ExecuteUpdate, FK actions), logs the row in catalog_changes (docs/federation.md, "Change feed").
+            // A transaction's changes are numbered when it commits (a deferred constraint trigger), not at its first
+            // catalog write: the counter's row lock is held for the commit alone, not across the writer's round trips
+            // (docs/federation.md, "Commit order"). A statement's changed ids wait in catalog_changes_pending until then.
+            migrationBuilder.Sql("""
+                CREATE TABLE catalog_changes_pending (
+                  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                  entity_set text NOT NULL,
+                  ids uuid[] NOT NULL);
+                """);
             migrationBuilder.Sql("""
                 CREATE FUNCTION catalog_changes_log(p_set text, p_ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+                BEGIN
+                  IF COALESCE(array_length(p_ids, 1), 0) = 0 THEN RETURN; END IF;
+                  INSERT INTO catalog_changes_pending (entity_set, ids) VALUES (p_set, p_ids);
+                END $$;
+                """);
+            migrationBuilder.Sql("""
+                CREATE FUNCTION catalog_changes_number() RETURNS trigger LANGUAGE plpgsql AS $$
                 DECLARE
-                  n bigint := COALESCE(array_length(p_ids, 1), 0);
+                  n bigint := array_length(NEW.ids, 1);
                   base bigint;
                 BEGIN
-                  IF n = 0 THEN RETURN; END IF;
                   UPDATE catalog_change_counter c SET value = c.value + n WHERE c.id = 1 RETURNING c.value - n INTO base;
                   INSERT INTO catalog_changes AS l (entity_set, row_id, seq)
-                  SELECT p_set, t.row_id, base + t.ord FROM unnest(p_ids) WITH ORDINALITY AS t(row_id, ord)
+                  SELECT NEW.entity_set, t.row_id, base + t.ord FROM unnest(NEW.ids) WITH ORDINALITY AS t(row_id, ord)
                   ON CONFLICT (entity_set, row_id) DO UPDATE SET seq = excluded.seq;
+                  DELETE FROM catalog_changes_pending WHERE id = NEW.id;
+                  RETURN NULL;
                 END $$;
+                """);
+            migrationBuilder.Sql("""
+                CREATE CONSTRAINT TRIGGER catalog_changes_pending_number AFTER INSERT ON catalog_changes_pending
+                DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION catalog_changes_number();
                 """);
             migrationBuilder.Sql("""
                 CREATE FUNCTION catalog_changes_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -1083,9 +1216,18 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
             migrationBuilder.Sql("""
                 DROP FUNCTION IF EXISTS catalog_changes_log(text, uuid[]);
                 """);
+            migrationBuilder.Sql("""
+                DROP TABLE IF EXISTS catalog_changes_pending;
+                """);
+            migrationBuilder.Sql("""
+                DROP FUNCTION IF EXISTS catalog_changes_number();
+                """);
 
             migrationBuilder.DropTable(
                 name: "alerts");
+
+            migrationBuilder.DropTable(
+                name: "calendar_years");
 
             migrationBuilder.DropTable(
                 name: "catalog_change_counter");
@@ -1104,6 +1246,9 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
             migrationBuilder.DropTable(
                 name: "instrument_daily_usage");
+
+            migrationBuilder.DropTable(
+                name: "leases");
 
             migrationBuilder.DropTable(
                 name: "node_settings");
@@ -1140,6 +1285,12 @@ namespace DxyqOpenData.Api.Data.Migrations.PostgreSql
 
             migrationBuilder.DropTable(
                 name: "usage_sessions");
+
+            migrationBuilder.DropTable(
+                name: "used_client_assertions");
+
+            migrationBuilder.DropTable(
+                name: "voucher_reconciliations");
 
             migrationBuilder.DropTable(
                 name: "openiddict_authorizations");

@@ -12,6 +12,20 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "calendar_years",
+                columns: table => new
+                {
+                    year = table.Column<int>(type: "int", nullable: false),
+                    notice = table.Column<string>(type: "nvarchar(max)", maxLength: 20000, nullable: false),
+                    source = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
+                    updated_at = table.Column<DateTime>(type: "datetime2", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_calendar_years", x => x.year);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "catalog_change_counter",
                 columns: table => new
                 {
@@ -66,6 +80,20 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_instrument_daily_usage", x => new { x.instrument_id, x.day });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "leases",
+                columns: table => new
+                {
+                    name = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    holder = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    acquired_at = table.Column<DateTime>(type: "datetime2", nullable: false),
+                    expires_at = table.Column<DateTime>(type: "datetime2", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_leases", x => x.name);
                 });
 
             migrationBuilder.CreateTable(
@@ -192,8 +220,11 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     purchase_date = table.Column<DateOnly>(type: "date", nullable: true),
                     acceptance_date = table.Column<DateOnly>(type: "date", nullable: false),
                     onboarding_due_date = table.Column<DateOnly>(type: "date", nullable: false),
+                    onboarding_due_provisional = table.Column<bool>(type: "bit", nullable: false),
                     onboarded_at = table.Column<DateTime>(type: "datetime2", nullable: true),
+                    onboarding_late_days = table.Column<int>(type: "int", nullable: true),
                     sensor_due_date = table.Column<DateOnly>(type: "date", nullable: true),
+                    sensor_due_provisional = table.Column<bool>(type: "bit", nullable: false),
                     service_info_due_date = table.Column<DateOnly>(type: "date", nullable: true),
                     scrapped_on = table.Column<DateOnly>(type: "date", nullable: true),
                     status = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
@@ -205,6 +236,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     sensor_id = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
                     sensor_installed_at = table.Column<DateTime>(type: "datetime2", nullable: true),
                     service_info_completed_at = table.Column<DateTime>(type: "datetime2", nullable: true),
+                    rated_hours_per_year = table.Column<double>(type: "float", nullable: true),
                     technical_specs = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
                     main_functions = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
                     subject_areas = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
@@ -312,6 +344,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     region_code = table.Column<string>(type: "nchar(6)", fixedLength: true, maxLength: 6, nullable: false),
                     city_code = table.Column<string>(type: "nchar(6)", fixedLength: true, maxLength: 6, nullable: false),
                     in_mountain_county = table.Column<bool>(type: "bit", nullable: false),
+                    province_owned = table.Column<bool>(type: "bit", nullable: false),
                     address = table.Column<string>(type: "nvarchar(300)", maxLength: 300, nullable: true),
                     website = table.Column<string>(type: "nvarchar(300)", maxLength: 300, nullable: true),
                     has_connected_system = table.Column<bool>(type: "bit", nullable: false),
@@ -321,6 +354,36 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_units", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "used_client_assertions",
+                columns: table => new
+                {
+                    client_id = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    jti = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: false),
+                    expires_at = table.Column<DateTime>(type: "datetime2", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_used_client_assertions", x => new { x.client_id, x.jti });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "voucher_reconciliations",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
+                    client_id = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
+                    created_at = table.Column<DateTime>(type: "datetime2", nullable: false),
+                    period_from = table.Column<DateTime>(type: "datetime2", nullable: false),
+                    period_to = table.Column<DateTime>(type: "datetime2", nullable: false),
+                    summary = table.Column<string>(type: "nvarchar(max)", nullable: false),
+                    report = table.Column<byte[]>(type: "varbinary(max)", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_voucher_reconciliations", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -352,7 +415,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 columns: table => new
                 {
                     id = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
-                    unit_id = table.Column<string>(type: "nchar(18)", fixedLength: true, maxLength: 18, nullable: false),
+                    unit_id = table.Column<string>(type: "nchar(18)", fixedLength: true, maxLength: 18, nullable: true),
                     client_id = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
                     kind = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
                     status = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
@@ -393,6 +456,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     heartbeat_seconds = table.Column<int>(type: "int", nullable: false),
                     status = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
                     last_seen_at = table.Column<DateTime>(type: "datetime2", nullable: true),
+                    sessions_through = table.Column<DateTime>(type: "datetime2", nullable: true),
                     updated_at = table.Column<DateTime>(type: "datetime2", nullable: false),
                     secret_hash = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true)
                 },
@@ -462,8 +526,11 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     purchase_date = table.Column<DateOnly>(type: "date", nullable: true),
                     acceptance_date = table.Column<DateOnly>(type: "date", nullable: false),
                     onboarding_due_date = table.Column<DateOnly>(type: "date", nullable: false),
+                    onboarding_due_provisional = table.Column<bool>(type: "bit", nullable: false),
                     onboarded_at = table.Column<DateTime>(type: "datetime2", nullable: true),
+                    onboarding_late_days = table.Column<int>(type: "int", nullable: true),
                     sensor_due_date = table.Column<DateOnly>(type: "date", nullable: true),
+                    sensor_due_provisional = table.Column<bool>(type: "bit", nullable: false),
                     service_info_due_date = table.Column<DateOnly>(type: "date", nullable: true),
                     scrapped_on = table.Column<DateOnly>(type: "date", nullable: true),
                     status = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
@@ -475,6 +542,7 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     sensor_id = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
                     sensor_installed_at = table.Column<DateTime>(type: "datetime2", nullable: true),
                     service_info_completed_at = table.Column<DateTime>(type: "datetime2", nullable: true),
+                    rated_hours_per_year = table.Column<double>(type: "float", nullable: true),
                     technical_specs = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
                     main_functions = table.Column<string>(type: "nvarchar(4000)", maxLength: 4000, nullable: true),
                     subject_areas = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
@@ -521,9 +589,14 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     severity = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
                     message = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: false),
                     raised_at = table.Column<DateTime>(type: "datetime2", nullable: false),
+                    since = table.Column<DateOnly>(type: "date", nullable: true),
                     reference_date = table.Column<DateOnly>(type: "date", nullable: true),
+                    cleared_by = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
                     resolved_at = table.Column<DateTime>(type: "datetime2", nullable: true),
-                    explanation = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true)
+                    resolution_reason = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    explanation_reason = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: true),
+                    explanation = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    explained_at = table.Column<DateTime>(type: "datetime2", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -655,12 +728,20 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                     user_region_code = table.Column<string>(type: "nchar(6)", fixedLength: true, maxLength: 6, nullable: true),
                     is_external = table.Column<bool>(type: "bit", nullable: false),
                     is_statutory = table.Column<bool>(type: "bit", nullable: false),
+                    rewarded_as_contract = table.Column<bool>(type: "bit", nullable: false),
                     fee_fen = table.Column<long>(type: "bigint", nullable: false),
                     payment_method = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
                     voucher_no = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
                     voucher_amount_fen = table.Column<long>(type: "bigint", nullable: true),
+                    voucher_split = table.Column<bool>(type: "bit", nullable: false),
                     booked_on_platform = table.Column<bool>(type: "bit", nullable: false),
+                    booked_at = table.Column<DateTime>(type: "datetime2", nullable: true),
+                    booking_ref = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    paid_at = table.Column<DateTime>(type: "datetime2", nullable: true),
+                    paid_amount_fen = table.Column<long>(type: "bigint", nullable: true),
+                    payment_ref = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
                     rating = table.Column<int>(type: "int", nullable: true),
+                    rated_at = table.Column<DateTime>(type: "datetime2", nullable: true),
                     feedback = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
                     updated_at = table.Column<DateTime>(type: "datetime2", nullable: false)
                 },
@@ -693,9 +774,16 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 values: new object[] { 1, 0L });
 
             migrationBuilder.CreateIndex(
-                name: "ix_alerts_instrument_id_kind",
+                name: "ix_alerts_instrument_id_raised_at",
                 table: "alerts",
-                columns: new[] { "instrument_id", "kind" });
+                columns: new[] { "instrument_id", "raised_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_alerts_open_instrument_id_kind",
+                table: "alerts",
+                columns: new[] { "instrument_id", "kind" },
+                unique: true,
+                filter: "resolved_at IS NULL");
 
             migrationBuilder.CreateIndex(
                 name: "ix_alerts_unit_id_raised_at",
@@ -758,6 +846,11 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 name: "ix_instruments_price_fen_name_is_confidential",
                 table: "instruments",
                 columns: new[] { "price_fen", "name", "is_confidential" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_instruments_provisional_deadlines",
+                table: "instruments",
+                columns: new[] { "onboarding_due_provisional", "sensor_due_provisional" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_instruments_region_code",
@@ -862,9 +955,10 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 column: "received_at");
 
             migrationBuilder.CreateIndex(
-                name: "ix_sensor_readings_ts",
+                name: "ix_sensor_readings_ts_sensor_id_seq",
                 table: "sensor_readings",
-                column: "ts");
+                columns: new[] { "ts", "sensor_id", "seq" },
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "ix_sensors_instrument_id",
@@ -960,6 +1054,13 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 columns: new[] { "instrument_id", "started_at" });
 
             migrationBuilder.CreateIndex(
+                name: "ix_usage_sessions_sensor_id_started_at",
+                table: "usage_sessions",
+                columns: new[] { "sensor_id", "started_at" },
+                unique: true,
+                filter: "[sensor_id] IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_usage_sessions_started_at",
                 table: "usage_sessions",
                 column: "started_at");
@@ -968,6 +1069,16 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 name: "ix_usage_sessions_unit_id_started_at",
                 table: "usage_sessions",
                 columns: new[] { "unit_id", "started_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_used_client_assertions_expires_at",
+                table: "used_client_assertions",
+                column: "expires_at");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_voucher_reconciliations_client_id_created_at",
+                table: "voucher_reconciliations",
+                columns: new[] { "client_id", "created_at" });
 
             // The change feed's triggers: every write to a public catalog table, whatever its path (EF, bulk copy,
             // COPY, ExecuteUpdate, FK actions), logs the row in catalog_changes (docs/federation.md, "Change feed").
@@ -1046,6 +1157,9 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
                 name: "alerts");
 
             migrationBuilder.DropTable(
+                name: "calendar_years");
+
+            migrationBuilder.DropTable(
                 name: "catalog_change_counter");
 
             migrationBuilder.DropTable(
@@ -1062,6 +1176,9 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
             migrationBuilder.DropTable(
                 name: "instrument_daily_usage");
+
+            migrationBuilder.DropTable(
+                name: "leases");
 
             migrationBuilder.DropTable(
                 name: "node_settings");
@@ -1098,6 +1215,12 @@ namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 
             migrationBuilder.DropTable(
                 name: "usage_sessions");
+
+            migrationBuilder.DropTable(
+                name: "used_client_assertions");
+
+            migrationBuilder.DropTable(
+                name: "voucher_reconciliations");
 
             migrationBuilder.DropTable(
                 name: "openiddict_authorizations");

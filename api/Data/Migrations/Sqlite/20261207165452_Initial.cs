@@ -12,6 +12,20 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "calendar_years",
+                columns: table => new
+                {
+                    year = table.Column<int>(type: "INTEGER", nullable: false),
+                    notice = table.Column<string>(type: "TEXT", maxLength: 20000, nullable: false),
+                    source = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    updated_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_calendar_years", x => x.year);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "catalog_change_counter",
                 columns: table => new
                 {
@@ -66,6 +80,20 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_instrument_daily_usage", x => new { x.instrument_id, x.day });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "leases",
+                columns: table => new
+                {
+                    name = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    holder = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    acquired_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    expires_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_leases", x => x.name);
                 });
 
             migrationBuilder.CreateTable(
@@ -192,8 +220,11 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     purchase_date = table.Column<DateOnly>(type: "TEXT", nullable: true),
                     acceptance_date = table.Column<DateOnly>(type: "TEXT", nullable: false),
                     onboarding_due_date = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    onboarding_due_provisional = table.Column<bool>(type: "INTEGER", nullable: false),
                     onboarded_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    onboarding_late_days = table.Column<int>(type: "INTEGER", nullable: true),
                     sensor_due_date = table.Column<DateOnly>(type: "TEXT", nullable: true),
+                    sensor_due_provisional = table.Column<bool>(type: "INTEGER", nullable: false),
                     service_info_due_date = table.Column<DateOnly>(type: "TEXT", nullable: true),
                     scrapped_on = table.Column<DateOnly>(type: "TEXT", nullable: true),
                     status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
@@ -205,6 +236,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     sensor_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     sensor_installed_at = table.Column<DateTime>(type: "TEXT", nullable: true),
                     service_info_completed_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    rated_hours_per_year = table.Column<double>(type: "REAL", nullable: true),
                     technical_specs = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
                     main_functions = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
                     subject_areas = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
@@ -312,6 +344,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     region_code = table.Column<string>(type: "TEXT", fixedLength: true, maxLength: 6, nullable: false),
                     city_code = table.Column<string>(type: "TEXT", fixedLength: true, maxLength: 6, nullable: false),
                     in_mountain_county = table.Column<bool>(type: "INTEGER", nullable: false),
+                    province_owned = table.Column<bool>(type: "INTEGER", nullable: false),
                     address = table.Column<string>(type: "TEXT", maxLength: 300, nullable: true),
                     website = table.Column<string>(type: "TEXT", maxLength: 300, nullable: true),
                     has_connected_system = table.Column<bool>(type: "INTEGER", nullable: false),
@@ -321,6 +354,36 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_units", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "used_client_assertions",
+                columns: table => new
+                {
+                    client_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    jti = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    expires_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_used_client_assertions", x => new { x.client_id, x.jti });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "voucher_reconciliations",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    client_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    period_from = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    period_to = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    summary = table.Column<string>(type: "TEXT", nullable: false),
+                    report = table.Column<byte[]>(type: "BLOB", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_voucher_reconciliations", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -352,7 +415,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                 columns: table => new
                 {
                     id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    unit_id = table.Column<string>(type: "TEXT", fixedLength: true, maxLength: 18, nullable: false),
+                    unit_id = table.Column<string>(type: "TEXT", fixedLength: true, maxLength: 18, nullable: true),
                     client_id = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
                     kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
@@ -393,6 +456,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     heartbeat_seconds = table.Column<int>(type: "INTEGER", nullable: false),
                     status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     last_seen_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    sessions_through = table.Column<DateTime>(type: "TEXT", nullable: true),
                     updated_at = table.Column<DateTime>(type: "TEXT", nullable: false),
                     secret_hash = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true)
                 },
@@ -462,8 +526,11 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     purchase_date = table.Column<DateOnly>(type: "TEXT", nullable: true),
                     acceptance_date = table.Column<DateOnly>(type: "TEXT", nullable: false),
                     onboarding_due_date = table.Column<DateOnly>(type: "TEXT", nullable: false),
+                    onboarding_due_provisional = table.Column<bool>(type: "INTEGER", nullable: false),
                     onboarded_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    onboarding_late_days = table.Column<int>(type: "INTEGER", nullable: true),
                     sensor_due_date = table.Column<DateOnly>(type: "TEXT", nullable: true),
+                    sensor_due_provisional = table.Column<bool>(type: "INTEGER", nullable: false),
                     service_info_due_date = table.Column<DateOnly>(type: "TEXT", nullable: true),
                     scrapped_on = table.Column<DateOnly>(type: "TEXT", nullable: true),
                     status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
@@ -475,6 +542,7 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     sensor_id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     sensor_installed_at = table.Column<DateTime>(type: "TEXT", nullable: true),
                     service_info_completed_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    rated_hours_per_year = table.Column<double>(type: "REAL", nullable: true),
                     technical_specs = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
                     main_functions = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: true),
                     subject_areas = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
@@ -521,9 +589,14 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     severity = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     message = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
                     raised_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    since = table.Column<DateOnly>(type: "TEXT", nullable: true),
                     reference_date = table.Column<DateOnly>(type: "TEXT", nullable: true),
+                    cleared_by = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
                     resolved_at = table.Column<DateTime>(type: "TEXT", nullable: true),
-                    explanation = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true)
+                    resolution_reason = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    explanation_reason = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    explanation = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    explained_at = table.Column<DateTime>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -655,12 +728,20 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     user_region_code = table.Column<string>(type: "TEXT", fixedLength: true, maxLength: 6, nullable: true),
                     is_external = table.Column<bool>(type: "INTEGER", nullable: false),
                     is_statutory = table.Column<bool>(type: "INTEGER", nullable: false),
+                    rewarded_as_contract = table.Column<bool>(type: "INTEGER", nullable: false),
                     fee_fen = table.Column<long>(type: "INTEGER", nullable: false),
                     payment_method = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     voucher_no = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     voucher_amount_fen = table.Column<long>(type: "INTEGER", nullable: true),
+                    voucher_split = table.Column<bool>(type: "INTEGER", nullable: false),
                     booked_on_platform = table.Column<bool>(type: "INTEGER", nullable: false),
+                    booked_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    booking_ref = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    paid_at = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    paid_amount_fen = table.Column<long>(type: "INTEGER", nullable: true),
+                    payment_ref = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     rating = table.Column<int>(type: "INTEGER", nullable: true),
+                    rated_at = table.Column<DateTime>(type: "TEXT", nullable: true),
                     feedback = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
                     updated_at = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },
@@ -693,9 +774,16 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                 values: new object[] { 1, 0L });
 
             migrationBuilder.CreateIndex(
-                name: "ix_alerts_instrument_id_kind",
+                name: "ix_alerts_instrument_id_raised_at",
                 table: "alerts",
-                columns: new[] { "instrument_id", "kind" });
+                columns: new[] { "instrument_id", "raised_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_alerts_open_instrument_id_kind",
+                table: "alerts",
+                columns: new[] { "instrument_id", "kind" },
+                unique: true,
+                filter: "resolved_at IS NULL");
 
             migrationBuilder.CreateIndex(
                 name: "ix_alerts_unit_id_raised_at",
@@ -758,6 +846,12 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                 name: "ix_instruments_price_fen_name_is_confidential",
                 table: "instruments",
                 columns: new[] { "price_fen", "name", "is_confidential" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_instruments_provisional_deadlines",
+                table: "instruments",
+                columns: new[] { "onboarding_due_provisional", "sensor_due_provisional" },
+                filter: "onboarding_due_provisional OR sensor_due_provisional");
 
             migrationBuilder.CreateIndex(
                 name: "ix_instruments_region_code",
@@ -859,9 +953,10 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                 column: "received_at");
 
             migrationBuilder.CreateIndex(
-                name: "ix_sensor_readings_ts",
+                name: "ix_sensor_readings_ts_sensor_id_seq",
                 table: "sensor_readings",
-                column: "ts");
+                columns: new[] { "ts", "sensor_id", "seq" },
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "ix_sensors_instrument_id",
@@ -957,6 +1052,12 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                 columns: new[] { "instrument_id", "started_at" });
 
             migrationBuilder.CreateIndex(
+                name: "ix_usage_sessions_sensor_id_started_at",
+                table: "usage_sessions",
+                columns: new[] { "sensor_id", "started_at" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "ix_usage_sessions_started_at",
                 table: "usage_sessions",
                 column: "started_at");
@@ -965,6 +1066,16 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                 name: "ix_usage_sessions_unit_id_started_at",
                 table: "usage_sessions",
                 columns: new[] { "unit_id", "started_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_used_client_assertions_expires_at",
+                table: "used_client_assertions",
+                column: "expires_at");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_voucher_reconciliations_client_id_created_at",
+                table: "voucher_reconciliations",
+                columns: new[] { "client_id", "created_at" });
 
             // The change feed's triggers: every write to a public catalog table, whatever its path (EF, bulk copy,
             // COPY, ExecuteUpdate, FK actions), logs the row in catalog_changes (docs/federation.md, "Change feed").
@@ -1072,6 +1183,9 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                 name: "alerts");
 
             migrationBuilder.DropTable(
+                name: "calendar_years");
+
+            migrationBuilder.DropTable(
                 name: "catalog_change_counter");
 
             migrationBuilder.DropTable(
@@ -1088,6 +1202,9 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "instrument_daily_usage");
+
+            migrationBuilder.DropTable(
+                name: "leases");
 
             migrationBuilder.DropTable(
                 name: "node_settings");
@@ -1124,6 +1241,12 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "usage_sessions");
+
+            migrationBuilder.DropTable(
+                name: "used_client_assertions");
+
+            migrationBuilder.DropTable(
+                name: "voucher_reconciliations");
 
             migrationBuilder.DropTable(
                 name: "openiddict_authorizations");

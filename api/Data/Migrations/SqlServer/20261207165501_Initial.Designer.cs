@@ -3,72 +3,100 @@ using System;
 using DxyqOpenData.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace DxyqOpenData.Api.Data.Migrations.Sqlite
+namespace DxyqOpenData.Api.Data.Migrations.SqlServer
 {
-    [DbContext(typeof(SqliteCatalogDbContext))]
-    [Migration("20261206184406_AddVoucherEvidence")]
-    partial class AddVoucherEvidence
+    [DbContext(typeof(SqlServerCatalogDbContext))]
+    [Migration("20261207165501_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
+            modelBuilder
+                .HasAnnotation("ProductVersion", "10.0.15")
+                .HasAnnotation("Relational:MaxIdentifierLength", 128);
+
+            SqlServerModelBuilderExtensions.UseIdentityColumns(modelBuilder);
 
             modelBuilder.Entity("DxyqOpenData.Api.Alerts.Alert", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
+
+                    b.Property<string>("ClearedBy")
+                        .HasMaxLength(500)
+                        .HasColumnType("nvarchar(500)")
+                        .HasColumnName("cleared_by");
+
+                    b.Property<DateTime?>("ExplainedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("explained_at");
 
                     b.Property<string>("Explanation")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(2000)")
                         .HasColumnName("explanation");
 
+                    b.Property<string>("ExplanationReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("explanation_reason");
+
                     b.Property<Guid>("InstrumentId")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("instrument_id");
 
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("kind");
 
                     b.Property<string>("Message")
                         .IsRequired()
                         .HasMaxLength(1000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(1000)")
                         .HasColumnName("message");
 
                     b.Property<DateTime>("RaisedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("raised_at");
 
                     b.Property<DateOnly?>("ReferenceDate")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("date")
                         .HasColumnName("reference_date");
 
+                    b.Property<string>("ResolutionReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("nvarchar(500)")
+                        .HasColumnName("resolution_reason");
+
                     b.Property<DateTime?>("ResolvedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("resolved_at");
 
                     b.Property<string>("Severity")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("severity");
+
+                    b.Property<DateOnly?>("Since")
+                        .HasColumnType("date")
+                        .HasColumnName("since");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
@@ -76,7 +104,12 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .HasName("pk_alerts");
 
                     b.HasIndex("InstrumentId", "Kind")
-                        .HasDatabaseName("ix_alerts_instrument_id_kind");
+                        .IsUnique()
+                        .HasDatabaseName("ix_alerts_open_instrument_id_kind")
+                        .HasFilter("resolved_at IS NULL");
+
+                    b.HasIndex("InstrumentId", "RaisedAt")
+                        .HasDatabaseName("ix_alerts_instrument_id_raised_at");
 
                     b.HasIndex("UnitId", "RaisedAt")
                         .HasDatabaseName("ix_alerts_unit_id_raised_at");
@@ -84,92 +117,119 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("alerts");
                 });
 
+            modelBuilder.Entity("DxyqOpenData.Api.Data.Leases.Lease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime>("AcquiredAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("acquired_at");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)")
+                        .HasColumnName("holder");
+
+                    b.HasKey("Name")
+                        .HasName("pk_leases");
+
+                    b.ToTable("leases", (string)null);
+                });
+
             modelBuilder.Entity("DxyqOpenData.Api.Datasets.Dataset", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
                     b.Property<string>("Access")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("access");
 
                     b.Property<long?>("ByteSize")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("byte_size");
 
                     b.Property<string>("Description")
                         .HasMaxLength(4000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(4000)")
                         .HasColumnName("description");
 
                     b.Property<string>("Doi")
                         .HasMaxLength(200)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("doi");
 
                     b.Property<string>("EnglishTitle")
                         .HasMaxLength(400)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(400)")
                         .HasColumnName("english_title");
 
                     b.Property<string>("ExternalId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("external_id");
 
                     b.Property<Guid?>("InstrumentId")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("instrument_id");
 
                     b.Property<DateOnly?>("Issued")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("date")
                         .HasColumnName("issued");
 
                     b.Property<string>("Keywords")
                         .HasMaxLength(500)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(500)")
                         .HasColumnName("keywords");
 
                     b.Property<string>("LandingPage")
                         .HasMaxLength(500)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(500)")
                         .HasColumnName("landing_page");
 
                     b.Property<string>("License")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("license");
 
                     b.Property<string>("MediaType")
                         .HasMaxLength(100)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("media_type");
 
                     b.Property<string>("SubjectAreas")
                         .HasMaxLength(500)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(500)")
                         .HasColumnName("subject_areas");
 
                     b.Property<string>("Title")
                         .IsRequired()
                         .HasMaxLength(300)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(300)")
                         .HasColumnName("title");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Id")
@@ -188,19 +248,124 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("datasets");
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.CatalogChange", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Datasets.ReplicaDataset", b =>
+                {
+                    b.Property<string>("Node")
+                        .HasMaxLength(8)
+                        .HasColumnType("nvarchar(8)")
+                        .HasColumnName("node");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uniqueidentifier")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Access")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("access");
+
+                    b.Property<long?>("ByteSize")
+                        .HasColumnType("bigint")
+                        .HasColumnName("byte_size");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(4000)
+                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnName("description");
+
+                    b.Property<string>("Doi")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)")
+                        .HasColumnName("doi");
+
+                    b.Property<string>("EnglishTitle")
+                        .HasMaxLength(400)
+                        .HasColumnType("nvarchar(400)")
+                        .HasColumnName("english_title");
+
+                    b.Property<string>("ExternalId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)")
+                        .HasColumnName("external_id");
+
+                    b.Property<Guid?>("InstrumentId")
+                        .HasColumnType("uniqueidentifier")
+                        .HasColumnName("instrument_id");
+
+                    b.Property<DateOnly?>("Issued")
+                        .HasColumnType("date")
+                        .HasColumnName("issued");
+
+                    b.Property<string>("Keywords")
+                        .HasMaxLength(500)
+                        .HasColumnType("nvarchar(500)")
+                        .HasColumnName("keywords");
+
+                    b.Property<string>("LandingPage")
+                        .HasMaxLength(500)
+                        .HasColumnType("nvarchar(500)")
+                        .HasColumnName("landing_page");
+
+                    b.Property<string>("License")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)")
+                        .HasColumnName("license");
+
+                    b.Property<string>("MediaType")
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)")
+                        .HasColumnName("media_type");
+
+                    b.Property<string>("SubjectAreas")
+                        .HasMaxLength(500)
+                        .HasColumnType("nvarchar(500)")
+                        .HasColumnName("subject_areas");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("nvarchar(300)")
+                        .HasColumnName("title");
+
+                    b.Property<string>("UnitId")
+                        .IsRequired()
+                        .HasMaxLength(18)
+                        .HasColumnType("nchar(18)")
+                        .HasColumnName("unit_id")
+                        .IsFixedLength();
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Node", "Id")
+                        .HasName("pk_replica_datasets");
+
+                    b.HasIndex("Node", "InstrumentId")
+                        .HasDatabaseName("ix_replica_datasets_node_instrument_id");
+
+                    b.HasIndex("Node", "UpdatedAt")
+                        .HasDatabaseName("ix_replica_datasets_node_updated_at");
+
+                    b.ToTable("replica_datasets", (string)null);
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChange", b =>
                 {
                     b.Property<string>("EntitySet")
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("entity_set");
 
                     b.Property<Guid>("RowId")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("row_id");
 
                     b.Property<long>("Seq")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("seq");
 
                     b.HasKey("EntitySet", "RowId")
@@ -213,14 +378,14 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("catalog_changes", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.CatalogChangeCounter", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.CatalogChangeCounter", b =>
                 {
                     b.Property<int>("Id")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("int")
                         .HasColumnName("id");
 
                     b.Property<long>("Value")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("value");
 
                     b.HasKey("Id")
@@ -236,21 +401,21 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         });
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.NodeSetting", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.NodeSetting", b =>
                 {
                     b.Property<string>("Name")
                         .HasMaxLength(64)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("name");
 
                     b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Value")
                         .IsRequired()
                         .HasMaxLength(1000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(1000)")
                         .HasColumnName("value");
 
                     b.HasKey("Name")
@@ -259,29 +424,29 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("node_settings", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaCursor", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.Federation.ReplicaCursor", b =>
                 {
                     b.Property<string>("Node")
                         .HasMaxLength(8)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(8)")
                         .HasColumnName("node");
 
                     b.Property<string>("EntitySet")
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("entity_set");
 
                     b.Property<string>("Cursor")
                         .HasMaxLength(1024)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(1024)")
                         .HasColumnName("cursor");
 
                     b.Property<DateTime?>("HarvestedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("harvested_at");
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Node", "EntitySet")
@@ -290,524 +455,79 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("replica_cursors", (string)null);
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaDataset", b =>
-                {
-                    b.Property<string>("Node")
-                        .HasMaxLength(8)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("node");
-
-                    b.Property<Guid>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
-
-                    b.Property<string>("Access")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("access");
-
-                    b.Property<long?>("ByteSize")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("byte_size");
-
-                    b.Property<string>("Description")
-                        .HasMaxLength(4000)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("description");
-
-                    b.Property<string>("Doi")
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("doi");
-
-                    b.Property<string>("EnglishTitle")
-                        .HasMaxLength(400)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("english_title");
-
-                    b.Property<string>("ExternalId")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("external_id");
-
-                    b.Property<Guid?>("InstrumentId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("instrument_id");
-
-                    b.Property<DateOnly?>("Issued")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("issued");
-
-                    b.Property<string>("Keywords")
-                        .HasMaxLength(500)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("keywords");
-
-                    b.Property<string>("LandingPage")
-                        .HasMaxLength(500)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("landing_page");
-
-                    b.Property<string>("License")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("license");
-
-                    b.Property<string>("MediaType")
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("media_type");
-
-                    b.Property<string>("SubjectAreas")
-                        .HasMaxLength(500)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("subject_areas");
-
-                    b.Property<string>("Title")
-                        .IsRequired()
-                        .HasMaxLength(300)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("title");
-
-                    b.Property<string>("UnitId")
-                        .IsRequired()
-                        .HasMaxLength(18)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("unit_id")
-                        .IsFixedLength();
-
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("updated_at");
-
-                    b.HasKey("Node", "Id")
-                        .HasName("pk_replica_datasets");
-
-                    b.HasIndex("Node", "InstrumentId")
-                        .HasDatabaseName("ix_replica_datasets_node_instrument_id");
-
-                    b.HasIndex("Node", "UpdatedAt")
-                        .HasDatabaseName("ix_replica_datasets_node_updated_at");
-
-                    b.ToTable("replica_datasets", (string)null);
-                });
-
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaInstrument", b =>
-                {
-                    b.Property<string>("Node")
-                        .HasMaxLength(8)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("node");
-
-                    b.Property<Guid>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
-
-                    b.Property<DateOnly>("AcceptanceDate")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("acceptance_date");
-
-                    b.Property<string>("Address")
-                        .HasMaxLength(300)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("address");
-
-                    b.Property<string>("CategoryCode")
-                        .IsRequired()
-                        .HasMaxLength(6)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("category_code")
-                        .IsFixedLength();
-
-                    b.Property<string>("ContactEmail")
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("contact_email");
-
-                    b.Property<string>("ContactName")
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("contact_name");
-
-                    b.Property<string>("ContactPhone")
-                        .HasMaxLength(40)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("contact_phone");
-
-                    b.Property<string>("CountryOfOrigin")
-                        .HasMaxLength(2)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("country_of_origin")
-                        .IsFixedLength();
-
-                    b.Property<string>("CustomsDeclarationNo")
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("customs_declaration_no");
-
-                    b.Property<DateOnly?>("CustomsSupervisionEndsOn")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("customs_supervision_ends_on");
-
-                    b.Property<string>("EnglishName")
-                        .HasMaxLength(300)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("english_name");
-
-                    b.Property<string>("FeeStandard")
-                        .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("fee_standard");
-
-                    b.Property<string>("FundingSource")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("funding_source");
-
-                    b.Property<string>("HsCode")
-                        .HasMaxLength(10)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("hs_code");
-
-                    b.Property<DateOnly?>("ImportDate")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("import_date");
-
-                    b.Property<bool>("InSharedFacility")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("in_shared_facility");
-
-                    b.Property<string>("InnerId")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("inner_id");
-
-                    b.Property<string>("InstrumentType")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("instrument_type");
-
-                    b.Property<bool>("IsConfidential")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("is_confidential");
-
-                    b.Property<bool>("IsDomestic")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("is_domestic");
-
-                    b.Property<DateTime?>("LastSeenAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("last_seen_at");
-
-                    b.Property<double?>("Latitude")
-                        .HasColumnType("REAL")
-                        .HasColumnName("latitude");
-
-                    b.Property<double?>("Longitude")
-                        .HasColumnType("REAL")
-                        .HasColumnName("longitude");
-
-                    b.Property<string>("MainFunctions")
-                        .HasMaxLength(4000)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("main_functions");
-
-                    b.Property<string>("Manufacturer")
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("manufacturer");
-
-                    b.Property<string>("Model")
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("model");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("name");
-
-                    b.Property<DateTime?>("OnboardedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("onboarded_at");
-
-                    b.Property<DateOnly>("OnboardingDueDate")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("onboarding_due_date");
-
-                    b.Property<long>("PriceCny")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("price_fen");
-
-                    b.Property<DateOnly?>("PurchaseDate")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("purchase_date");
-
-                    b.Property<string>("RegionCode")
-                        .IsRequired()
-                        .HasMaxLength(6)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("region_code")
-                        .IsFixedLength();
-
-                    b.Property<string>("RunState")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("run_state");
-
-                    b.Property<DateOnly?>("ScrappedOn")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("scrapped_on");
-
-                    b.Property<DateOnly?>("SensorDueDate")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("sensor_due_date");
-
-                    b.Property<string>("SensorId")
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("sensor_id");
-
-                    b.Property<DateTime?>("SensorInstalledAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("sensor_installed_at");
-
-                    b.Property<string>("ServiceContent")
-                        .HasMaxLength(4000)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("service_content");
-
-                    b.Property<DateTime?>("ServiceInfoCompletedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("service_info_completed_at");
-
-                    b.Property<DateOnly?>("ServiceInfoDueDate")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("service_info_due_date");
-
-                    b.Property<string>("ServiceRequirements")
-                        .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("service_requirements");
-
-                    b.Property<string>("ServiceUrl")
-                        .HasMaxLength(500)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("service_url");
-
-                    b.Property<string>("ShareMode")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("share_mode");
-
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("status");
-
-                    b.Property<string>("SubjectAreas")
-                        .HasMaxLength(500)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("subject_areas");
-
-                    b.Property<string>("TechnicalSpecs")
-                        .HasMaxLength(4000)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("technical_specs");
-
-                    b.Property<string>("UnitId")
-                        .IsRequired()
-                        .HasMaxLength(18)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("unit_id")
-                        .IsFixedLength();
-
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("updated_at");
-
-                    b.HasKey("Node", "Id")
-                        .HasName("pk_replica_instruments");
-
-                    b.HasIndex("Node", "CategoryCode")
-                        .HasDatabaseName("ix_replica_instruments_node_category_code");
-
-                    b.HasIndex("Node", "RegionCode")
-                        .HasDatabaseName("ix_replica_instruments_node_region_code");
-
-                    b.HasIndex("Node", "UpdatedAt")
-                        .HasDatabaseName("ix_replica_instruments_node_updated_at");
-
-                    b.HasIndex("Node", "PriceCny", "Name")
-                        .HasDatabaseName("ix_replica_instruments_node_price_fen_name");
-
-                    b.ToTable("replica_instruments", (string)null);
-                });
-
-            modelBuilder.Entity("DxyqOpenData.Api.Federation.Harvest.ReplicaServiceOffering", b =>
-                {
-                    b.Property<string>("Node")
-                        .HasMaxLength(8)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("node");
-
-                    b.Property<Guid>("Id")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("id");
-
-                    b.Property<bool>("Bookable")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("bookable");
-
-                    b.Property<string>("Description")
-                        .HasMaxLength(4000)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("description");
-
-                    b.Property<string>("ExternalId")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("external_id");
-
-                    b.Property<long>("FeeCny")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("fee_fen");
-
-                    b.Property<string>("FeeUnit")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("fee_unit");
-
-                    b.Property<Guid>("InstrumentId")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("instrument_id");
-
-                    b.Property<string>("Kind")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("kind");
-
-                    b.Property<string>("Name")
-                        .IsRequired()
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("name");
-
-                    b.Property<string>("Process")
-                        .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("process");
-
-                    b.Property<string>("UnitId")
-                        .IsRequired()
-                        .HasMaxLength(18)
-                        .HasColumnType("TEXT")
-                        .HasColumnName("unit_id")
-                        .IsFixedLength();
-
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT")
-                        .HasColumnName("updated_at");
-
-                    b.HasKey("Node", "Id")
-                        .HasName("pk_replica_service_offerings");
-
-                    b.HasIndex("Node", "InstrumentId")
-                        .HasDatabaseName("ix_replica_service_offerings_node_instrument_id");
-
-                    b.HasIndex("Node", "UpdatedAt")
-                        .HasDatabaseName("ix_replica_service_offerings_node_updated_at");
-
-                    b.ToTable("replica_service_offerings", (string)null);
-                });
-
             modelBuilder.Entity("DxyqOpenData.Api.Imports.ImportJob", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
                     b.Property<int>("Accepted")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("int")
                         .HasColumnName("accepted");
 
                     b.Property<string>("ClientId")
                         .IsRequired()
                         .HasMaxLength(100)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("client_id");
 
                     b.Property<DateTime?>("CompletedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("completed_at");
 
                     b.Property<byte[]>("Content")
                         .IsRequired()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("varbinary(max)")
                         .HasColumnName("content");
 
                     b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Error")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(2000)")
                         .HasColumnName("error");
 
                     b.Property<string>("FileName")
                         .HasMaxLength(260)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(260)")
                         .HasColumnName("file_name");
 
                     b.Property<string>("Format")
                         .IsRequired()
                         .HasMaxLength(16)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(16)")
                         .HasColumnName("format");
 
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("kind");
 
                     b.Property<int>("ProcessedRows")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("int")
                         .HasColumnName("processed_rows");
 
                     b.Property<string>("Rejected")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("rejected");
 
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(16)")
                         .HasColumnName("status");
 
                     b.Property<int>("TotalRows")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("int")
                         .HasColumnName("total_rows");
 
                     b.Property<string>("UnitId")
-                        .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
@@ -826,238 +546,254 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
             modelBuilder.Entity("DxyqOpenData.Api.Instruments.Instrument", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
                     b.Property<DateOnly>("AcceptanceDate")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("date")
                         .HasColumnName("acceptance_date");
 
                     b.Property<string>("Address")
                         .HasMaxLength(300)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(300)")
                         .HasColumnName("address");
 
                     b.Property<string>("CategoryCode")
                         .IsRequired()
                         .HasMaxLength(6)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nchar(6)")
                         .HasColumnName("category_code")
                         .IsFixedLength();
 
                     b.Property<string>("ContactEmail")
                         .HasMaxLength(200)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("contact_email");
 
                     b.Property<string>("ContactName")
                         .HasMaxLength(100)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("contact_name");
 
                     b.Property<string>("ContactPhone")
                         .HasMaxLength(40)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(40)")
                         .HasColumnName("contact_phone");
 
                     b.Property<string>("CountryOfOrigin")
                         .HasMaxLength(2)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nchar(2)")
                         .HasColumnName("country_of_origin")
                         .IsFixedLength();
 
                     b.Property<string>("CustomsDeclarationNo")
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("customs_declaration_no");
 
                     b.Property<DateOnly?>("CustomsSupervisionEndsOn")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("date")
                         .HasColumnName("customs_supervision_ends_on");
 
                     b.Property<string>("EnglishName")
                         .HasMaxLength(300)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(300)")
                         .HasColumnName("english_name");
 
                     b.Property<string>("FeeStandard")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(2000)")
                         .HasColumnName("fee_standard");
 
                     b.Property<string>("FundingSource")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("funding_source");
 
                     b.Property<string>("HsCode")
                         .HasMaxLength(10)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(10)")
                         .HasColumnName("hs_code");
 
                     b.Property<DateOnly?>("ImportDate")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("date")
                         .HasColumnName("import_date");
 
                     b.Property<bool>("InSharedFacility")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bit")
                         .HasColumnName("in_shared_facility");
 
                     b.Property<string>("InnerId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("inner_id");
 
                     b.Property<string>("InstrumentType")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("instrument_type");
 
                     b.Property<bool>("IsConfidential")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bit")
                         .HasColumnName("is_confidential");
 
                     b.Property<bool>("IsDomestic")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bit")
                         .HasColumnName("is_domestic");
 
                     b.Property<DateTime?>("LastSeenAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("last_seen_at");
 
                     b.Property<double?>("Latitude")
-                        .HasColumnType("REAL")
+                        .HasColumnType("float")
                         .HasColumnName("latitude");
 
                     b.Property<double?>("Longitude")
-                        .HasColumnType("REAL")
+                        .HasColumnType("float")
                         .HasColumnName("longitude");
 
                     b.Property<string>("MainFunctions")
                         .HasMaxLength(4000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(4000)")
                         .HasColumnName("main_functions");
 
                     b.Property<string>("Manufacturer")
                         .HasMaxLength(200)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("manufacturer");
 
                     b.Property<string>("Model")
                         .HasMaxLength(200)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("model");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("name");
 
                     b.Property<DateTime?>("OnboardedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("onboarded_at");
 
                     b.Property<DateOnly>("OnboardingDueDate")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("date")
                         .HasColumnName("onboarding_due_date");
 
+                    b.Property<bool>("OnboardingDueProvisional")
+                        .HasColumnType("bit")
+                        .HasColumnName("onboarding_due_provisional");
+
+                    b.Property<int?>("OnboardingLateDays")
+                        .HasColumnType("int")
+                        .HasColumnName("onboarding_late_days");
+
                     b.Property<long>("PriceCny")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("price_fen");
 
                     b.Property<DateOnly?>("PurchaseDate")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("date")
                         .HasColumnName("purchase_date");
+
+                    b.Property<double?>("RatedHoursPerYear")
+                        .HasColumnType("float")
+                        .HasColumnName("rated_hours_per_year");
 
                     b.Property<string>("RegionCode")
                         .IsRequired()
                         .HasMaxLength(6)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nchar(6)")
                         .HasColumnName("region_code")
                         .IsFixedLength();
 
                     b.Property<string>("RunState")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("run_state");
 
                     b.Property<DateOnly?>("ScrappedOn")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("date")
                         .HasColumnName("scrapped_on");
 
                     b.Property<DateOnly?>("SensorDueDate")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("date")
                         .HasColumnName("sensor_due_date");
+
+                    b.Property<bool>("SensorDueProvisional")
+                        .HasColumnType("bit")
+                        .HasColumnName("sensor_due_provisional");
 
                     b.Property<string>("SensorId")
                         .HasMaxLength(64)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("sensor_id");
 
                     b.Property<DateTime?>("SensorInstalledAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("sensor_installed_at");
 
                     b.Property<string>("ServiceContent")
                         .HasMaxLength(4000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(4000)")
                         .HasColumnName("service_content");
 
                     b.Property<DateTime?>("ServiceInfoCompletedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("service_info_completed_at");
 
                     b.Property<DateOnly?>("ServiceInfoDueDate")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("date")
                         .HasColumnName("service_info_due_date");
 
                     b.Property<string>("ServiceRequirements")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(2000)")
                         .HasColumnName("service_requirements");
 
                     b.Property<string>("ServiceUrl")
                         .HasMaxLength(500)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(500)")
                         .HasColumnName("service_url");
 
                     b.Property<string>("ShareMode")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("share_mode");
 
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("status");
 
                     b.Property<string>("SubjectAreas")
                         .HasMaxLength(500)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(500)")
                         .HasColumnName("subject_areas");
 
                     b.Property<string>("TechnicalSpecs")
                         .HasMaxLength(4000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(4000)")
                         .HasColumnName("technical_specs");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
                         .IsConcurrencyToken()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Id")
@@ -1078,6 +814,9 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.HasIndex("UpdatedAt")
                         .HasDatabaseName("ix_instruments_updated_at");
 
+                    b.HasIndex("OnboardingDueProvisional", "SensorDueProvisional")
+                        .HasDatabaseName("ix_instruments_provisional_deadlines");
+
                     b.HasIndex("UnitId", "InnerId")
                         .IsUnique()
                         .HasDatabaseName("ix_instruments_unit_id_inner_id");
@@ -1088,43 +827,318 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("instruments");
                 });
 
+            modelBuilder.Entity("DxyqOpenData.Api.Instruments.ReplicaInstrument", b =>
+                {
+                    b.Property<string>("Node")
+                        .HasMaxLength(8)
+                        .HasColumnType("nvarchar(8)")
+                        .HasColumnName("node");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uniqueidentifier")
+                        .HasColumnName("id");
+
+                    b.Property<DateOnly>("AcceptanceDate")
+                        .HasColumnType("date")
+                        .HasColumnName("acceptance_date");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(300)
+                        .HasColumnType("nvarchar(300)")
+                        .HasColumnName("address");
+
+                    b.Property<string>("CategoryCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("nchar(6)")
+                        .HasColumnName("category_code")
+                        .IsFixedLength();
+
+                    b.Property<string>("ContactEmail")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)")
+                        .HasColumnName("contact_email");
+
+                    b.Property<string>("ContactName")
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)")
+                        .HasColumnName("contact_name");
+
+                    b.Property<string>("ContactPhone")
+                        .HasMaxLength(40)
+                        .HasColumnType("nvarchar(40)")
+                        .HasColumnName("contact_phone");
+
+                    b.Property<string>("CountryOfOrigin")
+                        .HasMaxLength(2)
+                        .HasColumnType("nchar(2)")
+                        .HasColumnName("country_of_origin")
+                        .IsFixedLength();
+
+                    b.Property<string>("CustomsDeclarationNo")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("customs_declaration_no");
+
+                    b.Property<DateOnly?>("CustomsSupervisionEndsOn")
+                        .HasColumnType("date")
+                        .HasColumnName("customs_supervision_ends_on");
+
+                    b.Property<string>("EnglishName")
+                        .HasMaxLength(300)
+                        .HasColumnType("nvarchar(300)")
+                        .HasColumnName("english_name");
+
+                    b.Property<string>("FeeStandard")
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)")
+                        .HasColumnName("fee_standard");
+
+                    b.Property<string>("FundingSource")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("funding_source");
+
+                    b.Property<string>("HsCode")
+                        .HasMaxLength(10)
+                        .HasColumnType("nvarchar(10)")
+                        .HasColumnName("hs_code");
+
+                    b.Property<DateOnly?>("ImportDate")
+                        .HasColumnType("date")
+                        .HasColumnName("import_date");
+
+                    b.Property<bool>("InSharedFacility")
+                        .HasColumnType("bit")
+                        .HasColumnName("in_shared_facility");
+
+                    b.Property<string>("InnerId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)")
+                        .HasColumnName("inner_id");
+
+                    b.Property<string>("InstrumentType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("instrument_type");
+
+                    b.Property<bool>("IsConfidential")
+                        .HasColumnType("bit")
+                        .HasColumnName("is_confidential");
+
+                    b.Property<bool>("IsDomestic")
+                        .HasColumnType("bit")
+                        .HasColumnName("is_domestic");
+
+                    b.Property<DateTime?>("LastSeenAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<double?>("Latitude")
+                        .HasColumnType("float")
+                        .HasColumnName("latitude");
+
+                    b.Property<double?>("Longitude")
+                        .HasColumnType("float")
+                        .HasColumnName("longitude");
+
+                    b.Property<string>("MainFunctions")
+                        .HasMaxLength(4000)
+                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnName("main_functions");
+
+                    b.Property<string>("Manufacturer")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)")
+                        .HasColumnName("manufacturer");
+
+                    b.Property<string>("Model")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)")
+                        .HasColumnName("model");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime?>("OnboardedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("onboarded_at");
+
+                    b.Property<DateOnly>("OnboardingDueDate")
+                        .HasColumnType("date")
+                        .HasColumnName("onboarding_due_date");
+
+                    b.Property<bool>("OnboardingDueProvisional")
+                        .HasColumnType("bit")
+                        .HasColumnName("onboarding_due_provisional");
+
+                    b.Property<int?>("OnboardingLateDays")
+                        .HasColumnType("int")
+                        .HasColumnName("onboarding_late_days");
+
+                    b.Property<long>("PriceCny")
+                        .HasColumnType("bigint")
+                        .HasColumnName("price_fen");
+
+                    b.Property<DateOnly?>("PurchaseDate")
+                        .HasColumnType("date")
+                        .HasColumnName("purchase_date");
+
+                    b.Property<double?>("RatedHoursPerYear")
+                        .HasColumnType("float")
+                        .HasColumnName("rated_hours_per_year");
+
+                    b.Property<string>("RegionCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("nchar(6)")
+                        .HasColumnName("region_code")
+                        .IsFixedLength();
+
+                    b.Property<string>("RunState")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("run_state");
+
+                    b.Property<DateOnly?>("ScrappedOn")
+                        .HasColumnType("date")
+                        .HasColumnName("scrapped_on");
+
+                    b.Property<DateOnly?>("SensorDueDate")
+                        .HasColumnType("date")
+                        .HasColumnName("sensor_due_date");
+
+                    b.Property<bool>("SensorDueProvisional")
+                        .HasColumnType("bit")
+                        .HasColumnName("sensor_due_provisional");
+
+                    b.Property<string>("SensorId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)")
+                        .HasColumnName("sensor_id");
+
+                    b.Property<DateTime?>("SensorInstalledAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("sensor_installed_at");
+
+                    b.Property<string>("ServiceContent")
+                        .HasMaxLength(4000)
+                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnName("service_content");
+
+                    b.Property<DateTime?>("ServiceInfoCompletedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("service_info_completed_at");
+
+                    b.Property<DateOnly?>("ServiceInfoDueDate")
+                        .HasColumnType("date")
+                        .HasColumnName("service_info_due_date");
+
+                    b.Property<string>("ServiceRequirements")
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)")
+                        .HasColumnName("service_requirements");
+
+                    b.Property<string>("ServiceUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("nvarchar(500)")
+                        .HasColumnName("service_url");
+
+                    b.Property<string>("ShareMode")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("share_mode");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("SubjectAreas")
+                        .HasMaxLength(500)
+                        .HasColumnType("nvarchar(500)")
+                        .HasColumnName("subject_areas");
+
+                    b.Property<string>("TechnicalSpecs")
+                        .HasMaxLength(4000)
+                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnName("technical_specs");
+
+                    b.Property<string>("UnitId")
+                        .IsRequired()
+                        .HasMaxLength(18)
+                        .HasColumnType("nchar(18)")
+                        .HasColumnName("unit_id")
+                        .IsFixedLength();
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Node", "Id")
+                        .HasName("pk_replica_instruments");
+
+                    b.HasIndex("Node", "CategoryCode")
+                        .HasDatabaseName("ix_replica_instruments_node_category_code");
+
+                    b.HasIndex("Node", "RegionCode")
+                        .HasDatabaseName("ix_replica_instruments_node_region_code");
+
+                    b.HasIndex("Node", "UpdatedAt")
+                        .HasDatabaseName("ix_replica_instruments_node_updated_at");
+
+                    b.HasIndex("Node", "PriceCny", "Name")
+                        .HasDatabaseName("ix_replica_instruments_node_price_fen_name");
+
+                    b.ToTable("replica_instruments", (string)null);
+                });
+
             modelBuilder.Entity("DxyqOpenData.Api.Push.IdempotencyKey", b =>
                 {
                     b.Property<string>("ClientId")
                         .HasMaxLength(100)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("client_id");
 
                     b.Property<string>("Key")
                         .HasMaxLength(255)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(255)")
                         .HasColumnName("key");
 
                     b.Property<DateTime?>("CompletedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("completed_at");
 
                     b.Property<string>("ContentType")
                         .HasMaxLength(100)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("content_type");
 
                     b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("created_at");
 
                     b.Property<string>("RequestHash")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("request_hash");
 
                     b.Property<string>("ResponseBody")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("response_body");
 
                     b.Property<int>("Status")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("int")
                         .HasColumnName("status");
 
                     b.HasKey("ClientId", "Key")
@@ -1136,29 +1150,54 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("idempotency_keys", (string)null);
                 });
 
+            modelBuilder.Entity("DxyqOpenData.Api.Security.ClientAssertions.UsedClientAssertion", b =>
+                {
+                    b.Property<string>("ClientId")
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)")
+                        .HasColumnName("client_id");
+
+                    b.Property<string>("Jti")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)")
+                        .HasColumnName("jti");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("expires_at");
+
+                    b.HasKey("ClientId", "Jti")
+                        .HasName("pk_used_client_assertions");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_used_client_assertions_expires_at");
+
+                    b.ToTable("used_client_assertions", (string)null);
+                });
+
             modelBuilder.Entity("DxyqOpenData.Api.Security.SigningKey", b =>
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("id");
 
                     b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("created_at");
 
                     b.Property<int>("Generation")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("int")
                         .HasColumnName("generation");
 
                     b.Property<string>("Pem")
                         .IsRequired()
                         .HasMaxLength(8000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("pem");
 
                     b.Property<DateTime?>("RetiredAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("retired_at");
 
                     b.HasKey("Id")
@@ -1174,19 +1213,19 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
             modelBuilder.Entity("DxyqOpenData.Api.Sensors.InstrumentDailyUsage", b =>
                 {
                     b.Property<Guid>("InstrumentId")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("instrument_id");
 
                     b.Property<DateOnly>("Day")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("date")
                         .HasColumnName("day");
 
                     b.Property<long>("Readings")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("readings");
 
                     b.Property<double>("RunningHours")
-                        .HasColumnType("REAL")
+                        .HasColumnType("float")
                         .HasColumnName("running_hours");
 
                     b.HasKey("InstrumentId", "Day")
@@ -1202,65 +1241,69 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(64)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("id");
 
                     b.Property<DateTime?>("CommissionedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("commissioned_at");
 
                     b.Property<string>("Format")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("format");
 
                     b.Property<int>("HeartbeatSeconds")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("int")
                         .HasColumnName("heartbeat_seconds");
 
                     b.Property<DateTime?>("InstalledAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("installed_at");
 
                     b.Property<Guid?>("InstrumentId")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("instrument_id");
 
                     b.Property<DateTime?>("LastSeenAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("last_seen_at");
 
                     b.Property<string>("Model")
                         .HasMaxLength(100)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("model");
 
                     b.Property<string>("SecretHash")
                         .HasMaxLength(200)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("secret_hash");
+
+                    b.Property<DateTime?>("SessionsThrough")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("sessions_through");
 
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("status");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
                     b.Property<string>("Vendor")
                         .HasMaxLength(100)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("vendor");
 
                     b.HasKey("Id")
@@ -1282,33 +1325,35 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("id");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
 
                     b.Property<string>("Detail")
                         .HasMaxLength(1000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(1000)")
                         .HasColumnName("detail");
 
                     b.Property<byte[]>("Payload")
                         .IsRequired()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("varbinary(max)")
                         .HasColumnName("payload");
 
                     b.Property<string>("Reason")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("reason");
 
                     b.Property<DateTime>("ReceivedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("received_at");
 
                     b.Property<string>("Topic")
                         .IsRequired()
                         .HasMaxLength(512)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(512)")
                         .HasColumnName("topic");
 
                     b.HasKey("Id")
@@ -1324,107 +1369,191 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("id");
 
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
                     b.Property<Guid?>("InstrumentId")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("instrument_id");
 
                     b.Property<double?>("PowerW")
-                        .HasColumnType("REAL")
+                        .HasColumnType("float")
                         .HasColumnName("power_w");
 
                     b.Property<string>("SensorId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("sensor_id");
 
                     b.Property<long?>("Seq")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("seq");
 
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("state");
 
                     b.Property<DateTime>("Ts")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("ts");
 
                     b.HasKey("Id")
                         .HasName("pk_sensor_readings");
 
-                    b.HasIndex("Ts")
-                        .HasDatabaseName("ix_sensor_readings_ts");
+                    b.HasIndex("Ts", "SensorId", "Seq")
+                        .IsUnique()
+                        .HasDatabaseName("ix_sensor_readings_ts_sensor_id_seq")
+                        .HasAnnotation("Npgsql:NullsDistinct", false);
 
                     b.ToTable("sensor_readings");
                 });
 
-            modelBuilder.Entity("DxyqOpenData.Api.ServiceOfferings.ServiceOffering", b =>
+            modelBuilder.Entity("DxyqOpenData.Api.ServiceOfferings.ReplicaServiceOffering", b =>
                 {
+                    b.Property<string>("Node")
+                        .HasMaxLength(8)
+                        .HasColumnType("nvarchar(8)")
+                        .HasColumnName("node");
+
                     b.Property<Guid>("Id")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
                     b.Property<bool>("Bookable")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bit")
                         .HasColumnName("bookable");
 
                     b.Property<string>("Description")
                         .HasMaxLength(4000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(4000)")
                         .HasColumnName("description");
 
                     b.Property<string>("ExternalId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("external_id");
 
                     b.Property<long>("FeeCny")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("fee_fen");
 
                     b.Property<string>("FeeUnit")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("fee_unit");
 
                     b.Property<Guid>("InstrumentId")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("instrument_id");
 
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("kind");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("name");
 
                     b.Property<string>("Process")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(2000)")
                         .HasColumnName("process");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Node", "Id")
+                        .HasName("pk_replica_service_offerings");
+
+                    b.HasIndex("Node", "InstrumentId")
+                        .HasDatabaseName("ix_replica_service_offerings_node_instrument_id");
+
+                    b.HasIndex("Node", "UpdatedAt")
+                        .HasDatabaseName("ix_replica_service_offerings_node_updated_at");
+
+                    b.ToTable("replica_service_offerings", (string)null);
+                });
+
+            modelBuilder.Entity("DxyqOpenData.Api.ServiceOfferings.ServiceOffering", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uniqueidentifier")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("Bookable")
+                        .HasColumnType("bit")
+                        .HasColumnName("bookable");
+
+                    b.Property<string>("Description")
+                        .HasMaxLength(4000)
+                        .HasColumnType("nvarchar(4000)")
+                        .HasColumnName("description");
+
+                    b.Property<string>("ExternalId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)")
+                        .HasColumnName("external_id");
+
+                    b.Property<long>("FeeCny")
+                        .HasColumnType("bigint")
+                        .HasColumnName("fee_fen");
+
+                    b.Property<string>("FeeUnit")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("fee_unit");
+
+                    b.Property<Guid>("InstrumentId")
+                        .HasColumnType("uniqueidentifier")
+                        .HasColumnName("instrument_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Process")
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)")
+                        .HasColumnName("process");
+
+                    b.Property<string>("UnitId")
+                        .IsRequired()
+                        .HasMaxLength(18)
+                        .HasColumnType("nchar(18)")
+                        .HasColumnName("unit_id")
+                        .IsFixedLength();
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
                     b.HasKey("Id")
@@ -1446,152 +1575,156 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
             modelBuilder.Entity("DxyqOpenData.Api.ServiceRecords.ServiceRecord", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
                     b.Property<DateTime?>("BookedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("booked_at");
 
                     b.Property<bool>("BookedOnPlatform")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bit")
                         .HasColumnName("booked_on_platform");
 
                     b.Property<string>("BookingRef")
                         .HasMaxLength(64)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("booking_ref");
 
                     b.Property<string>("Content")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(2000)")
                         .HasColumnName("content");
 
                     b.Property<DateTime>("EndedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("ended_at");
 
                     b.Property<string>("ExternalId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("external_id");
 
                     b.Property<long>("FeeCny")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("fee_fen");
 
                     b.Property<string>("Feedback")
                         .HasMaxLength(2000)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(2000)")
                         .HasColumnName("feedback");
 
                     b.Property<double>("Hours")
-                        .HasColumnType("REAL")
+                        .HasColumnType("float")
                         .HasColumnName("hours");
 
                     b.Property<Guid>("InstrumentId")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("instrument_id");
 
                     b.Property<bool>("IsExternal")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bit")
                         .HasColumnName("is_external");
 
                     b.Property<bool>("IsStatutory")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bit")
                         .HasColumnName("is_statutory");
 
                     b.Property<long?>("PaidAmountCny")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("paid_amount_fen");
 
                     b.Property<DateTime?>("PaidAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("paid_at");
 
                     b.Property<string>("PaymentMethod")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("payment_method");
 
                     b.Property<string>("PaymentRef")
                         .HasMaxLength(64)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("payment_ref");
 
                     b.Property<DateTime?>("RatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("rated_at");
 
                     b.Property<int?>("Rating")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("int")
                         .HasColumnName("rating");
 
+                    b.Property<bool>("RewardedAsContract")
+                        .HasColumnType("bit")
+                        .HasColumnName("rewarded_as_contract");
+
                     b.Property<int?>("Samples")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("int")
                         .HasColumnName("samples");
 
                     b.Property<Guid?>("ServiceOfferingId")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("service_offering_id");
 
                     b.Property<DateTime>("StartedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("started_at");
 
                     b.Property<string>("Subject")
                         .HasMaxLength(200)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("subject");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
                     b.Property<string>("UserCreditCode")
                         .HasMaxLength(18)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("user_credit_code")
                         .IsFixedLength();
 
                     b.Property<string>("UserName")
                         .IsRequired()
                         .HasMaxLength(100)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("user_name");
 
                     b.Property<string>("UserOrganization")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("user_organization");
 
                     b.Property<string>("UserRegionCode")
                         .HasMaxLength(6)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nchar(6)")
                         .HasColumnName("user_region_code")
                         .IsFixedLength();
 
                     b.Property<long?>("VoucherAmountCny")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("voucher_amount_fen");
 
                     b.Property<string>("VoucherNo")
                         .HasMaxLength(64)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("voucher_no");
 
                     b.Property<bool>("VoucherSplit")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bit")
                         .HasColumnName("voucher_split");
 
                     b.HasKey("Id")
@@ -1622,70 +1755,102 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.ToTable("service_records");
                 });
 
+            modelBuilder.Entity("DxyqOpenData.Api.Supervision.CalendarYear", b =>
+                {
+                    b.Property<int>("Year")
+                        .HasColumnType("int")
+                        .HasColumnName("year");
+
+                    b.Property<string>("Notice")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("nvarchar(max)")
+                        .HasColumnName("notice");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)")
+                        .HasColumnName("source");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("datetime2")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Year")
+                        .HasName("pk_calendar_years");
+
+                    b.ToTable("calendar_years", (string)null);
+                });
+
             modelBuilder.Entity("DxyqOpenData.Api.Units.Unit", b =>
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(18)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("id")
                         .IsFixedLength();
 
                     b.Property<string>("Address")
                         .HasMaxLength(300)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(300)")
                         .HasColumnName("address");
 
                     b.Property<string>("CityCode")
                         .IsRequired()
                         .HasMaxLength(6)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nchar(6)")
                         .HasColumnName("city_code")
                         .IsFixedLength();
 
                     b.Property<string>("EnglishName")
                         .HasMaxLength(300)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(300)")
                         .HasColumnName("english_name");
 
                     b.Property<bool>("HasConnectedSystem")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bit")
                         .HasColumnName("has_connected_system");
 
                     b.Property<bool>("InMountainCounty")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bit")
                         .HasColumnName("in_mountain_county");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("name");
+
+                    b.Property<bool>("ProvinceOwned")
+                        .HasColumnType("bit")
+                        .HasColumnName("province_owned");
 
                     b.Property<string>("RegionCode")
                         .IsRequired()
                         .HasMaxLength(6)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nchar(6)")
                         .HasColumnName("region_code")
                         .IsFixedLength();
 
                     b.Property<string>("SharedFacilityName")
                         .HasMaxLength(200)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("shared_facility_name");
 
                     b.Property<string>("Type")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("type");
 
                     b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("updated_at");
 
                     b.Property<string>("Website")
                         .HasMaxLength(300)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(300)")
                         .HasColumnName("website");
 
                     b.HasKey("Id")
@@ -1706,46 +1871,46 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
             modelBuilder.Entity("DxyqOpenData.Api.UsageSessions.UsageSession", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
                     b.Property<string>("EndReason")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("end_reason");
 
                     b.Property<DateTime?>("EndedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("ended_at");
 
                     b.Property<double>("Hours")
-                        .HasColumnType("REAL")
+                        .HasColumnType("float")
                         .HasColumnName("hours");
 
                     b.Property<Guid>("InstrumentId")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("instrument_id");
 
                     b.Property<string>("SensorId")
                         .HasMaxLength(64)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(64)")
                         .HasColumnName("sensor_id");
 
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasMaxLength(32)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(32)")
                         .HasColumnName("source");
 
                     b.Property<DateTime>("StartedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("started_at");
 
                     b.Property<string>("UnitId")
                         .IsRequired()
                         .HasMaxLength(18)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nchar(18)")
                         .HasColumnName("unit_id")
                         .IsFixedLength();
 
@@ -1758,6 +1923,11 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                     b.HasIndex("InstrumentId", "StartedAt")
                         .HasDatabaseName("ix_usage_sessions_instrument_id_started_at");
 
+                    b.HasIndex("SensorId", "StartedAt")
+                        .IsUnique()
+                        .HasDatabaseName("ix_usage_sessions_sensor_id_started_at")
+                        .HasFilter("[sensor_id] IS NOT NULL");
+
                     b.HasIndex("UnitId", "StartedAt")
                         .HasDatabaseName("ix_usage_sessions_unit_id_started_at");
 
@@ -1767,35 +1937,35 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
             modelBuilder.Entity("DxyqOpenData.Api.Vouchers.VoucherReconciliation", b =>
                 {
                     b.Property<Guid>("Id")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("uniqueidentifier")
                         .HasColumnName("id");
 
                     b.Property<string>("ClientId")
                         .IsRequired()
                         .HasMaxLength(100)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("client_id");
 
                     b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("created_at");
 
                     b.Property<DateTime>("From")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("period_from");
 
                     b.Property<byte[]>("Report")
                         .IsRequired()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("varbinary(max)")
                         .HasColumnName("report");
 
                     b.Property<string>("Summary")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("summary");
 
                     b.Property<DateTime>("To")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("period_to");
 
                     b.HasKey("Id")
@@ -1811,73 +1981,73 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                 {
                     b.Property<string>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(450)")
                         .HasColumnName("id");
 
                     b.Property<string>("ApplicationType")
                         .HasMaxLength(50)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("application_type");
 
                     b.Property<string>("ClientId")
                         .HasMaxLength(100)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("client_id");
 
                     b.Property<string>("ClientSecret")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("client_secret");
 
                     b.Property<string>("ClientType")
                         .HasMaxLength(50)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("client_type");
 
                     b.Property<string>("ConcurrencyToken")
                         .IsConcurrencyToken()
                         .HasMaxLength(50)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("concurrency_token");
 
                     b.Property<string>("ConsentType")
                         .HasMaxLength(50)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("consent_type");
 
                     b.Property<string>("DisplayName")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("display_name");
 
                     b.Property<string>("DisplayNames")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("display_names");
 
                     b.Property<string>("JsonWebKeySet")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("json_web_key_set");
 
                     b.Property<string>("Permissions")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("permissions");
 
                     b.Property<string>("PostLogoutRedirectUris")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("post_logout_redirect_uris");
 
                     b.Property<string>("Properties")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("properties");
 
                     b.Property<string>("RedirectUris")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("redirect_uris");
 
                     b.Property<string>("Requirements")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("requirements");
 
                     b.Property<string>("Settings")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("settings");
 
                     b.HasKey("Id")
@@ -1885,7 +2055,8 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
 
                     b.HasIndex("ClientId")
                         .IsUnique()
-                        .HasDatabaseName("ix_openiddict_applications_client_id");
+                        .HasDatabaseName("ix_openiddict_applications_client_id")
+                        .HasFilter("[client_id] IS NOT NULL");
 
                     b.ToTable("openiddict_applications", (string)null);
                 });
@@ -1894,44 +2065,44 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                 {
                     b.Property<string>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(450)")
                         .HasColumnName("id");
 
                     b.Property<string>("ApplicationId")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(450)")
                         .HasColumnName("application_id");
 
                     b.Property<string>("ConcurrencyToken")
                         .IsConcurrencyToken()
                         .HasMaxLength(50)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("concurrency_token");
 
                     b.Property<DateTime?>("CreationDate")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("creation_date");
 
                     b.Property<string>("Properties")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("properties");
 
                     b.Property<string>("Scopes")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("scopes");
 
                     b.Property<string>("Status")
                         .HasMaxLength(50)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("status");
 
                     b.Property<string>("Subject")
                         .HasMaxLength(400)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(400)")
                         .HasColumnName("subject");
 
                     b.Property<string>("Type")
                         .HasMaxLength(50)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("type");
 
                     b.HasKey("Id")
@@ -1947,42 +2118,42 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                 {
                     b.Property<string>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(450)")
                         .HasColumnName("id");
 
                     b.Property<string>("ConcurrencyToken")
                         .IsConcurrencyToken()
                         .HasMaxLength(50)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("concurrency_token");
 
                     b.Property<string>("Description")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("description");
 
                     b.Property<string>("Descriptions")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("descriptions");
 
                     b.Property<string>("DisplayName")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("display_name");
 
                     b.Property<string>("DisplayNames")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("display_names");
 
                     b.Property<string>("Name")
                         .HasMaxLength(200)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(200)")
                         .HasColumnName("name");
 
                     b.Property<string>("Properties")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("properties");
 
                     b.Property<string>("Resources")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("resources");
 
                     b.HasKey("Id")
@@ -1990,7 +2161,8 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
 
                     b.HasIndex("Name")
                         .IsUnique()
-                        .HasDatabaseName("ix_openiddict_scopes_name");
+                        .HasDatabaseName("ix_openiddict_scopes_name")
+                        .HasFilter("[name] IS NOT NULL");
 
                     b.ToTable("openiddict_scopes", (string)null);
                 });
@@ -1999,61 +2171,61 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                 {
                     b.Property<string>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(450)")
                         .HasColumnName("id");
 
                     b.Property<string>("ApplicationId")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(450)")
                         .HasColumnName("application_id");
 
                     b.Property<string>("AuthorizationId")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(450)")
                         .HasColumnName("authorization_id");
 
                     b.Property<string>("ConcurrencyToken")
                         .IsConcurrencyToken()
                         .HasMaxLength(50)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("concurrency_token");
 
                     b.Property<DateTime?>("CreationDate")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("creation_date");
 
                     b.Property<DateTime?>("ExpirationDate")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("expiration_date");
 
                     b.Property<string>("Payload")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("payload");
 
                     b.Property<string>("Properties")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(max)")
                         .HasColumnName("properties");
 
                     b.Property<DateTime?>("RedemptionDate")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("datetime2")
                         .HasColumnName("redemption_date");
 
                     b.Property<string>("ReferenceId")
                         .HasMaxLength(100)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(100)")
                         .HasColumnName("reference_id");
 
                     b.Property<string>("Status")
                         .HasMaxLength(50)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(50)")
                         .HasColumnName("status");
 
                     b.Property<string>("Subject")
                         .HasMaxLength(400)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(400)")
                         .HasColumnName("subject");
 
                     b.Property<string>("Type")
                         .HasMaxLength(150)
-                        .HasColumnType("TEXT")
+                        .HasColumnType("nvarchar(150)")
                         .HasColumnName("type");
 
                     b.HasKey("Id")
@@ -2064,7 +2236,8 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
 
                     b.HasIndex("ReferenceId")
                         .IsUnique()
-                        .HasDatabaseName("ix_openiddict_tokens_reference_id");
+                        .HasDatabaseName("ix_openiddict_tokens_reference_id")
+                        .HasFilter("[reference_id] IS NOT NULL");
 
                     b.HasIndex("ApplicationId", "Status", "Subject", "Type")
                         .HasDatabaseName("ix_openiddict_tokens_application_id_status_subject_type");
@@ -2106,7 +2279,6 @@ namespace DxyqOpenData.Api.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("UnitId")
                         .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired()
                         .HasConstraintName("fk_imports_units_unit_id");
                 });
 
