@@ -97,8 +97,12 @@ lane() {
 # CLI commands): workstation GC, not the Web SDK's Server GC, whose per-core heaps and spinning GC threads cost CPU
 # when a dozen processes share two cores; no tiered PGO, whose instrumented code does not pay back in processes that
 # live seconds to minutes. Measured: the processes lane alone 654 → 572 CPU-seconds; the whole run's lanes 12.6 and
-# 11.9 → 10.0–10.5 and 9.2–10.1 minutes. Deployments keep the Web SDK's defaults (deploy/dxyq-node@.service).
-export DOTNET_gcServer=0 DOTNET_TieredPGO=0
+# 11.9 → 10.0–10.5 and 9.2–10.1 minutes. A method is recompiled optimized after 200 calls, not 30: a profile of a whole
+# run (perf) put half its CPU in the ~77 node processes the tests start, most of it in the JIT and the runtime, and
+# recompiling what is called a few dozen times does not pay back in them (a node's 30 queries and 10 s after its start:
+# 2.3–3.8 → 1.5–1.8 CPU-seconds; the lanes 10.3–11.0 and 9.7–10.6 → 9.6 and 8.8 minutes). Deployments keep the
+# runtime's defaults (deploy/dxyq-node@.service).
+export DOTNET_gcServer=0 DOTNET_TieredPGO=0 DOTNET_TC_CallCountThreshold=200
 status=0
 if [ $# -gt 0 ]; then
   lane all DxyqOpenData.sln "$@"
