@@ -135,7 +135,11 @@ public sealed class ClusterFixture : IAsyncLifetime
         return new RegisteredClient(json["clientId"]!.GetValue<string>(), json["clientSecret"]!.GetValue<string>());
     }
 
-    /// <summary>The times node <paramref name="node"/> logged a message starting with <paramref name="prefix"/> (its JSON console log).</summary>
+    /// <summary>
+    /// The times node <paramref name="node"/> logged a message starting with <paramref name="prefix"/> (its JSON console
+    /// log), less the message's <c>ElapsedMs</c> when it has one: when the work it reports began, which is what a turn's
+    /// lease spaces out (a slow sweep logs late, and would otherwise seem to follow the next one closely).
+    /// </summary>
     public List<DateTimeOffset> Logged(int node, string prefix)
     {
         var path = Path.Combine(_directory, $"node{node}.log");
@@ -148,7 +152,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             var entry = JsonNode.Parse(line)!;
             if (entry["Message"]?.GetValue<string>() is { } message && message.StartsWith(prefix, StringComparison.Ordinal))
             {
-                times.Add(DateTimeOffset.Parse(entry["Timestamp"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
+                var elapsed = entry["State"]?["ElapsedMs"]?.ToString() is { } ms ? double.Parse(ms, System.Globalization.CultureInfo.InvariantCulture) : 0;
+                times.Add(DateTimeOffset.Parse(entry["Timestamp"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture).AddMilliseconds(-elapsed));
             }
         }
         return times;
