@@ -89,10 +89,10 @@ public static class DatabaseSetup
         // A query EF cannot translate must fail, not quietly load a table into memory.
         // Service records and alerts keep pointing at confidential instruments: they are read by the owning unit,
         // which knows them. The public dependents (offerings, usage sessions) carry the instrument's filter.
-        // A model changed without a migration is MigrationTests' catch (*_model_matches_its_snapshot, per provider); EF's
-        // own check at every MigrateAsync builds two more models and diffs them, each start of every node and command.
         o.ConfigureWarnings(w => w
             .Throw(RelationalEventId.MultipleCollectionIncludeWarning)
+            // A model changed without a migration is MigrationTests' catch (*_model_matches_its_snapshot, per provider):
+            // EF's own check builds two more models and diffs them at every MigrateAsync, each node start and command.
             .Ignore(RelationalEventId.PendingModelChangesWarning)
             .Ignore(CoreEventId.PossibleIncorrectRequiredNavigationWithQueryFilterInteractionWarning));
     }
